@@ -1,0 +1,17 @@
+#include "storage/storage.h"
+
+#include "storage/capabilities.h"
+
+namespace limitsd::storage {
+
+MovingWindowSupport* Storage::AsMovingWindow() noexcept {
+  return dynamic_cast<MovingWindowSupport*>(this);
+}
+
+SlidingWindowCounterSupport* Storage::AsSlidingWindowCounter() noexcept {
+  return dynamic_cast<SlidingWindowCounterSupport*>(this);
+}
+
+MultiRateSupport* Storage::AsMultiRate() noexcept { return dynamic_cast<MultiRateSupport*>(this); }
+
+}  // namespace limitsd::storage

@@ -1,0 +1,39 @@
+#pragma once
+// Everything a storage factory is handed to build a storage.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "storage/clock.h"
+#include "storage/result.h"
+#include "storage/storage_uri.h"
+
+namespace limitsd::storage {
+
+/// storage.options from the configuration: scalar values as strings.
+using StorageOptions = std::map<std::string, std::string, std::less<>>;
+
+struct StorageContext {
+  StorageUri uri;
+  StorageOptions options;
+  /// storage.timeout_ms: the deadline of one backend call.
+  Micros timeout{50'000};
+  /// One executor per I/O thread; a network backend keeps its connections per executor
+  /// and serves a call from the executor it was awaited on (see CurrentExecutorIndex).
+  std::vector<boost::asio::any_io_executor> executors;
+  /// The store's time source (system clock in the daemon, a manual one in tests).
+  std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
+
+  /// options[name] or `fallback`.
+  std::string Option(std::string_view name, std::string_view fallback) const;
+  /// options[name] as an integer in [min, max], or `fallback`; a bad value throws
+  /// ConfigurationError naming the option.
+  long long IntOption(std::string_view name, long long fallback, long long min,
+                      long long max) const;
+};
+
+}  // namespace limitsd::storage

@@ -1,32 +1,55 @@
 #pragma once
 // The daemon's configuration as plain data, with DESIGN.md's defaults. ConfigLoader fills
-// it from YAML and the command line; nothing here does I/O.
+// it from YAML and CommandLine::ApplyOverrides from the command line; nothing here does I/O.
+//
+// Source positions (`line`, `column`, `*_line`, `*_column`) are 1-based positions in
+// `Config::source`. A line of 0 means "not written anywhere" (a default), and
+// kFromCommandLine means the value came from a command-line flag. Format messages about them
+// with FormatDiagnostic (config/diagnostic.h), so every component reports places alike.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace limitsd::config {
 
+/// Line number of a value that a command-line flag set (see FormatDiagnostic).
+inline constexpr int kFromCommandLine = -1;
+
+/// The values of log.level and --log-level (spdlog's level names).
+inline constexpr std::array<std::string_view, 7> kLogLevels = {
+    "trace", "debug", "info", "warn", "error", "critical", "off"};
+
 enum class OnError { kError, kDeny, kAllow, kLocal };
 enum class LogFormat { kText, kJson };
 
+/// Where something was written: 1-based, line 0 when it was not written (a default).
+struct SourceMark {
+  int line = 0;
+  int column = 0;
+};
+
 /// A place to listen: "host:port" / "[v6]:port", or "unix:/path".
 struct ListenAddress {
-  std::string host;  ///< empty for unix sockets
+  std::string host;  ///< empty for unix sockets; an IPv6 address without its brackets
   std::uint16_t port = 0;
   std::string unix_path;  ///< set for "unix:/path"
   std::string text;       ///< as written
+
+  bool IsUnix() const { return !unix_path.empty(); }
 };
 
 struct ServerConfig {
-  std::vector<ListenAddress> listen;  ///< default: 127.0.0.1:7400
-  unsigned threads = 1;               ///< 0 in the file means one per core (resolved on load)
+  std::vector<ListenAddress> listen = {
+      ListenAddress{"127.0.0.1", 7400, "", "127.0.0.1:7400"}};
+  unsigned threads = 1;  ///< 0 in the file means one per core (resolved on load, so never 0)
   std::uint32_t max_connections = 10000;
   std::uint32_t max_line_bytes = 4096;
-  std::uint32_t idle_timeout_ms = 300000;
+  std::uint32_t idle_timeout_ms = 300000;  ///< 0: connections never time out
 };
 
 struct StorageConfig {
@@ -34,6 +57,9 @@ struct StorageConfig {
   std::map<std::string, std::string, std::less<>> options;
   std::uint32_t timeout_ms = 50;
   OnError on_error = OnError::kError;
+  int uri_line = 0;  ///< where `uri` was written (kFromCommandLine for --storage)
+  int uri_column = 0;
+  std::map<std::string, SourceMark, std::less<>> option_marks;  ///< where each option was written
 };
 
 /// A named limit: `api: { rate: "100/minute;2000/hour", strategy: sliding-window-counter }`.
@@ -41,16 +67,23 @@ struct LimitConfig {
   std::string name;
   std::string rate;      ///< as written; parsed by limits::ParseRates
   std::string strategy;  ///< empty: the top-level default
-  int line = 0;          ///< where it was written, for error messages
+  int line = 0;          ///< where the name was written, for error messages
   int column = 0;
+  int rate_line = 0;  ///< where the rate string was written
+  int rate_column = 0;
+  int strategy_line = 0;  ///< where `strategy` was written; 0 when it was not
+  int strategy_column = 0;
 };
 
 struct AdminConfig {
   std::string listen;  ///< empty: off
+  std::optional<ListenAddress> address;  ///< `listen` parsed, when set
+  int listen_line = 0;
+  int listen_column = 0;
 };
 
 struct LogConfig {
-  std::string level = "info";
+  std::string level = "info";  ///< trace|debug|info|warn|error|critical|off
   LogFormat format = LogFormat::kText;
 };
 
@@ -58,10 +91,13 @@ struct Config {
   ServerConfig server;
   StorageConfig storage;
   std::string strategy = "fixed-window";
+  int strategy_line = 0;  ///< where the top-level `strategy` was written
+  int strategy_column = 0;
   bool allow_inline_limits = true;
   bool allow_reset = true;
   std::vector<LimitConfig> limits;  ///< in file order
-  std::vector<std::string> plugins;
+  std::vector<std::string> plugins;  ///< absolute, or as written when there is no file
+  std::vector<SourceMark> plugin_marks;  ///< parallel to `plugins`
   AdminConfig admin;
   LogConfig log;
   std::string source = "<defaults>";  ///< the file it came from

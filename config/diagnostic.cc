@@ -1,0 +1,28 @@
+#include "config/diagnostic.h"
+
+#include <fmt/format.h>
+
+#include "config/config.h"
+
+namespace limitsd::config {
+
+std::string Diagnostic::ToString() const { return FormatDiagnostic(file, line, column, message); }
+
+std::string FormatDiagnostic(std::string_view file, int line, int column,
+                             std::string_view message) {
+  if (line == kFromCommandLine) return fmt::format("command line: {}", message);
+  if (line <= 0) return fmt::format("{}: {}", file, message);
+  if (column <= 0) return fmt::format("{}:{}: {}", file, line, message);
+  return fmt::format("{}:{}:{}: {}", file, line, column, message);
+}
+
+std::string FormatDiagnostics(const Diagnostics& diagnostics) {
+  std::string out;
+  for (const Diagnostic& diagnostic : diagnostics) {
+    out += diagnostic.ToString();
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace limitsd::config

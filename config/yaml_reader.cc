@@ -1,0 +1,151 @@
+#include "config/yaml_reader.h"
+
+#include <charconv>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "config/spelling.h"
+
+namespace limitsd::config {
+namespace {
+
+std::string Lowered(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+SourceMark YamlReader::MarkOf(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.is_null()) return {};
+  return {mark.line + 1, mark.column + 1};
+}
+
+SourceMark YamlReader::ValueMark(const YAML::Node& value) const {
+  if (value.IsNull() && current_key_.line > 0) return current_key_;
+  return MarkOf(value);
+}
+
+std::string_view YamlReader::KindName(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Scalar: return "a single value";
+    default: return "nothing";
+  }
+}
+
+void YamlReader::Error(SourceMark mark, std::string message) {
+  diagnostics_.push_back(Diagnostic{file_, mark.line, mark.column, std::move(message)});
+}
+
+bool YamlReader::ExpectMap(const YAML::Node& node, std::string_view path) {
+  if (node.IsMap() || node.IsNull()) return true;
+  Error(node, fmt::format("\"{}\" must be a mapping (indented \"key: value\" lines or "
+                          "{{ key: value }}), got {}",
+                          path, KindName(node)));
+  return false;
+}
+
+bool YamlReader::ExpectSequence(const YAML::Node& node, std::string_view path) {
+  if (node.IsSequence() || node.IsNull()) return true;
+  Error(node, fmt::format("\"{}\" must be a list (\"- item\" lines or [a, b]), got {}", path,
+                          KindName(node)));
+  return false;
+}
+
+void YamlReader::ForEachKey(const YAML::Node& node, std::string_view path,
+                            std::span<const std::string_view> known, const KeyVisitor& visit) {
+  if (!node.IsMap()) return;
+  std::set<std::string, std::less<>> seen;
+  const SourceMark saved = current_key_;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node& key = it->first;
+    if (!key.IsScalar()) {
+      Error(MarkOf(key), fmt::format("a key in \"{}\" must be a plain name, got {}", path,
+                                     KindName(key)));
+      continue;
+    }
+    const std::string& name = key.Scalar();
+    const std::string where = path.empty() ? std::string("the top level") : fmt::format("\"{}\"", path);
+    if (!seen.insert(name).second) {
+      Error(MarkOf(key), fmt::format("duplicate key \"{}\" in {}: keep only one", name, where));
+      continue;
+    }
+    bool is_known = known.empty();
+    for (std::string_view candidate : known) is_known = is_known || candidate == name;
+    if (!is_known) {
+      const std::optional<std::string> guess = ClosestMatch(name, known);
+      Error(MarkOf(key), guess ? fmt::format("unknown key \"{}\" in {}: did you mean \"{}\"?",
+                                             name, where, *guess)
+                               : fmt::format("unknown key \"{}\" in {}: the keys allowed here "
+                                             "are {}",
+                                             name, where, JoinNames(known)));
+      continue;
+    }
+    current_key_ = MarkOf(key);
+    visit(name, key, it->second);
+  }
+  current_key_ = saved;
+}
+
+std::optional<std::string> YamlReader::String(const YAML::Node& node, std::string_view path,
+                                              bool allow_null) {
+  if (node.IsNull() && allow_null) return std::string();
+  if (!node.IsScalar()) {
+    Error(node, fmt::format("\"{}\" needs a single value, got {}", path, KindName(node)));
+    return std::nullopt;
+  }
+  EnvExpander::Result expanded = env_.Expand(node.Scalar());
+  if (!expanded.value) {
+    Error(node, fmt::format("in \"{}\": {}", path, expanded.error));
+    return std::nullopt;
+  }
+  return std::move(expanded.value);
+}
+
+std::optional<std::uint64_t> YamlReader::Integer(const YAML::Node& node, std::string_view path,
+                                                 std::uint64_t min, std::uint64_t max) {
+  const std::optional<std::string> text = String(node, path);
+  if (!text) return std::nullopt;
+  std::uint64_t value = 0;
+  const char* end = text->data() + text->size();
+  auto [stop, ec] = std::from_chars(text->data(), end, value);
+  if (text->empty() || ec != std::errc() || stop != end || value < min || value > max) {
+    Error(node, fmt::format("\"{}\" must be a whole number from {} to {}, got \"{}\"", path, min,
+                            max, *text));
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::optional<bool> YamlReader::Bool(const YAML::Node& node, std::string_view path) {
+  const std::optional<std::string> text = String(node, path);
+  if (!text) return std::nullopt;
+  const std::string lowered = Lowered(*text);
+  if (lowered == "true" || lowered == "yes" || lowered == "on") return true;
+  if (lowered == "false" || lowered == "no" || lowered == "off") return false;
+  Error(node, fmt::format("\"{}\" must be true or false, got \"{}\"", path, *text));
+  return std::nullopt;
+}
+
+std::optional<std::string> YamlReader::Enum(const YAML::Node& node, std::string_view path,
+                                            std::span<const std::string_view> values) {
+  std::optional<std::string> text = String(node, path);
+  if (!text) return std::nullopt;
+  for (std::string_view value : values) {
+    if (value == *text) return text;
+  }
+  const std::optional<std::string> guess = ClosestMatch(*text, values);
+  Error(node, fmt::format("\"{}\" must be one of {}; got \"{}\"{}", path, JoinNames(values),
+                          *text, guess ? fmt::format(" (did you mean \"{}\"?)", *guess) : ""));
+  return std::nullopt;
+}
+
+}  // namespace limitsd::config

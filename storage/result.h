@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <system_error>
 
+#include "storage/storage_error.h"
+
 namespace limitsd::storage {
 
 /// What a storage call returns: a value, or the error it failed with. The data path never

@@ -1,0 +1,19 @@
+#pragma once
+
+#include "limits/window_strategy.h"
+
+namespace limitsd::limits {
+
+/// The fixed-window strategy over the storage primitives (see window_strategy.h).
+class FixedWindowStrategy final : public WindowStrategy {
+ public:
+  Task<Result<storage::WindowState>> Peek(storage::Storage& storage, std::string_view key,
+                                          const RateLimitItem& rate,
+                                          std::int64_t cost) const override;
+  Task<Result<TakeResult>> Take(storage::Storage& storage, std::string_view key,
+                                const RateLimitItem& rate, std::int64_t cost) const override;
+  Task<Result<void>> Clear(storage::Storage& storage, std::string_view key,
+                           const RateLimitItem& rate) const override;
+};
+
+}  // namespace limitsd::limits

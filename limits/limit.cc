@@ -1,0 +1,88 @@
+#include "limits/limit.h"
+
+#include "limits/rate_parser.h"
+
+namespace limitsd::limits {
+namespace {
+
+constexpr StrategyKind kAllStrategies[] = {StrategyKind::kFixedWindow,
+                                           StrategyKind::kMovingWindow,
+                                           StrategyKind::kSlidingWindowCounter};
+
+// The strategy named before the first ':', if any.
+std::optional<StrategyKind> StrategyPrefix(std::string_view token, std::size_t* colon) {
+  const std::size_t pos = token.find(':');
+  if (pos == std::string_view::npos) return std::nullopt;
+  *colon = pos;
+  return StrategyFromName(token.substr(0, pos));
+}
+
+}  // namespace
+
+std::optional<StrategyKind> StrategyFromName(std::string_view name) noexcept {
+  for (StrategyKind kind : kAllStrategies) {
+    if (storage::StrategyName(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
+bool IsLimitName(std::string_view token) noexcept {
+  if (token.empty()) return false;
+  auto head = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+  auto tail = [&](char c) {
+    return head(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
+  };
+  if (!head(token[0])) return false;
+  for (char c : token.substr(1)) {
+    if (!tail(c)) return false;
+  }
+  return true;
+}
+
+Limit::Limit(std::string name, StrategyKind strategy, std::vector<RateLimitItem> rates)
+    : name_(std::move(name)), strategy_(strategy), rates_(std::move(rates)) {
+  key_suffixes_.reserve(rates_.size());
+  for (const RateLimitItem& rate : rates_) {
+    key_suffixes_.push_back("}/" + std::string(storage::StrategyName(strategy_)) + "/" +
+                            rate.KeySuffix());
+  }
+}
+
+void Limit::AppendStorageKey(std::string_view key, std::size_t i, std::string& out) const {
+  out += '{';
+  out += name_;
+  out += ' ';
+  out += key;
+  out += key_suffixes_[i];
+}
+
+std::string Limit::Describe() const {
+  std::string text;
+  for (const RateLimitItem& rate : rates_) {
+    if (!text.empty()) text += "; ";
+    text += rate.ToString();
+  }
+  return text + " (" + std::string(storage::StrategyName(strategy_)) + ")";
+}
+
+bool LooksInline(std::string_view token) noexcept {
+  if (token.empty()) return false;
+  if (token[0] >= '0' && token[0] <= '9') return true;
+  std::size_t colon = 0;
+  return StrategyPrefix(token, &colon).has_value();
+}
+
+InlineLimitResult ParseInlineLimit(std::string_view token, StrategyKind default_strategy) {
+  StrategyKind strategy = default_strategy;
+  std::string_view rates = token;
+  std::size_t colon = 0;
+  if (const auto prefix = StrategyPrefix(token, &colon)) {
+    strategy = *prefix;
+    rates = token.substr(colon + 1);
+  }
+  RateParseResult parsed = ParseRates(rates);
+  if (!parsed.ok()) return {std::nullopt, std::move(parsed.error)};
+  return {Limit(std::string(token), strategy, std::move(parsed.items)), {}};
+}
+
+}  // namespace limitsd::limits

@@ -1,0 +1,59 @@
+#pragma once
+// A limit: a name, a strategy and one or more rates, as configured (`api`) or written inline
+// in a request (`moving-window:5/10seconds`).
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "limits/rate_limit_item.h"
+#include "storage/window_state.h"
+
+namespace limitsd::limits {
+
+using storage::StrategyKind;
+
+/// "fixed-window" | "moving-window" | "sliding-window-counter".
+std::optional<StrategyKind> StrategyFromName(std::string_view name) noexcept;
+
+/// [A-Za-z_][A-Za-z0-9_.-]*
+bool IsLimitName(std::string_view token) noexcept;
+
+class Limit {
+ public:
+  Limit(std::string name, StrategyKind strategy, std::vector<RateLimitItem> rates);
+
+  const std::string& name() const noexcept { return name_; }
+  StrategyKind strategy() const noexcept { return strategy_; }
+  const std::vector<RateLimitItem>& rates() const noexcept { return rates_; }
+
+  /// The storage key of rate `i` for `key`: "{<name> <key>}/<strategy>/<amount>/<multiples>/
+  /// <granularity>". The hash tag covers the limit and the key, so every rate of one request
+  /// lives in one Redis Cluster slot and one memory shard; the strategy and the rate make
+  /// counters of different strategies or rates distinct. Appended to `out`.
+  void AppendStorageKey(std::string_view key, std::size_t i, std::string& out) const;
+
+  /// "100 per 1 minute; 2000 per 1 hour (sliding-window-counter)"
+  std::string Describe() const;
+
+ private:
+  std::string name_;
+  StrategyKind strategy_;
+  std::vector<RateLimitItem> rates_;
+  std::vector<std::string> key_suffixes_;  // "}/<strategy>/<rate>" per rate
+};
+
+struct InlineLimitResult {
+  std::optional<Limit> limit;
+  std::string error;  ///< set when the token is an inline limit that does not parse
+};
+
+/// Whether `token` is written as an inline limit: it starts with a digit or with a
+/// strategy name followed by ':'.
+bool LooksInline(std::string_view token) noexcept;
+
+/// Parses `[strategy:]rate[;rate...]`; the strategy defaults to `default_strategy`.
+InlineLimitResult ParseInlineLimit(std::string_view token, StrategyKind default_strategy);
+
+}  // namespace limitsd::limits

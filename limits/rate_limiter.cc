@@ -1,0 +1,162 @@
+#include "limits/rate_limiter.h"
+
+#include <algorithm>
+#include <string>
+
+#include <boost/container/small_vector.hpp>
+
+#include "limits/window_strategy.h"
+
+namespace limitsd::limits {
+namespace {
+
+using Queries = boost::container::small_vector<storage::RateQuery, 2>;
+using Verdicts = boost::container::small_vector<RateVerdict, 2>;
+
+// The storage keys of every rate, built in one buffer that lives as long as the request.
+struct KeySet {
+  std::string buffer;
+  Queries queries;
+
+  KeySet(const Limit& limit, std::string_view key) {
+    const auto& rates = limit.rates();
+    boost::container::small_vector<std::size_t, 3> ends;
+    for (std::size_t i = 0; i < rates.size(); ++i) {
+      limit.AppendStorageKey(key, i, buffer);
+      ends.push_back(buffer.size());
+    }
+    std::size_t begin = 0;
+    for (std::size_t i = 0; i < rates.size(); ++i) {
+      const std::string_view k(buffer.data() + begin, ends[i] - begin);
+      queries.push_back({k, limit.strategy(), rates[i].amount(), rates[i].Expiry()});
+      begin = ends[i];
+    }
+  }
+};
+
+bool CostExceedsAnyRate(const Limit& limit, std::int64_t cost) {
+  return std::any_of(limit.rates().begin(), limit.rates().end(),
+                     [&](const RateLimitItem& r) { return cost > r.amount(); });
+}
+
+// Orders verdicts by how strongly they bind: denials first, larger retry (-1 = never)
+// first; then less remaining; then the longer window.
+bool BindsHarder(const RateVerdict& a, const RateLimitItem& ra, const RateVerdict& b,
+                 const RateLimitItem& rb) {
+  if (a.fits != b.fits) return !a.fits;
+  if (!a.fits) {
+    const auto key = [](std::int64_t retry) { return retry < 0 ? INT64_MAX : retry; };
+    return key(a.retry_ms) > key(b.retry_ms);
+  }
+  if (a.remaining != b.remaining) return a.remaining < b.remaining;
+  return ra.ExpirySeconds() > rb.ExpirySeconds();
+}
+
+}  // namespace
+
+Decision Combine(const Limit& limit, std::span<const RateVerdict> verdicts, bool allowed) {
+  std::size_t binding = 0;
+  for (std::size_t i = 1; i < verdicts.size(); ++i) {
+    if (BindsHarder(verdicts[i], limit.rates()[i], verdicts[binding], limit.rates()[binding])) {
+      binding = i;
+    }
+  }
+  const RateVerdict& v = verdicts[binding];
+  Decision d;
+  d.allowed = allowed;
+  d.binding = binding;
+  d.limit = limit.rates()[binding].amount();
+  d.remaining = v.remaining;
+  d.reset_ms = v.reset_ms;
+  d.retry_ms = allowed ? 0 : (v.retry_ms == 0 ? 1 : v.retry_ms);
+  return d;
+}
+
+RateLimiter::RateLimiter(storage::Storage& storage)
+    : storage_(storage), multi_rate_(storage.AsMultiRate()) {}
+
+bool RateLimiter::Supports(storage::Storage& storage, StrategyKind kind) {
+  switch (kind) {
+    case StrategyKind::kFixedWindow: return true;
+    case StrategyKind::kMovingWindow: return storage.AsMovingWindow() != nullptr;
+    case StrategyKind::kSlidingWindowCounter: return storage.AsSlidingWindowCounter() != nullptr;
+  }
+  return false;
+}
+
+Task<Result<Decision>> RateLimiter::Hit(const Limit& limit, std::string_view key,
+                                        std::int64_t cost) {
+  return Decide(limit, key, cost, storage::TakeMode::kHit);
+}
+
+Task<Result<Decision>> RateLimiter::Test(const Limit& limit, std::string_view key,
+                                         std::int64_t cost) {
+  return Decide(limit, key, cost, storage::TakeMode::kPeek);
+}
+
+Task<Result<Decision>> RateLimiter::Stats(const Limit& limit, std::string_view key) {
+  return Decide(limit, key, 1, storage::TakeMode::kPeek);
+}
+
+Task<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view key,
+                                           std::int64_t cost, storage::TakeMode mode) {
+  if (!Supports(storage_, limit.strategy())) co_return storage::StorageErrc::kUnsupported;
+  // A cost above some rate's amount can never pass: look, never take.
+  if (CostExceedsAnyRate(limit, cost)) mode = storage::TakeMode::kPeek;
+  const KeySet keys(limit, key);
+  Result<storage::TakeOutcome> outcome =
+      multi_rate_ != nullptr ? co_await multi_rate_->TakeAll(keys.queries, cost, mode)
+                             : co_await TakeWithPrimitives(limit, keys.queries, cost, mode);
+  if (!outcome) co_return outcome.error();
+  if (outcome->states.size() != limit.rates().size()) co_return storage::StorageErrc::kProtocol;
+  Verdicts verdicts;
+  bool all_fit = true;
+  for (std::size_t i = 0; i < limit.rates().size(); ++i) {
+    verdicts.push_back(Evaluate(limit.rates()[i], outcome->states[i], cost, outcome->taken));
+    all_fit = all_fit && verdicts.back().fits;
+  }
+  const bool allowed = mode == storage::TakeMode::kHit ? outcome->taken : all_fit;
+  co_return Combine(limit, verdicts, allowed);
+}
+
+// Several rates without MultiRateSupport: test every rate first, then take them in turn.
+// Not atomic across rates under concurrency (docs/custom-storage.md says so).
+Task<Result<storage::TakeOutcome>> RateLimiter::TakeWithPrimitives(
+    const Limit& limit, std::span<const storage::RateQuery> rates, std::int64_t cost,
+    storage::TakeMode mode) {
+  const WindowStrategy& strategy = StrategyFor(limit.strategy());
+  storage::TakeOutcome outcome;
+  bool all_fit = true;
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    Result<storage::WindowState> state =
+        co_await strategy.Peek(storage_, rates[i].key, limit.rates()[i], cost);
+    if (!state) co_return state.error();
+    outcome.states.push_back(*state);
+    all_fit = all_fit && Evaluate(limit.rates()[i], *state, cost, false).fits;
+  }
+  if (mode == storage::TakeMode::kPeek || !all_fit) co_return outcome;
+  outcome.taken = true;
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    Result<TakeResult> took = co_await strategy.Take(storage_, rates[i].key, limit.rates()[i], cost);
+    if (!took) co_return took.error();
+    outcome.states[i] = took->state;
+    if (!took->taken) {
+      outcome.taken = false;
+      break;
+    }
+  }
+  co_return outcome;
+}
+
+Task<Result<void>> RateLimiter::Clear(const Limit& limit, std::string_view key) {
+  const KeySet keys(limit, key);
+  const WindowStrategy& strategy = StrategyFor(limit.strategy());
+  for (std::size_t i = 0; i < keys.queries.size(); ++i) {
+    const Result<void> cleared = co_await strategy.Clear(storage_, keys.queries[i].key,
+                                                         limit.rates()[i]);
+    if (!cleared) co_return cleared.error();
+  }
+  co_return Result<void>{};
+}
+
+}  // namespace limitsd::limits

@@ -1,0 +1,123 @@
+#include "storage/storage_registry.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "storage/configuration_error.h"
+
+namespace limitsd::storage {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool Capabilities::Supports(StrategyKind kind) const noexcept {
+  switch (kind) {
+    case StrategyKind::kFixedWindow: return true;  // the primitives alone serve it
+    case StrategyKind::kMovingWindow: return moving_window;
+    case StrategyKind::kSlidingWindowCounter: return sliding_window_counter;
+  }
+  return false;
+}
+
+std::string Capabilities::Describe() const {
+  std::vector<std::string> names;
+  for (StrategyKind kind : {StrategyKind::kFixedWindow, StrategyKind::kMovingWindow,
+                            StrategyKind::kSlidingWindowCounter}) {
+    if (Supports(kind)) names.emplace_back(StrategyName(kind));
+  }
+  return Join(names);
+}
+
+StorageRegistry& StorageRegistry::Instance() {
+  static StorageRegistry registry;
+  return registry;
+}
+
+void StorageRegistry::Register(SchemeInfo info) {
+  info.scheme = Lower(info.scheme);
+  std::lock_guard lock(mutex_);
+  if (info.abi_version != kStorageAbiVersion) {
+    errors_.push_back("storage " + info.type_name + " (scheme '" + info.scheme +
+                      "') was built against storage ABI version " +
+                      std::to_string(info.abi_version) + ", but this limitsd has version " +
+                      std::to_string(kStorageAbiVersion) + "; rebuild it against this SDK");
+    return;
+  }
+  const auto existing = std::find_if(schemes_.begin(), schemes_.end(),
+                                     [&](const SchemeInfo& s) { return s.scheme == info.scheme; });
+  if (existing != schemes_.end()) {
+    errors_.push_back("storage scheme '" + info.scheme + "' is registered twice: by " +
+                      existing->type_name + " and by " + info.type_name +
+                      "; remove one of them or give it another scheme");
+    return;
+  }
+  const auto pos = std::lower_bound(
+      schemes_.begin(), schemes_.end(), info.scheme,
+      [](const SchemeInfo& s, const std::string& scheme) { return s.scheme < scheme; });
+  schemes_.insert(pos, std::move(info));
+}
+
+const SchemeInfo* StorageRegistry::Find(std::string_view scheme) const {
+  const std::string wanted = Lower(scheme);
+  std::lock_guard lock(mutex_);
+  // Entries are never removed, and std::vector may move them on insert, so Find is meant
+  // for after start-up registration; the pointer stays valid until the next Register.
+  for (const SchemeInfo& s : schemes_) {
+    if (s.scheme == wanted) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> StorageRegistry::Schemes() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> names;
+  names.reserve(schemes_.size());
+  for (const SchemeInfo& s : schemes_) names.push_back(s.scheme);
+  return names;
+}
+
+std::vector<std::string> StorageRegistry::TakeErrors() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(errors_, {});
+}
+
+std::unique_ptr<Storage> StorageRegistry::Create(const StorageContext& context) const {
+  StorageFactory factory;
+  {
+    std::lock_guard lock(mutex_);
+    const std::string wanted = Lower(context.uri.scheme);
+    const auto it = std::find_if(schemes_.begin(), schemes_.end(),
+                                 [&](const SchemeInfo& s) { return s.scheme == wanted; });
+    if (it != schemes_.end()) factory = it->factory;
+  }
+  if (!factory) {
+    throw ConfigurationError("unknown storage scheme '" + context.uri.scheme + "' in URI '" +
+                             context.uri.Redacted() + "'; known schemes: " + Join(Schemes()));
+  }
+  try {
+    std::unique_ptr<Storage> storage = factory(context);
+    if (!storage) throw ConfigurationError("the factory returned no storage");
+    return storage;
+  } catch (const std::exception& e) {
+    throw ConfigurationError("cannot create storage '" + context.uri.Redacted() +
+                             "': " + e.what());
+  }
+}
+
+}  // namespace limitsd::storage

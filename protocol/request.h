@@ -1,6 +1,7 @@
 #pragma once
 // One parsed request, of either wire format (line protocol or RESP2). Pure data.
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -16,6 +17,17 @@ enum class Verb : std::uint8_t {
   kPing,
   kQuit,
   kHandshake,  ///< RESP only: HELLO, CLIENT ..., COMMAND ..., SELECT 0: answered for clients
+};
+
+/// Which connection-setup command a Verb::kHandshake request is. Redis clients send these
+/// when they connect; ReplyWriter::Handshake answers them so the clients carry on.
+enum class Handshake : std::uint8_t {
+  kNone,     ///< not a handshake request
+  kHello,    ///< HELLO [protover ...]: refused the way Redis 5 does, so clients use RESP2
+  kClient,   ///< CLIENT SETNAME/SETINFO/...: +OK
+  kCommand,  ///< COMMAND [DOCS|COUNT|...]: an empty answer
+  kSelect,   ///< SELECT 0 (any other database is an error from the parser): +OK
+  kInfo,     ///< INFO [section]: a minimal server section (ioredis' ready check reads it)
 };
 
 /// The wire error codes of DESIGN.md, `ERR <code> <message>`.
@@ -39,15 +51,21 @@ std::string_view ErrorCodeName(ErrorCode code) noexcept;
 inline constexpr std::int64_t kMaxCost = 1'000'000'000;
 inline constexpr std::size_t kMaxKeyBytes = 256;
 
-/// A request's fields are views into the parser's input; they stay valid until that input
-/// is consumed (RequestParser::Consume).
+/// A request's fields are views into the input given to RequestParser::Next; they stay
+/// valid as long as those bytes are neither consumed nor moved (see request_parser.h).
 struct Request {
   Wire wire = Wire::kLine;
   Verb verb = Verb::kPing;
   std::string_view limit;     ///< HIT/TEST/STATS/RESET
   std::string_view key;       ///< HIT/TEST/STATS/RESET; validated: 1..256 bytes, no blanks or controls
   std::int64_t cost = 1;      ///< HIT/TEST; validated: 1..1e9
-  std::string_view argument;  ///< PING's optional argument (RESP echoes it); handshake's subcommand
+  /// PING's optional argument (RESP echoes it); a handshake's subcommand or first argument.
+  /// Absent: data() == nullptr; an empty RESP bulk string is present but empty.
+  std::string_view argument;
+  Handshake handshake = Handshake::kNone;  ///< which command, when verb is kHandshake
 };
+
+/// "HIT", "TEST", ... (upper case, for logs and metrics).
+std::string_view VerbName(Verb verb) noexcept;
 
 }  // namespace limitsd::protocol

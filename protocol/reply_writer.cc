@@ -1,0 +1,138 @@
+#include "protocol/reply_writer.h"
+
+#include <charconv>
+#include <cstdint>
+
+#include "protocol/request_builder.h"
+
+namespace limitsd::protocol {
+namespace {
+
+// Room for "DENY " or "*5\r\n:0\r\n" plus four int64s with their separators.
+constexpr std::size_t kDecisionBufferBytes = 160;
+
+char* AppendInt(char* out, char* end, std::int64_t value) {
+  return std::to_chars(out, end, value).ptr;
+}
+
+char* AppendText(char* out, std::string_view text) {
+  for (char c : text) {
+    *out++ = c;
+  }
+  return out;
+}
+
+char* AppendRespInt(char* out, char* end, std::int64_t value) {
+  *out++ = ':';
+  out = AppendInt(out, end, value);
+  *out++ = '\r';
+  *out++ = '\n';
+  return out;
+}
+
+bool IsControl(char c) noexcept {
+  const auto byte = static_cast<unsigned char>(c);
+  return byte < 0x20 || byte == 0x7f;
+}
+
+}  // namespace
+
+void ReplyWriter::Decision(Wire wire, const DecisionReply& decision) {
+  char buffer[kDecisionBufferBytes];
+  char* const end = buffer + sizeof(buffer);
+  char* p = buffer;
+  if (wire == Wire::kLine) {
+    p = AppendText(p, decision.allowed ? "OK " : "DENY ");
+    p = AppendInt(p, end, decision.limit);
+    *p++ = ' ';
+    p = AppendInt(p, end, decision.remaining);
+    *p++ = ' ';
+    p = AppendInt(p, end, decision.reset_ms);
+    *p++ = ' ';
+    p = AppendInt(p, end, decision.retry_ms);
+    *p++ = '\n';
+  } else {
+    p = AppendText(p, decision.allowed ? "*5\r\n:1\r\n" : "*5\r\n:0\r\n");
+    p = AppendRespInt(p, end, decision.limit);
+    p = AppendRespInt(p, end, decision.remaining);
+    p = AppendRespInt(p, end, decision.reset_ms);
+    p = AppendRespInt(p, end, decision.retry_ms);
+  }
+  out_->append(buffer, static_cast<std::size_t>(p - buffer));
+}
+
+void ReplyWriter::Ok(Wire wire) { out_->append(wire == Wire::kLine ? "OK\n" : "+OK\r\n"); }
+
+void ReplyWriter::Pong(Wire wire, std::string_view argument) {
+  if (wire == Wire::kLine) {
+    out_->append("PONG\n");
+  } else if (argument.data() == nullptr) {
+    out_->append("+PONG\r\n");
+  } else {
+    AppendBulk(argument);  // Redis echoes even an empty argument
+  }
+}
+
+void ReplyWriter::Bye(Wire wire) { out_->append(wire == Wire::kLine ? "BYE\n" : "+OK\r\n"); }
+
+void ReplyWriter::Error(Wire wire, ErrorCode code, std::string_view message) {
+  out_->append(wire == Wire::kLine ? "ERR " : "-ERR ");
+  out_->append(ErrorCodeName(code));
+  if (!message.empty()) {
+    out_->push_back(' ');
+    AppendSanitized(message);
+  }
+  out_->append(wire == Wire::kLine ? "\n" : "\r\n");
+}
+
+void ReplyWriter::Handshake(const Request& request) {
+  switch (request.handshake) {
+    case protocol::Handshake::kHello:
+      out_->append(
+          "-ERR unknown command 'HELLO', limitsd speaks RESP2 only (unknown_command)\r\n");
+      return;
+    case protocol::Handshake::kCommand:
+      out_->append(RequestBuilder::EqualsUpper(request.argument, "COUNT") ? ":0\r\n"
+                                                                          : "*0\r\n");
+      return;
+    case protocol::Handshake::kInfo:
+      AppendBulk("# Server\r\nserver_name:limitsd\r\nredis_mode:standalone\r\nloading:0\r\n");
+      return;
+    case protocol::Handshake::kClient:
+    case protocol::Handshake::kSelect:
+    case protocol::Handshake::kNone:
+      Ok(request.wire);
+      return;
+  }
+}
+
+void ReplyWriter::AppendSanitized(std::string_view text) {
+  const bool cut = text.size() > kMaxMessageBytes;
+  if (cut) {
+    text = text.substr(0, kMaxMessageBytes);
+  }
+  const std::size_t start = out_->size();
+  out_->append(text);
+  for (std::size_t i = start; i < out_->size(); ++i) {
+    if (IsControl((*out_)[i])) {
+      (*out_)[i] = '?';
+    }
+  }
+  if (cut) {
+    out_->append("...");
+  }
+}
+
+void ReplyWriter::AppendBulk(std::string_view text) {
+  char header[32];
+  char* p = header;
+  *p++ = '$';
+  p = std::to_chars(p, header + sizeof(header), text.size()).ptr;
+  *p++ = '\r';
+  *p++ = '\n';
+  out_->append(header, static_cast<std::size_t>(p - header));
+  out_->append(text);
+  out_->append("\r\n");
+}
+
+}  // namespace limitsd::protocol

@@ -1,0 +1,205 @@
+#include "protocol/request_builder.h"
+
+#include <array>
+#include <cstddef>
+
+namespace limitsd::protocol {
+namespace {
+
+constexpr int kNotOnThisWire = -1;
+constexpr int kAnyCount = 1000;
+
+/// One command: its name, what it becomes, and how many arguments each wire accepts.
+struct CommandSpec {
+  std::string_view name;
+  Verb verb;
+  Handshake handshake;
+  int min_args;
+  int line_max_args;  ///< kNotOnThisWire: RESP only
+  int resp_max_args;
+  std::string_view usage;
+};
+
+// HIT first: it is by far the most frequent.
+constexpr std::array<CommandSpec, 12> kCommands{{
+    {"HIT", Verb::kHit, Handshake::kNone, 2, 3, 3, "HIT <limit> <key> [cost]"},
+    {"TEST", Verb::kTest, Handshake::kNone, 2, 3, 3, "TEST <limit> <key> [cost]"},
+    {"STATS", Verb::kStats, Handshake::kNone, 2, 2, 2, "STATS <limit> <key>"},
+    {"RESET", Verb::kReset, Handshake::kNone, 2, 2, 2, "RESET <limit> <key>"},
+    {"CLEAR", Verb::kReset, Handshake::kNone, 2, 2, 2, "CLEAR <limit> <key>"},
+    {"PING", Verb::kPing, Handshake::kNone, 0, 0, 1, "PING (RESP: PING [message])"},
+    {"QUIT", Verb::kQuit, Handshake::kNone, 0, 0, 0, "QUIT"},
+    {"HELLO", Verb::kHandshake, Handshake::kHello, 0, kNotOnThisWire, kAnyCount, "HELLO"},
+    {"CLIENT", Verb::kHandshake, Handshake::kClient, 0, kNotOnThisWire, kAnyCount, "CLIENT"},
+    {"COMMAND", Verb::kHandshake, Handshake::kCommand, 0, kNotOnThisWire, kAnyCount,
+     "COMMAND"},
+    {"SELECT", Verb::kHandshake, Handshake::kSelect, 1, kNotOnThisWire, 1, "SELECT 0"},
+    {"INFO", Verb::kHandshake, Handshake::kInfo, 0, kNotOnThisWire, kAnyCount, "INFO"},
+}};
+
+constexpr std::size_t kMaxEchoBytes = 40;
+
+// Quotes (a bounded prefix of) what the client sent; ReplyWriter replaces control bytes.
+void AppendQuoted(std::string& message, std::string_view token) {
+  message += '\'';
+  if (token.size() > kMaxEchoBytes) {
+    message.append(token.substr(0, kMaxEchoBytes));
+    message += "...";
+  } else {
+    message.append(token);
+  }
+  message += '\'';
+}
+
+const CommandSpec* FindCommand(Wire wire, std::string_view verb) noexcept {
+  for (const CommandSpec& spec : kCommands) {
+    if (spec.name.size() == verb.size() && RequestBuilder::EqualsUpper(verb, spec.name)) {
+      if (wire == Wire::kLine && spec.line_max_args == kNotOnThisWire) {
+        return nullptr;
+      }
+      return &spec;
+    }
+  }
+  return nullptr;
+}
+
+std::optional<ErrorCode> UnknownCommand(std::string_view verb, std::string& message) {
+  message = "unknown command ";
+  AppendQuoted(message, verb);
+  message += ", expected HIT, TEST, STATS, RESET, CLEAR, PING or QUIT";
+  return ErrorCode::kUnknownCommand;
+}
+
+std::optional<ErrorCode> WrongArity(const CommandSpec& spec, std::string& message) {
+  message = "wrong number of arguments for ";
+  message.append(spec.name);
+  message += ", expected: ";
+  message.append(spec.usage);
+  return ErrorCode::kSyntax;
+}
+
+// HIT/TEST/STATS/RESET: <limit> <key> [cost].
+std::optional<ErrorCode> BuildLimitRequest(std::span<const std::string_view> args,
+                                           Request& request, std::string& message) {
+  request.limit = args[0];
+  request.key = args[1];
+  if (!RequestBuilder::IsValidKey(request.key)) {
+    message = "key must be 1 to 256 bytes without spaces or control characters, got ";
+    message += std::to_string(request.key.size());
+    message += " bytes";
+    return ErrorCode::kBadKey;
+  }
+  if (args.size() == 3) {
+    std::optional<std::int64_t> cost = RequestBuilder::ParseCost(args[2]);
+    if (!cost) {
+      message = "cost must be an integer from 1 to 1000000000, got ";
+      AppendQuoted(message, args[2]);
+      return ErrorCode::kBadCost;
+    }
+    request.cost = *cost;
+  }
+  return std::nullopt;
+}
+
+std::optional<ErrorCode> BuildHandshake(std::span<const std::string_view> args,
+                                        Request& request, std::string& message) {
+  if (!args.empty()) {
+    request.argument = args[0];
+  }
+  if (request.handshake == Handshake::kSelect && args[0] != "0") {
+    message = "SELECT ";
+    AppendQuoted(message, args[0]);
+    message += ": limitsd has only database 0";
+    return ErrorCode::kUnsupported;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ErrorCode> RequestBuilder::Build(Wire wire,
+                                               std::span<const std::string_view> tokens,
+                                               Request& request, std::string& message) {
+  const CommandSpec* spec = FindCommand(wire, tokens[0]);
+  if (spec == nullptr) {
+    return UnknownCommand(tokens[0], message);
+  }
+  std::span<const std::string_view> args = tokens.subspan(1);
+  const int max_args = wire == Wire::kLine ? spec->line_max_args : spec->resp_max_args;
+  if (static_cast<int>(args.size()) < spec->min_args ||
+      static_cast<int>(args.size()) > max_args) {
+    return WrongArity(*spec, message);
+  }
+  request = Request{};
+  request.wire = wire;
+  request.verb = spec->verb;
+  request.handshake = spec->handshake;
+  switch (spec->verb) {
+    case Verb::kHit:
+    case Verb::kTest:
+    case Verb::kStats:
+    case Verb::kReset:
+      return BuildLimitRequest(args, request, message);
+    case Verb::kPing:
+      if (!args.empty()) {
+        request.argument = args[0];
+      }
+      return std::nullopt;
+    case Verb::kQuit:
+      return std::nullopt;
+    case Verb::kHandshake:
+      return BuildHandshake(args, request, message);
+  }
+  return std::nullopt;
+}
+
+bool RequestBuilder::IsValidKey(std::string_view key) noexcept {
+  if (key.empty() || key.size() > kMaxKeyBytes) {
+    return false;
+  }
+  for (char c : key) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<std::int64_t> RequestBuilder::ParseCost(std::string_view text) noexcept {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  std::int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    value = value * 10 + (c - '0');
+    if (value > kMaxCost) {  // stops long before int64 could overflow
+      return std::nullopt;
+    }
+  }
+  if (value < 1) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool RequestBuilder::EqualsUpper(std::string_view token, std::string_view upper) noexcept {
+  if (token.size() != upper.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    char c = token[i];
+    if (c >= 'a' && c <= 'z') {
+      c = static_cast<char>(c - ('a' - 'A'));
+    }
+    if (c != upper[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace limitsd::protocol

@@ -116,7 +116,7 @@ void RegisterStorage(const char* type_name, int abi_version = kStorageAbiVersion
     info.abi_version = abi_version;
     info.factory = [](const StorageContext& context) -> std::unique_ptr<Storage> {
       if constexpr (std::is_base_of_v<SyncStorage, T>) {
-        return MakeSyncStorageRunner(std::make_unique<T>(context), caps, context);
+        return MakeSyncStorageRunner(std::make_unique<T>(context), CapabilitiesOf<T>(), context);
       } else {
         return std::make_unique<T>(context);
       }

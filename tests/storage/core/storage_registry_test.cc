@@ -45,6 +45,34 @@ class CoreTestDuplicate : public CoreTestAsyncStorage {
   using CoreTestAsyncStorage::CoreTestAsyncStorage;
 };
 
+// A synchronous storage registered with the same line: the registry wraps it in a runner.
+class CoreTestSyncStorage : public SyncStorage, public SyncMovingWindowSupport {
+ public:
+  static constexpr std::string_view kSchemes[] = {"coretest-sync"};
+  explicit CoreTestSyncStorage(const StorageContext&) {}
+  Result<std::int64_t> Incr(std::string_view, Micros, std::int64_t amount) override {
+    return count_ += amount;
+  }
+  Result<void> Decr(std::string_view, std::int64_t) override { return {}; }
+  Result<std::int64_t> Get(std::string_view) override { return count_; }
+  Result<Micros> GetExpiry(std::string_view) override { return Micros{0}; }
+  Result<void> Clear(std::string_view) override { return {}; }
+  Result<std::int64_t> Reset() override { return 0; }
+  bool Check() override { return true; }
+  std::string Describe() const override { return "coretest-sync"; }
+  Result<bool> AcquireEntry(std::string_view, std::int64_t, Micros, std::int64_t) override {
+    return true;
+  }
+  Result<MovingWindowState> GetMovingWindow(std::string_view, std::int64_t, Micros,
+                                            std::int64_t) override {
+    return MovingWindowState{};
+  }
+
+ private:
+  std::int64_t count_ = 0;
+};
+LIMITSD_REGISTER_STORAGE(CoreTestSyncStorage);
+
 class SyncWithWindows : public SyncStorage,
                         public SyncMovingWindowSupport,
                         public SyncSlidingWindowCounterSupport {};
@@ -100,6 +128,21 @@ TEST(StorageRegistry, CreateBuildsTheStorageForTheScheme) {
   ASSERT_NE(storage, nullptr);
   EXPECT_EQ(storage->Describe(), "coretest CoreTest-Async://user:***@localhost:9");
   EXPECT_EQ(storage->AsMovingWindow(), nullptr);
+}
+
+TEST(StorageRegistry, SyncStorageIsCreatedBehindARunner) {
+  const SchemeInfo* info = StorageRegistry::Instance().Find("coretest-sync");
+  ASSERT_NE(info, nullptr);
+  EXPECT_TRUE(info->capabilities.synchronous);
+  EXPECT_TRUE(info->capabilities.moving_window);
+  EXPECT_FALSE(info->capabilities.sliding_window_counter);
+  StorageContext context;
+  context.uri = ParseStorageUri("coretest-sync://");
+  std::unique_ptr<Storage> storage = StorageRegistry::Instance().Create(context);
+  ASSERT_NE(storage, nullptr);
+  EXPECT_NE(storage->AsMovingWindow(), nullptr);
+  EXPECT_EQ(storage->AsSlidingWindowCounter(), nullptr);
+  EXPECT_EQ(storage->Describe(), "coretest-sync");
 }
 
 TEST(StorageRegistry, UnknownSchemeListsTheKnownOnesWithoutThePassword) {

@@ -68,6 +68,7 @@ po::variables_map Run(std::span<const char* const> args) {
   try {
     po::store(po::command_line_parser(static_cast<int>(args.size()), args.data())
                   .options(Options())
+                  .positional(po::positional_options_description())  // none allowed
                   .style(style)
                   .run(),
               values);

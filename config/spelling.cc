@@ -8,6 +8,15 @@ namespace {
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
+/// "warning" for "warn", "idle_timeout" for "idle_timeout_ms": one name begins the other.
+bool IsPrefixOf(std::string_view shorter, std::string_view longer) {
+  if (shorter.size() < 3 || shorter.size() > longer.size()) return false;
+  for (std::size_t i = 0; i < shorter.size(); ++i) {
+    if (Lower(shorter[i]) != Lower(longer[i])) return false;
+  }
+  return true;
+}
+
 std::size_t MaxTypoDistance(std::size_t length) {
   if (length <= 4) return 1;
   if (length <= 8) return 2;
@@ -41,7 +50,8 @@ std::optional<std::string> ClosestMatch(std::string_view word,
   std::optional<std::string> best;
   std::size_t best_distance = MaxTypoDistance(word.size()) + 1;
   for (std::string_view candidate : candidates) {
-    const std::size_t distance = EditDistance(word, candidate);
+    const bool prefix = IsPrefixOf(word, candidate) || IsPrefixOf(candidate, word);
+    const std::size_t distance = prefix ? 1 : EditDistance(word, candidate);
     if (distance < best_distance) {
       best_distance = distance;
       best = std::string(candidate);

@@ -1,0 +1,79 @@
+#include "protocol/request_builder.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace limitsd::protocol {
+namespace {
+
+TEST(RequestBuilder, CostBounds) {
+  EXPECT_EQ(RequestBuilder::ParseCost("1"), 1);
+  EXPECT_EQ(RequestBuilder::ParseCost("1000000000"), 1'000'000'000);
+  EXPECT_EQ(RequestBuilder::ParseCost("0001000000000"), 1'000'000'000);
+  EXPECT_FALSE(RequestBuilder::ParseCost(""));
+  EXPECT_FALSE(RequestBuilder::ParseCost("0"));
+  EXPECT_FALSE(RequestBuilder::ParseCost("000"));
+  EXPECT_FALSE(RequestBuilder::ParseCost("1000000001"));
+  EXPECT_FALSE(RequestBuilder::ParseCost("18446744073709551617"));
+  EXPECT_FALSE(RequestBuilder::ParseCost("+5"));
+  EXPECT_FALSE(RequestBuilder::ParseCost("-5"));
+  EXPECT_FALSE(RequestBuilder::ParseCost(" 5"));
+  EXPECT_FALSE(RequestBuilder::ParseCost("5 "));
+  EXPECT_FALSE(RequestBuilder::ParseCost("1e3"));
+}
+
+TEST(RequestBuilder, KeyRules) {
+  EXPECT_TRUE(RequestBuilder::IsValidKey("u"));
+  EXPECT_TRUE(RequestBuilder::IsValidKey(std::string(256, 'x')));
+  EXPECT_TRUE(RequestBuilder::IsValidKey("user:42/ip=1.2.3.4"));
+  EXPECT_TRUE(RequestBuilder::IsValidKey("\xe2\x82\xac"));  // UTF-8 is fine
+  EXPECT_FALSE(RequestBuilder::IsValidKey(""));
+  EXPECT_FALSE(RequestBuilder::IsValidKey(std::string(257, 'x')));
+  EXPECT_FALSE(RequestBuilder::IsValidKey("a b"));
+  EXPECT_FALSE(RequestBuilder::IsValidKey("a\tb"));
+  EXPECT_FALSE(RequestBuilder::IsValidKey(std::string_view("a\0b", 3)));
+  EXPECT_FALSE(RequestBuilder::IsValidKey("a\x7f"));
+  EXPECT_FALSE(RequestBuilder::IsValidKey("a\r"));
+}
+
+TEST(RequestBuilder, EqualsUpperIgnoresAsciiCaseOnly) {
+  EXPECT_TRUE(RequestBuilder::EqualsUpper("hit", "HIT"));
+  EXPECT_TRUE(RequestBuilder::EqualsUpper("HiT", "HIT"));
+  EXPECT_FALSE(RequestBuilder::EqualsUpper("hi", "HIT"));
+  EXPECT_FALSE(RequestBuilder::EqualsUpper("hitt", "HIT"));
+  EXPECT_FALSE(RequestBuilder::EqualsUpper("h\xc9t", "HIT"));
+  EXPECT_FALSE(RequestBuilder::EqualsUpper("HI\x14", "HIT"));  // 'T' ^ 0x40
+}
+
+TEST(RequestBuilder, BuildsFromTokens) {
+  const std::vector<std::string_view> tokens = {"hit", "api", "u", "12"};
+  Request request;
+  std::string message;
+  EXPECT_FALSE(RequestBuilder::Build(Wire::kResp, tokens, request, message));
+  EXPECT_EQ(request.wire, Wire::kResp);
+  EXPECT_EQ(request.verb, Verb::kHit);
+  EXPECT_EQ(request.limit, "api");
+  EXPECT_EQ(request.key, "u");
+  EXPECT_EQ(request.cost, 12);
+  EXPECT_EQ(request.handshake, Handshake::kNone);
+}
+
+TEST(RequestBuilder, ErrorOrderIsVerbArityKeyCost) {
+  Request request;
+  std::string message;
+  const std::vector<std::string_view> unknown = {"nope", "a", "", "0", "x", "y"};
+  EXPECT_EQ(RequestBuilder::Build(Wire::kLine, unknown, request, message),
+            ErrorCode::kUnknownCommand);
+  const std::vector<std::string_view> arity = {"HIT", "a", "", "0", "x"};
+  EXPECT_EQ(RequestBuilder::Build(Wire::kLine, arity, request, message), ErrorCode::kSyntax);
+  const std::vector<std::string_view> key = {"HIT", "a", "", "0"};
+  EXPECT_EQ(RequestBuilder::Build(Wire::kResp, key, request, message), ErrorCode::kBadKey);
+  const std::vector<std::string_view> cost = {"HIT", "a", "b", "0"};
+  EXPECT_EQ(RequestBuilder::Build(Wire::kResp, cost, request, message), ErrorCode::kBadCost);
+}
+
+}  // namespace
+}  // namespace limitsd::protocol

@@ -76,6 +76,15 @@ class RequestParser {
 
   std::size_t max_line_bytes() const noexcept { return max_line_bytes_; }
 
+  /// The most bytes an incomplete request can occupy before Next either completes it or
+  /// reports it: a line of max_line_bytes plus "\r\n", or a RESP request whose bulk
+  /// strings hold max_line_bytes, with its 17 length lines and 16 CRLFs. A read buffer of
+  /// at least this size never fills up with one unfinished request.
+  std::size_t MaxPendingBytes() const noexcept {
+    return max_line_bytes_ + (RespFramer::kMaxElements + 1) * RespFramer::kMaxHeaderBytes +
+           2 * RespFramer::kMaxElements;
+  }
+
  private:
   enum class Mode : std::uint8_t { kIdle, kLine, kResp };
 

@@ -258,8 +258,10 @@ void ConfigParser::ParseLimit(const YAML::Node& node, LimitConfig& limit) {
 
 void ConfigParser::ParsePlugins(const YAML::Node& node, Config& config) {
   if (!reader_.ExpectSequence(node, "plugins")) return;
+  std::size_t index = 0;
   for (const YAML::Node& item : node) {
-    std::optional<std::string> path = NonEmpty(item, "plugins", "\"/usr/lib/limitsd/mystore.so\"");
+    const std::string where = fmt::format("plugins[{}]", index++);
+    std::optional<std::string> path = NonEmpty(item, where, "\"/usr/lib/limitsd/mystore.so\"");
     if (!path) continue;
     std::filesystem::path file(*path);
     if (file.is_relative() && !base_dir_.empty()) file = (base_dir_ / file).lexically_normal();

@@ -25,4 +25,11 @@ std::string FormatDiagnostics(const Diagnostics& diagnostics) {
   return out;
 }
 
+std::string FormatCheckReport(std::string_view file, const Diagnostics& diagnostics) {
+  if (diagnostics.empty()) return fmt::format("{}: configuration OK\n", file);
+  return FormatDiagnostics(diagnostics) +
+         fmt::format("{}: {} error{}\n", file, diagnostics.size(),
+                     diagnostics.size() == 1 ? "" : "s");
+}
+
 }  // namespace limitsd::config

@@ -31,6 +31,14 @@ TEST(FormatDiagnosticTest, ListOneLineEach) {
   EXPECT_EQ(list[1].ToString(), "f:3:4: two");
 }
 
+TEST(FormatCheckReportTest, OkOrEveryErrorAndACount) {
+  EXPECT_EQ(FormatCheckReport("a.yaml", {}), "a.yaml: configuration OK\n");
+  EXPECT_EQ(FormatCheckReport("a.yaml", {{"a.yaml", 1, 2, "one"}}),
+            "a.yaml:1:2: one\na.yaml: 1 error\n");
+  EXPECT_EQ(FormatCheckReport("a.yaml", {{"a.yaml", 1, 2, "one"}, {"a.yaml", 0, 0, "two"}}),
+            "a.yaml:1:2: one\na.yaml: two\na.yaml: 2 errors\n");
+}
+
 TEST(ConfigErrorTest, CarriesEveryDiagnostic) {
   const ConfigError error({{"f", 1, 2, "one"}, {"f", 3, 4, "two"}});
   EXPECT_EQ(error.diagnostics().size(), 2u);

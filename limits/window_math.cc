@@ -36,8 +36,9 @@ Micros RetryOf(const FixedWindowState& s, Micros, std::int64_t, std::int64_t) no
   return s.ttl;
 }
 
+// A unit taken at t counts while t >= now - E, so it stops counting 1 us after t + E.
 Micros RetryOf(const MovingWindowState& s, Micros expiry, std::int64_t, std::int64_t) noexcept {
-  return s.blocking_age < Micros{0} ? Micros{0} : expiry - s.blocking_age;
+  return s.blocking_age < Micros{0} ? Micros{0} : expiry - s.blocking_age + Micros{1};
 }
 
 Micros RetryOf(const SlidingWindowState& s, Micros expiry, std::int64_t limit,

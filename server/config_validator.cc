@@ -1,0 +1,112 @@
+#include "server/config_validator.h"
+
+#include "limits/rate_parser.h"
+#include "storage/configuration_error.h"
+#include "storage/plugin_loader.h"
+
+namespace limitsd::server {
+namespace {
+
+using config::Config;
+using config::Diagnostics;
+
+void Report(Diagnostics& errors, const Config& config, int line, int column, std::string message) {
+  errors.push_back({config.source, line, column, std::move(message)});
+}
+
+void LoadPlugins(const Config& config, Diagnostics& errors) {
+  for (std::size_t i = 0; i < config.plugins.size(); ++i) {
+    const config::SourceMark mark =
+        i < config.plugin_marks.size() ? config.plugin_marks[i] : config::SourceMark{};
+    try {
+      storage::LoadPlugin(config.plugins[i]);
+    } catch (const std::exception& e) {
+      Report(errors, config, mark.line, mark.column, e.what());
+    }
+  }
+}
+
+std::optional<storage::StorageUri> CheckStorage(const Config& config,
+                                                storage::Capabilities& capabilities,
+                                                Diagnostics& errors) {
+  const auto& s = config.storage;
+  try {
+    storage::StorageUri uri = storage::ParseStorageUri(s.uri);
+    const storage::SchemeInfo* info = storage::StorageRegistry::Instance().Find(uri.scheme);
+    if (info == nullptr) {
+      std::string known;
+      for (const std::string& scheme : storage::StorageRegistry::Instance().Schemes()) {
+        known += (known.empty() ? "" : ", ") + scheme;
+      }
+      Report(errors, config, s.uri_line, s.uri_column,
+             "unknown storage scheme '" + uri.scheme + "' in storage.uri '" + uri.Redacted() +
+                 "'; known schemes: " + known + " (a plugin may add more: see plugins)");
+      return std::nullopt;
+    }
+    capabilities = info->capabilities;
+    return uri;
+  } catch (const storage::ConfigurationError& e) {
+    Report(errors, config, s.uri_line, s.uri_column, e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<limits::StrategyKind> CheckStrategy(const Config& config, std::string_view name,
+                                                  int line, int column, Diagnostics& errors) {
+  if (auto kind = limits::StrategyFromName(name)) return kind;
+  Report(errors, config, line, column,
+         "unknown strategy '" + std::string(name) +
+             "'; use fixed-window, moving-window or sliding-window-counter");
+  return std::nullopt;
+}
+
+void CheckSupport(const Config& config, const std::optional<storage::StorageUri>& uri,
+                  const storage::Capabilities& caps, limits::StrategyKind kind,
+                  std::string_view what, int line, int column, Diagnostics& errors) {
+  if (!uri || caps.Supports(kind)) return;
+  Report(errors, config, line, column,
+         std::string(what) + " uses strategy " + std::string(storage::StrategyName(kind)) +
+             ", which storage '" + uri->scheme + "' does not support (it supports " +
+             caps.Describe() + "); choose another strategy or another storage");
+}
+
+}  // namespace
+
+std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
+                                                         Diagnostics& errors) {
+  const std::size_t errors_before = errors.size();
+  LoadPlugins(config, errors);
+  ValidatedConfig out;
+  const std::optional<storage::StorageUri> uri = CheckStorage(config, out.capabilities, errors);
+  const auto default_strategy = CheckStrategy(config, config.strategy, config.strategy_line,
+                                              config.strategy_column, errors);
+  auto named = std::make_shared<NamedLimits>();
+  for (const config::LimitConfig& lc : config.limits) {
+    limits::RateParseResult rates = limits::ParseRates(lc.rate);
+    if (!rates.ok()) Report(errors, config, lc.rate_line, lc.rate_column, rates.error);
+    std::optional<limits::StrategyKind> kind = default_strategy;
+    if (!lc.strategy.empty()) {
+      kind = CheckStrategy(config, lc.strategy, lc.strategy_line, lc.strategy_column, errors);
+    }
+    if (!kind || !rates.ok()) continue;
+    CheckSupport(config, uri, out.capabilities, *kind, "limit '" + lc.name + "'",
+                 lc.strategy_line ? lc.strategy_line : lc.line,
+                 lc.strategy_line ? lc.strategy_column : lc.column, errors);
+    named->emplace(lc.name, std::make_shared<const limits::Limit>(lc.name, *kind,
+                                                                  std::move(rates.items)));
+  }
+  if (default_strategy && config.allow_inline_limits) {
+    CheckSupport(config, uri, out.capabilities, *default_strategy, "the default strategy",
+                 config.strategy_line, config.strategy_column, errors);
+  }
+  for (std::string& e : storage::StorageRegistry::Instance().TakeErrors()) {
+    Report(errors, config, 0, 0, std::move(e));
+  }
+  if (errors.size() != errors_before || !uri || !default_strategy) return std::nullopt;
+  out.limits = std::move(named);
+  out.default_strategy = *default_strategy;
+  out.uri = *uri;
+  return out;
+}
+
+}  // namespace limitsd::server

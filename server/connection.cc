@@ -1,0 +1,151 @@
+#include "server/connection.h"
+
+#include <algorithm>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "protocol/reply_writer.h"
+#include "server/worker.h"
+
+namespace limitsd::server {
+namespace {
+
+namespace asio = boost::asio;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::milliseconds kDrainTimeout{1000};
+
+std::size_t BufferCapacity(std::size_t max_line) {
+  return std::max<std::size_t>(64 * 1024, 2 * max_line + 4096);
+}
+
+}  // namespace
+
+Connection::Connection(Socket socket, Worker& worker, std::uint64_t id)
+    : socket_(std::move(socket)),
+      worker_(worker),
+      id_(id),
+      parser_(worker.settings().max_line_bytes),
+      input_(BufferCapacity(worker.settings().max_line_bytes)),
+      timer_(socket_.get_executor()) {}
+
+void Connection::Start() {
+  worker_.Add(shared_from_this());
+  Touch(worker_.settings().idle_timeout);
+  auto on_exit = [self = shared_from_this()](std::exception_ptr error) {
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        spdlog::error("connection {}: {}", self->id_, e.what());
+      }
+      self->Close();
+    }
+  };
+  asio::co_spawn(socket_.get_executor(), Run(), on_exit);
+  if (worker_.settings().idle_timeout.count() > 0) {
+    asio::co_spawn(socket_.get_executor(), Watchdog(), on_exit);
+  }
+}
+
+void Connection::Shutdown() {
+  stopping_ = true;
+  if (reading_) socket_.cancel();
+}
+
+storage::Task<void> Connection::Run() {
+  auto self = shared_from_this();
+  std::string out;
+  Next next = Next::kRead;
+  while (next == Next::kRead && !stopping_) {
+    const std::span<char> room = input_.Writable();
+    reading_ = true;
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()),
+                                                    kNoThrow);
+    reading_ = false;
+    if (ec) break;
+    input_.Commit(n);
+    Touch(worker_.settings().idle_timeout);
+    next = co_await ProcessInput(out);
+    if (!out.empty()) {
+      auto [write_ec, written] = co_await asio::async_write(socket_, asio::buffer(out), kNoThrow);
+      out.clear();
+      if (write_ec) break;
+    }
+  }
+  if (next == Next::kHalfClose) co_await Drain();
+  Close();
+}
+
+// Answers every complete request in the input, in order; replies go to `out`.
+storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
+  std::size_t start = 0;
+  Next next = Next::kRead;
+  while (next == Next::kRead) {
+    const protocol::ParseResult r = parser_.Next(input_.Data().substr(start));
+    start += r.consumed;
+    if (r.kind == protocol::ParseResult::Kind::kNeedMore) break;
+    if (r.kind == protocol::ParseResult::Kind::kError) {
+      worker_.metrics().errors.fetch_add(1, std::memory_order_relaxed);
+      protocol::ReplyWriter(out).Error(r.error);
+      if (r.error.close_connection) next = Next::kHalfClose;
+      continue;
+    }
+    if (!co_await worker_.handler().Handle(r.request, out)) next = Next::kClose;
+  }
+  input_.Consume(start);
+  co_return next;
+}
+
+// After a fatal protocol error: stop sending, read and drop what the client still sends
+// until it closes or a short timeout passes, so that it reads our reply before the reset.
+storage::Task<void> Connection::Drain() {
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+  Touch(kDrainTimeout);
+  if (worker_.settings().idle_timeout.count() == 0) {
+    asio::co_spawn(socket_.get_executor(), Watchdog(), asio::detached);
+  } else {
+    timer_.cancel();  // the watchdog re-arms with the short deadline
+  }
+  char sink[4096];
+  for (;;) {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(sink), kNoThrow);
+    if (ec) break;
+  }
+}
+
+storage::Task<void> Connection::Watchdog() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    timer_.expires_at(deadline_);
+    co_await timer_.async_wait(kNoThrow);
+    if (closed_) break;
+    if (std::chrono::steady_clock::now() >= deadline_) {
+      spdlog::debug("connection {}: idle timeout", id_);
+      boost::system::error_code ignored;
+      socket_.close(ignored);
+      break;
+    }
+  }
+}
+
+void Connection::Touch(std::chrono::milliseconds timeout) {
+  deadline_ = std::chrono::steady_clock::now() + timeout;
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
+  worker_.metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
+  worker_.Remove(this);
+}
+
+}  // namespace limitsd::server

@@ -1,0 +1,54 @@
+#pragma once
+// One client connection: reads what the client sends, answers every complete request in
+// order, and writes the replies of one read in one write. Pinned to its worker's thread.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "protocol/request_parser.h"
+#include "server/read_buffer.h"
+#include "storage/result.h"
+
+namespace limitsd::server {
+
+class Worker;
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Socket = boost::asio::generic::stream_protocol::socket;
+
+  Connection(Socket socket, Worker& worker, std::uint64_t id);
+
+  /// Starts serving (registers with the worker); call on the worker's thread.
+  void Start();
+  /// Finishes the request being handled, writes its replies, then closes.
+  void Shutdown();
+
+ private:
+  enum class Next { kRead, kClose, kHalfClose };
+
+  storage::Task<void> Run();
+  storage::Task<Next> ProcessInput(std::string& out);
+  storage::Task<void> Drain();
+  storage::Task<void> Watchdog();
+  void Touch(std::chrono::milliseconds timeout);
+  void Close();
+
+  Socket socket_;
+  Worker& worker_;
+  std::uint64_t id_;
+  protocol::RequestParser parser_;
+  ReadBuffer input_;
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool reading_ = false;
+  bool stopping_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace limitsd::server

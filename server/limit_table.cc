@@ -1,0 +1,44 @@
+#include "server/limit_table.h"
+
+namespace limitsd::server {
+
+LimitTable::LimitTable(std::shared_ptr<const NamedLimits> named,
+                       limits::StrategyKind default_strategy, bool allow_inline,
+                       std::function<bool(limits::StrategyKind)> supports)
+    : named_(std::move(named)),
+      default_strategy_(default_strategy),
+      allow_inline_(allow_inline),
+      supports_(std::move(supports)) {}
+
+Resolution LimitTable::Resolve(std::string_view token) {
+  if (const auto it = named_->find(token); it != named_->end()) return {it->second, {}, {}};
+  if (!limits::LooksInline(token)) {
+    return {nullptr, protocol::ErrorCode::kUnknownLimit,
+            "no limit named '" + std::string(token) + "' is configured"};
+  }
+  if (!allow_inline_) {
+    return {nullptr, protocol::ErrorCode::kUnknownLimit,
+            "inline limits are disabled (allow_inline_limits: false); use a configured name"};
+  }
+  return ResolveInline(token);
+}
+
+Resolution LimitTable::ResolveInline(std::string_view token) {
+  if (const auto it = inline_cache_.find(token); it != inline_cache_.end()) {
+    return {it->second, {}, {}};
+  }
+  limits::InlineLimitResult parsed = limits::ParseInlineLimit(token, default_strategy_);
+  if (!parsed.limit) return {nullptr, protocol::ErrorCode::kBadRate, std::move(parsed.error)};
+  if (!supports_(parsed.limit->strategy())) {
+    return {nullptr, protocol::ErrorCode::kUnsupported,
+            "the storage does not support " +
+                std::string(storage::StrategyName(parsed.limit->strategy()))};
+  }
+  // The cache is bounded: when full, start over rather than track recency.
+  if (inline_cache_.size() >= kMaxCachedInline) inline_cache_.clear();
+  auto limit = std::make_shared<const limits::Limit>(std::move(*parsed.limit));
+  inline_cache_.emplace(std::string(token), limit);
+  return {std::move(limit), {}, {}};
+}
+
+}  // namespace limitsd::server

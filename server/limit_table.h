@@ -1,0 +1,58 @@
+#pragma once
+// Resolves a request's <limit> token: a configured name first, then an inline limit
+// `[strategy:]rate[;rate...]` (DESIGN.md "Line protocol"). One table per I/O thread: the
+// configured limits are shared and immutable, the cache of parsed inline limits is the
+// thread's own.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "limits/limit.h"
+#include "protocol/request.h"
+
+namespace limitsd::server {
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+struct StringEqual {
+  using is_transparent = void;
+  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
+};
+
+using NamedLimits =
+    boost::unordered_flat_map<std::string, std::shared_ptr<const limits::Limit>, StringHash,
+                              StringEqual>;
+
+struct Resolution {
+  std::shared_ptr<const limits::Limit> limit;  ///< null on error
+  protocol::ErrorCode error = protocol::ErrorCode::kUnknownLimit;
+  std::string message;
+};
+
+class LimitTable {
+ public:
+  /// `supports`: whether the storage can serve a strategy.
+  LimitTable(std::shared_ptr<const NamedLimits> named, limits::StrategyKind default_strategy,
+             bool allow_inline, std::function<bool(limits::StrategyKind)> supports);
+
+  Resolution Resolve(std::string_view token);
+
+ private:
+  Resolution ResolveInline(std::string_view token);
+
+  static constexpr std::size_t kMaxCachedInline = 4096;
+  std::shared_ptr<const NamedLimits> named_;
+  limits::StrategyKind default_strategy_;
+  bool allow_inline_;
+  std::function<bool(limits::StrategyKind)> supports_;
+  NamedLimits inline_cache_;
+};
+
+}  // namespace limitsd::server

@@ -1,0 +1,33 @@
+#include "server/worker.h"
+
+#include <vector>
+
+#include "server/connection.h"
+
+namespace limitsd::server {
+
+Worker::Worker(boost::asio::io_context& io, LimitTable table, limits::RateLimiter& limiter,
+               limits::RateLimiter* fallback, HandlerSettings handler,
+               ConnectionSettings connection, Metrics& metrics)
+    : io_(io),
+      table_(std::move(table)),
+      handler_(limiter, fallback, table_, handler, metrics),
+      settings_(connection),
+      metrics_(metrics) {}
+
+void Worker::Add(const std::shared_ptr<Connection>& connection) {
+  connections_.emplace(connection.get(), connection);
+}
+
+void Worker::Remove(const Connection* connection) {
+  connections_.erase(connection);
+}
+
+void Worker::ShutdownAll() {
+  // Copy: a connection may remove itself while shutting down.
+  std::vector<std::shared_ptr<Connection>> all;
+  for (const auto& [_, connection] : connections_) all.push_back(connection);
+  for (const auto& connection : all) connection->Shutdown();
+}
+
+}  // namespace limitsd::server

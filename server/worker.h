@@ -1,0 +1,49 @@
+#pragma once
+// What one I/O thread owns: its limit table, its request handler and its live connections.
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+
+#include "server/limit_table.h"
+#include "server/metrics.h"
+#include "server/request_handler.h"
+
+namespace limitsd::server {
+
+class Connection;
+
+struct ConnectionSettings {
+  std::size_t max_line_bytes = 4096;
+  std::chrono::milliseconds idle_timeout{300000};  ///< 0: none
+};
+
+class Worker {
+ public:
+  Worker(boost::asio::io_context& io, LimitTable table, limits::RateLimiter& limiter,
+         limits::RateLimiter* fallback, HandlerSettings handler, ConnectionSettings connection,
+         Metrics& metrics);
+
+  boost::asio::io_context& io() noexcept { return io_; }
+  RequestHandler& handler() noexcept { return handler_; }
+  const ConnectionSettings& settings() const noexcept { return settings_; }
+  Metrics& metrics() noexcept { return metrics_; }
+
+  void Add(const std::shared_ptr<Connection>& connection);
+  void Remove(const Connection* connection);
+  /// Asks every connection to finish what it is doing and close (on the worker's thread).
+  void ShutdownAll();
+  std::size_t size() const noexcept { return connections_.size(); }
+
+ private:
+  boost::asio::io_context& io_;
+  LimitTable table_;
+  RequestHandler handler_;
+  ConnectionSettings settings_;
+  Metrics& metrics_;
+  std::unordered_map<const Connection*, std::shared_ptr<Connection>> connections_;
+};
+
+}  // namespace limitsd::server

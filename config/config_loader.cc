@@ -283,8 +283,14 @@ void ConfigParser::ParseAdmin(const YAML::Node& node, AdminConfig& admin) {
     admin.address.reset();
     if (text->empty()) return;
     ListenAddressResult parsed = ParseListenAddress(*text);
-    if (!parsed.address) reader_.Error(value, "in \"admin.listen\": " + parsed.error);
-    admin.address = std::move(parsed.address);
+    if (!parsed.address) {
+      reader_.Error(value, "in \"admin.listen\": " + parsed.error);
+    } else if (parsed.address->IsUnix()) {
+      reader_.Error(value, "\"admin.listen\" takes HOST:PORT or [IPv6]:PORT, e.g. "
+                           "127.0.0.1:7401, not a unix socket");
+    } else {
+      admin.address = std::move(parsed.address);
+    }
   });
 }
 

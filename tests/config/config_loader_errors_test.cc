@@ -82,6 +82,7 @@ const ErrorCase kErrorCases[] = {
     {"server: { listen: [] }\n", "1:19", "needs at least one address"},
     {"server: { listen: [a:1, a:1] }\n", "1:25", "\"a:1\" is listed twice"},
     {"admin: { listen: \"localhost\" }\n", "1:18", "in \"admin.listen\": bad listen address"},
+    {"admin: { listen: unix:/tmp/a }\n", "1:18", "\"admin.listen\" takes HOST:PORT or [IPv6]:PORT"},
     // Storage URI shape.
     {"storage: { uri: memory }\n", "1:17", "must look like SCHEME://..."},
     {"storage: { uri: \"\" }\n", "1:17", "\"storage.uri\" must not be empty"},

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: the unit, storage conformance
+# (memory, redis, redis cluster, redis sentinel, memcached, plugins) and end-to-end suites
+# under CTest, then the checks that live outside CTest (the SDK built out of tree, the quick
+# benchmark run). Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${LIMITSD_TEST_PRESET:-dev}"
+scripts/install-deps.sh
+scripts/build.sh "$preset"
+ctest --preset "$preset" --output-on-failure -j "${LIMITSD_TEST_JOBS:-2}"
+for extra in scripts/sdk-out-of-tree.sh scripts/bench-quick.sh; do
+  if [ -x "$extra" ]; then
+    echo "== $extra"
+    "$extra" "build/$preset"
+  fi
+done
+echo "test.sh: every test passed"

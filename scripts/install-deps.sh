@@ -10,7 +10,6 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools memcached
   netcat-openbsd python3 python3-redis python3-limits faketime openssl
-  nodejs npm
 )
 
 missing=()

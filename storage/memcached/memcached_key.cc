@@ -10,8 +10,8 @@ namespace limitsd::storage::memcached {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
-// "h:" + 64 hex digits.
-constexpr std::size_t kHashedBodyBytes = 2 + 64;
+// A generation (up to 20 digits and ':'), then "h:" + 64 hex digits.
+constexpr std::size_t kHashedBodyBytes = 21 + 2 + 64;
 
 bool Plain(unsigned char c) noexcept { return c > 0x20 && c < 0x7f && c != '%'; }
 
@@ -54,10 +54,14 @@ MemcachedKeyEncoder::MemcachedKeyEncoder(std::string prefix) : prefix_(std::move
   }
 }
 
-std::string MemcachedKeyEncoder::Encode(std::string_view item_id) const {
+std::string MemcachedKeyEncoder::Encode(std::string_view item_id,
+                                        std::int64_t generation) const {
   std::string out;
-  out.reserve(prefix_.size() + 2 + item_id.size());
+  out.reserve(prefix_.size() + 24 + item_id.size());
   out += prefix_;
+  out += std::to_string(generation);
+  out += ':';
+  const std::size_t head = out.size();
   out += "k:";
   for (const char c : item_id) {
     const auto byte = static_cast<unsigned char>(c);
@@ -70,7 +74,7 @@ std::string MemcachedKeyEncoder::Encode(std::string_view item_id) const {
     if (out.size() > kMaxKeyBytes) break;  // hashed below; no need to finish
   }
   if (out.size() <= kMaxKeyBytes) return out;
-  out.resize(prefix_.size());
+  out.resize(head);
   out += "h:";
   out += Sha256Hex(item_id);
   return out;

@@ -1,6 +1,7 @@
 #include "storage/memcached/memcached_storage.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <limits>
 
@@ -17,6 +18,18 @@ constexpr std::int64_t kMaxRelativeExptime = 60 * 60 * 24 * 30;
 // memcached parses exptime as a signed 32-bit number.
 constexpr std::int64_t kMaxExptime = std::numeric_limits<std::int32_t>::max();
 constexpr std::int64_t kMicrosPerSecond = 1'000'000;
+
+std::int64_t SystemMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 // Result<bool> cannot tell an error_code from a bool: say which one it is.
 Result<bool> BoolError(std::error_code ec) { return {boost::system::in_place_error, ec}; }
@@ -84,6 +97,8 @@ MemcachedStorage::MemcachedStorage(const StorageContext& context)
       max_value_bytes_(
           context.IntOption("max_value_bytes", kDefaultMaxValueBytes, 1024, 1LL << 30)),
       ttl_padding_s_(context.IntOption("ttl_padding_s", 60, 1, 86'400)),
+      generation_refresh_(std::chrono::milliseconds(
+          context.IntOption("generation_refresh_ms", 1000, 0, 3'600'000))),
       description_(DescriptionOf(ServersOf(context))),
       client_(ServersOf(context),
               static_cast<int>(context.IntOption("virtual_nodes", 160, 1, 10'000)),
@@ -128,6 +143,69 @@ std::int64_t MemcachedStorage::ExpTime(std::int64_t live_until, std::int64_t now
   return std::min(unix_now + seconds, kMaxExptime);
 }
 
+Task<Result<std::int64_t>> MemcachedStorage::Generation(Deadline deadline) {
+  const std::int64_t cached = generation_.load(std::memory_order_acquire);
+  const std::int64_t now = SteadyMicros();
+  bool refreshing = false;
+  if (cached >= 0) {
+    if (now - generation_read_at_.load(std::memory_order_relaxed) < generation_refresh_.count()) {
+      co_return cached;
+    }
+    // One caller rereads it; the others go on with the cached one meanwhile.
+    if (generation_refreshing_.exchange(true)) co_return cached;
+    refreshing = true;
+  }
+  const Result<std::int64_t> read = co_await ReadGeneration(deadline);
+  if (refreshing) generation_refreshing_.store(false);
+  if (read) NoteGeneration(*read);
+  if (read || cached >= 0) generation_read_at_.store(now, std::memory_order_relaxed);
+  if (!read && cached < 0) co_return read.error();
+  co_return generation_.load(std::memory_order_acquire);
+}
+
+Task<Result<std::int64_t>> MemcachedStorage::ReadGeneration(Deadline deadline) {
+  const std::string key = keys_.GenerationKey();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto reply = co_await client_.Call(key, "get " + key + "\r\n", deadline);
+    if (!reply) co_return reply.error();
+    if (reply->status != "END") co_return ReplyError(*reply);
+    std::int64_t generation = 0;
+    if (reply->has_value) {
+      const std::string& v = reply->value;
+      const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), generation);
+      if (ec != std::errc{} || ptr != v.data() + v.size() || generation < 0) {
+        co_return std::error_code(StorageErrc::kProtocol);
+      }
+      co_return generation;
+    }
+    // Absent (never set, or evicted): start from the Unix time in microseconds, above any
+    // generation used before unless a million resets a second were made.
+    const std::string value = std::to_string(std::max<std::int64_t>(SystemMicros(), 0));
+    auto added = co_await client_.Call(
+        key, "add " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n",
+        deadline);
+    if (!added) co_return added.error();
+    if (added->status == "STORED") co_return std::stoll(value);
+    if (added->status != "NOT_STORED") co_return ReplyError(*added);
+  }
+  co_return std::error_code(StorageErrc::kContention);
+}
+
+void MemcachedStorage::NoteGeneration(std::int64_t generation) noexcept {
+  // Generations only grow; a stale read never takes one back.
+  std::int64_t current = generation_.load(std::memory_order_relaxed);
+  while (current < generation &&
+         !generation_.compare_exchange_weak(current, generation, std::memory_order_acq_rel)) {
+  }
+}
+
+Task<Result<std::string>> MemcachedStorage::ItemKey(std::string_view item_id,
+                                                    Deadline deadline) {
+  const Result<std::int64_t> generation = co_await Generation(deadline);
+  if (!generation) co_return generation.error();
+  co_return keys_.Encode(item_id, *generation);
+}
+
 Task<Result<MemcachedStorage::Fetched>> MemcachedStorage::Fetch(const std::string& mkey,
                                                                  Deadline deadline) {
   auto reply = co_await client_.Call(mkey, "gets " + mkey + "\r\n", deadline);
@@ -164,7 +242,9 @@ Task<Result<bool>> MemcachedStorage::Store(const std::string& mkey, const Fetche
 template <class Mutate>
 Task<Result<void>> MemcachedStorage::Update(std::string_view item_id, Mutate mutate) {
   const Deadline deadline = NewDeadline();
-  std::string mkey = keys_.Encode(item_id);
+  auto item_key = co_await ItemKey(item_id, deadline);
+  if (!item_key) co_return item_key.error();
+  const std::string& mkey = *item_key;
   auto guard = co_await locks_.Acquire(mkey, deadline);
   if (!guard) co_return guard.error();
   for (int attempt = 0; attempt < cas_retries_; ++attempt) {
@@ -183,8 +263,10 @@ Task<Result<void>> MemcachedStorage::Update(std::string_view item_id, Mutate mut
 }
 
 Task<Result<WindowState>> MemcachedStorage::ReadState(const RateQuery& rate, std::int64_t cost) {
-  const std::string mkey = keys_.Encode(ItemIdOf(rate.key));
-  auto fetched = co_await Fetch(mkey, NewDeadline());
+  const Deadline deadline = NewDeadline();
+  auto mkey = co_await ItemKey(ItemIdOf(rate.key), deadline);
+  if (!mkey) co_return mkey.error();
+  auto fetched = co_await Fetch(*mkey, deadline);
   if (!fetched) co_return fetched.error();
   co_return StateOf(fetched->item, rate, cost, Now());
 }
@@ -237,7 +319,24 @@ Task<Result<void>> MemcachedStorage::Clear(std::string_view key) {
 }
 
 Task<Result<std::int64_t>> MemcachedStorage::Reset() {
-  co_return std::error_code(StorageErrc::kUnsupported);
+  const Deadline deadline = NewDeadline();
+  const std::string key = keys_.GenerationKey();
+  auto reply = co_await client_.Call(key, "incr " + key + " 1\r\n", deadline);
+  if (!reply) co_return reply.error();
+  std::int64_t generation = 0;
+  const std::string& status = reply->status;
+  const auto [ptr, ec] = std::from_chars(status.data(), status.data() + status.size(), generation);
+  if (status == "NOT_FOUND") {
+    // Lost: a fresh one (the time now) is above every earlier generation.
+    auto fresh = co_await ReadGeneration(deadline);
+    if (!fresh) co_return fresh.error();
+    generation = *fresh;
+  } else if (ec != std::errc{} || ptr != status.data() + status.size()) {
+    co_return ReplyError(*reply);
+  }
+  NoteGeneration(generation);
+  generation_read_at_.store(SteadyMicros(), std::memory_order_relaxed);
+  co_return std::int64_t{0};  // memcached cannot tell how many values that retired
 }
 
 Task<bool> MemcachedStorage::Check() { co_return co_await client_.CheckAll(NewDeadline()); }
@@ -292,7 +391,10 @@ Task<Result<TakeOutcome>> MemcachedStorage::TakeAll(std::span<const RateQuery> r
     for (const RateQuery& rate : rates) outcome.states.push_back(StateOf(item, rate, cost, now));
   };
   if (mode == TakeMode::kPeek) {
-    auto fetched = co_await Fetch(keys_.Encode(item_id), NewDeadline());
+    const Deadline deadline = NewDeadline();
+    auto mkey = co_await ItemKey(item_id, deadline);
+    if (!mkey) co_return mkey.error();
+    auto fetched = co_await Fetch(*mkey, deadline);
     if (!fetched) co_return fetched.error();
     states_at(fetched->item, Now());
     co_return outcome;
@@ -313,7 +415,8 @@ Task<Result<TakeOutcome>> MemcachedStorage::TakeAll(std::span<const RateQuery> r
 }
 
 std::size_t MemcachedStorage::ServerOf(std::string_view key) const {
-  return client_.ServerOf(keys_.Encode(ItemIdOf(key)));
+  const std::int64_t generation = std::max<std::int64_t>(0, generation_.load());
+  return client_.ServerOf(keys_.Encode(ItemIdOf(key), generation));
 }
 
 LIMITSD_REGISTER_STORAGE(MemcachedStorage);

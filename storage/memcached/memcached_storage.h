@@ -26,12 +26,17 @@ namespace limitsd::storage::memcached {
 /// kContention. memcached TTLs only collect garbage: the item's last live time plus
 /// `ttl_padding_s`, sent as an absolute Unix time beyond 30 days.
 ///
+/// Reset(): memcached cannot list keys, and flush_all would wipe other users' data, so every
+/// key carries a generation number kept in one more key; Reset() increments it, which
+/// retires every key at once (the old items expire by their TTLs; the count returned is 0,
+/// as it is unknown). Each storage rereads the generation every `generation_refresh_ms`, so
+/// other daemons see a reset within that time; until it has read it once, calls fail when
+/// the generation's server cannot be reached.
+///
 /// Options (storage.options): key_prefix ("limitsd:"), virtual_nodes (160), cas_retries (10),
 /// connect_timeout_ms (1000), backoff_initial_ms (50), backoff_max_ms (1000),
-/// max_pending (10000 per connection), max_value_bytes (1000000), ttl_padding_s (60).
-///
-/// Reset() is not supported (kUnsupported): memcached cannot list keys, and flush_all would
-/// wipe other users' data on a shared server. Clear() removes one key.
+/// max_pending (10000 per connection), max_value_bytes (1000000), ttl_padding_s (60),
+/// generation_refresh_ms (1000).
 class MemcachedStorage final : public Storage,
                                public MovingWindowSupport,
                                public SlidingWindowCounterSupport,
@@ -83,6 +88,14 @@ class MemcachedStorage final : public Storage,
     std::optional<std::uint64_t> cas;  ///< nullopt: the item is absent
   };
 
+  /// The generation of every key (see Reset), cached for generation_refresh_ms.
+  Task<Result<std::int64_t>> Generation(Deadline deadline);
+  /// Reads the generation's key, creating it (as the Unix time in microseconds) if absent.
+  Task<Result<std::int64_t>> ReadGeneration(Deadline deadline);
+  void NoteGeneration(std::int64_t generation) noexcept;
+  /// The memcached key of `item_id` in the current generation.
+  Task<Result<std::string>> ItemKey(std::string_view item_id, Deadline deadline);
+
   /// The store's "now": limitsd's clock, never going backwards.
   std::int64_t Now() noexcept;
   Deadline NewDeadline() const;
@@ -108,6 +121,10 @@ class MemcachedStorage final : public Storage,
   int cas_retries_;
   std::int64_t max_value_bytes_;
   std::int64_t ttl_padding_s_;
+  std::chrono::microseconds generation_refresh_;
+  std::atomic<std::int64_t> generation_{-1};  ///< -1 until read
+  std::atomic<std::int64_t> generation_read_at_{0};  ///< steady clock, microseconds
+  std::atomic<bool> generation_refreshing_{false};
   std::string description_;
   MemcachedClient client_;
   KeyLockTable locks_;

@@ -21,6 +21,31 @@ bool IsControl(char c) noexcept {
   return byte < 0x20 || byte == 0x7f;
 }
 
+using LineTokens = std::array<std::string_view, kMaxLineTokens>;
+
+// Splits a line at blanks. Keeps the first tokens.size() tokens (enough to report a wrong
+// arity), or returns false at the first control byte, which it stores in `control`.
+bool SplitLine(std::string_view line, LineTokens& tokens, std::size_t& count, char& control) {
+  std::size_t i = 0;
+  while (i < line.size()) {
+    if (IsBlank(line[i])) {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i;
+    for (; i < line.size() && !IsBlank(line[i]); ++i) {
+      if (IsControl(line[i])) {
+        control = line[i];
+        return false;
+      }
+    }
+    if (count < tokens.size()) {
+      tokens[count++] = line.substr(start, i - start);
+    }
+  }
+  return true;
+}
+
 // A blank line or an empty RESP array: consumed, but no request and no reply. Next() tells
 // it from a real kNeedMore by consumed > 0 (a real one consumes nothing).
 ParseResult Skip(std::size_t consumed) {
@@ -101,27 +126,14 @@ bool RequestParser::PartialLineTooLong(std::string_view frame) const noexcept {
 }
 
 ParseResult RequestParser::ParseLine(std::string_view line, std::size_t consumed) {
-  std::array<std::string_view, kMaxLineTokens> tokens;
+  LineTokens tokens;
   std::size_t count = 0;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    if (IsBlank(line[i])) {
-      ++i;
-      continue;
-    }
-    const std::size_t start = i;
-    while (i < line.size() && !IsBlank(line[i])) {
-      if (IsControl(line[i])) {
-        message_ = "control character in the line (byte ";
-        message_ += std::to_string(static_cast<unsigned char>(line[i]));
-        message_ += "); send printable tokens separated by spaces";
-        return Error(Wire::kLine, ErrorCode::kSyntax, consumed, false);
-      }
-      ++i;
-    }
-    if (count < tokens.size()) {
-      tokens[count++] = line.substr(start, i - start);
-    }
+  char control = 0;
+  if (!SplitLine(line, tokens, count, control)) {
+    message_ = "control character in the line (byte ";
+    message_ += std::to_string(static_cast<unsigned char>(control));
+    message_ += "); send printable tokens separated by spaces";
+    return Error(Wire::kLine, ErrorCode::kSyntax, consumed, false);
   }
   if (count == 0) {
     return Skip(consumed);

@@ -38,28 +38,52 @@ RespFramer::Status RespFramer::Feed(std::string_view frame, std::string& message
   }
 }
 
-// Reads `<prefix><integer>\r\n` at pos_: '*' for the array, '$' for a bulk string.
+namespace {
+
+// Digits with an optional leading '-'; at most 18 of them, so int64 cannot overflow.
+bool ParseLength(std::string_view text, std::int64_t& value) noexcept {
+  const bool negative = !text.empty() && text.front() == '-';
+  if (negative) {
+    text.remove_prefix(1);
+  }
+  if (text.empty() || text.size() > 18) {
+    return false;
+  }
+  std::int64_t parsed = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+    parsed = parsed * 10 + (c - '0');
+  }
+  value = negative ? -parsed : parsed;
+  return true;
+}
+
+}  // namespace
+
+// Reads `<prefix><integer>\r\n` at pos_: '*' for the array, '$' for a bulk string. Bytes
+// already searched for the '\n' are not searched again (scanned_).
 RespFramer::HeaderStatus RespFramer::ReadHeader(std::string_view frame, std::int64_t& value,
                                                 std::string& message) {
   if (pos_ >= frame.size()) {
     return HeaderStatus::kNeedMore;
   }
-  const char prefix = stage_ == Stage::kArrayHeader ? '*' : '$';
-  if (frame[pos_] != prefix) {
+  if (frame[pos_] != (stage_ == Stage::kArrayHeader ? '*' : '$')) {
     Fail(ErrorCode::kSyntax, message, "expected '$' and a bulk string length");
     return HeaderStatus::kError;
   }
-  const std::size_t from = scanned_ > pos_ ? scanned_ : pos_ + 1;
+  const std::size_t from = std::max(scanned_, pos_ + 1);
   const std::size_t limit = std::min(frame.size(), pos_ + kMaxHeaderBytes);
-  const void* found = from < limit ? std::memchr(frame.data() + from, '\n', limit - from)
-                                   : nullptr;
+  const void* found =
+      from < limit ? std::memchr(frame.data() + from, '\n', limit - from) : nullptr;
   if (found == nullptr) {
     scanned_ = std::max(from, limit);
-    if (frame.size() - pos_ >= kMaxHeaderBytes) {
-      Fail(ErrorCode::kSyntax, message, "length line too long or not ended by CRLF");
-      return HeaderStatus::kError;
+    if (frame.size() - pos_ < kMaxHeaderBytes) {
+      return HeaderStatus::kNeedMore;
     }
-    return HeaderStatus::kNeedMore;
+    Fail(ErrorCode::kSyntax, message, "length line too long or not ended by CRLF");
+    return HeaderStatus::kError;
   }
   const std::size_t newline = static_cast<const char*>(found) - frame.data();
   std::string_view digits = frame.substr(pos_ + 1, newline - pos_ - 1);
@@ -68,23 +92,10 @@ RespFramer::HeaderStatus RespFramer::ReadHeader(std::string_view frame, std::int
     return HeaderStatus::kError;
   }
   digits.remove_suffix(1);
-  const bool negative = !digits.empty() && digits.front() == '-';
-  if (negative) {
-    digits.remove_prefix(1);
-  }
-  if (digits.empty() || digits.size() > 18) {  // 18 digits cannot overflow int64
+  if (!ParseLength(digits, value)) {
     Fail(ErrorCode::kSyntax, message, "invalid length");
     return HeaderStatus::kError;
   }
-  std::int64_t parsed = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') {
-      Fail(ErrorCode::kSyntax, message, "invalid length");
-      return HeaderStatus::kError;
-    }
-    parsed = parsed * 10 + (c - '0');
-  }
-  value = negative ? -parsed : parsed;
   pos_ = newline + 1;
   scanned_ = 0;
   return HeaderStatus::kDone;

@@ -65,8 +65,9 @@ void YamlReader::ForEachKey(const YAML::Node& node, std::string_view path,
   if (!node.IsMap()) return;
   std::set<std::string, std::less<>> seen;
   const SourceMark saved = current_key_;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+  for (const auto& entry : node) {
+    const YAML::Node key = entry.first;  // copies: yaml-cpp iterators yield temporary proxies
+    const YAML::Node value = entry.second;
     if (!key.IsScalar()) {
       Error(MarkOf(key), fmt::format("a key in \"{}\" must be a plain name, got {}", path,
                                      KindName(key)));
@@ -90,7 +91,7 @@ void YamlReader::ForEachKey(const YAML::Node& node, std::string_view path,
       continue;
     }
     current_key_ = MarkOf(key);
-    visit(name, key, it->second);
+    visit(name, key, value);
   }
   current_key_ = saved;
 }

@@ -1,0 +1,42 @@
+#include "tests/e2e/daemon_process.h"
+
+#include <sys/wait.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+namespace limitsd::e2e {
+
+DaemonProcess::DaemonProcess(const std::string& yaml, std::vector<std::string> extra_args) {
+  const auto config = dir_.path() / "limitsd.yaml";
+  std::ofstream(config) << yaml;
+  port_ = testing::FreePort();
+  std::vector<std::string> argv = {LIMITSD_BINARY, "--config", config.string(), "--listen",
+                                   "127.0.0.1:" + std::to_string(port_)};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process_ = std::make_unique<testing::ChildProcess>(argv, (dir_.path() / "log").string());
+  if (!testing::WaitForPort(port_, std::chrono::seconds(10))) {
+    ADD_FAILURE() << "limitsd did not start; its log:\n" << Log();
+    throw std::runtime_error("limitsd did not start");
+  }
+}
+
+DaemonProcess::~DaemonProcess() { process_->Stop(); }
+
+std::string DaemonProcess::Log() const { return testing::ReadFile(dir_.path() / "log"); }
+
+int DaemonProcess::Terminate() { return process_->Stop(std::chrono::seconds(15)); }
+
+std::pair<int, std::string> RunLimitsd(const std::vector<std::string>& args) {
+  testing::TempDir dir;
+  std::vector<std::string> argv = {LIMITSD_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  testing::ChildProcess process(argv, (dir.path() / "out").string());
+  const int status = process.Wait(std::chrono::seconds(20));
+  const int code = (status >= 0 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+  return {code, testing::ReadFile(dir.path() / "out")};
+}
+
+}  // namespace limitsd::e2e

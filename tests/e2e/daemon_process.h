@@ -1,0 +1,36 @@
+#pragma once
+// The real limitsd binary, started with a YAML configuration on a free loopback port.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/test_support.h"
+
+namespace limitsd::e2e {
+
+class DaemonProcess {
+ public:
+  /// Writes `yaml` (which must not set server.listen; the daemon gets --listen) to a temp
+  /// file and starts limitsd on it; fails the test if it does not listen within 10 s.
+  explicit DaemonProcess(const std::string& yaml, std::vector<std::string> extra_args = {});
+  ~DaemonProcess();
+
+  std::uint16_t port() const { return port_; }
+  testing::ChildProcess& process() { return *process_; }
+  /// What the daemon wrote to stdout and stderr so far.
+  std::string Log() const;
+  /// SIGTERM and wait; the exit status (as waitpid reports it).
+  int Terminate();
+
+ private:
+  testing::TempDir dir_;
+  std::uint16_t port_ = 0;
+  std::unique_ptr<testing::ChildProcess> process_;
+};
+
+/// Runs `limitsd args...` to completion; returns {exit code, stdout+stderr}.
+std::pair<int, std::string> RunLimitsd(const std::vector<std::string>& args);
+
+}  // namespace limitsd::e2e

@@ -1,0 +1,128 @@
+#include "limits/rate_parser.h"
+
+#include <gtest/gtest.h>
+
+#include "limits/limit.h"
+
+namespace limitsd::limits {
+namespace {
+
+struct Accepted {
+  std::string text;
+  std::vector<std::tuple<std::int64_t, std::int64_t, std::int64_t>> rates;  // amount, multiples, E
+};
+
+class ParseAccepted : public ::testing::TestWithParam<Accepted> {};
+
+TEST_P(ParseAccepted, GivesTheRates) {
+  const RateParseResult r = ParseRates(GetParam().text);
+  ASSERT_TRUE(r.ok()) << r.error;
+  ASSERT_EQ(r.items.size(), GetParam().rates.size());
+  for (std::size_t i = 0; i < r.items.size(); ++i) {
+    const auto [amount, multiples, expiry] = GetParam().rates[i];
+    EXPECT_EQ(r.items[i].amount(), amount) << i;
+    EXPECT_EQ(r.items[i].multiples(), multiples) << i;
+    EXPECT_EQ(r.items[i].ExpirySeconds(), expiry) << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    LimitsGrammar, ParseAccepted,
+    ::testing::Values(
+        Accepted{"10/second", {{10, 1, 1}}}, Accepted{"10 per minute", {{10, 1, 60}}},
+        Accepted{"10 / Second", {{10, 1, 1}}}, Accepted{"1 PER SECOND", {{1, 1, 1}}},
+        Accepted{"1\tper\tsecond", {{1, 1, 1}}}, Accepted{"10per second", {{10, 1, 1}}},
+        Accepted{"10 persecond", {{10, 1, 1}}}, Accepted{"5/10 seconds", {{5, 10, 10}}},
+        Accepted{"1 per2 seconds", {{1, 2, 2}}}, Accepted{"10/ 3second", {{10, 3, 3}}},
+        Accepted{"1/SECONDS", {{1, 1, 1}}}, Accepted{"010/second", {{10, 1, 1}}},
+        Accepted{"10/0 seconds", {{10, 1, 1}}}, Accepted{"1 per 3 hour", {{1, 3, 10800}}},
+        Accepted{"1 per 2 hours", {{1, 2, 7200}}}, Accepted{"1/2 day", {{1, 2, 172800}}},
+        Accepted{"1/month", {{1, 1, 2592000}}}, Accepted{"1/year", {{1, 1, 31104000}}},
+        Accepted{"1 per 3 hour; 1 per second", {{1, 3, 10800}, {1, 1, 1}}},
+        Accepted{"1 per 3 hour, 1 per second", {{1, 3, 10800}, {1, 1, 1}}},
+        Accepted{"1/hour;2/day,3/month|4/year",
+                 {{1, 1, 3600}, {2, 1, 86400}, {3, 1, 2592000}, {4, 1, 31104000}}},
+        Accepted{"10/day:;5/hour", {{10, 1, 86400}, {5, 1, 3600}}},
+        Accepted{"10/day:,5/hour", {{10, 1, 86400}, {5, 1, 3600}}},
+        Accepted{"1000000000/second", {{1000000000, 1, 1}}},
+        Accepted{"1/10 years", {{1, 10, 311040000}}}));
+
+struct Rejected {
+  std::string text;
+  std::string message_part;
+};
+
+class ParseRejected : public ::testing::TestWithParam<Rejected> {};
+
+TEST_P(ParseRejected, ExplainsWhy) {
+  const RateParseResult r = ParseRates(GetParam().text);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.items.empty());
+  EXPECT_NE(r.error.find(GetParam().message_part), std::string::npos) << r.error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    LimitsGrammar, ParseRejected,
+    ::testing::Values(
+        Rejected{"", "couldn't parse"}, Rejected{"meow", "couldn't parse 'meow'"},
+        Rejected{"10 per", "couldn't parse"}, Rejected{"5//second", "couldn't parse"},
+        Rejected{"1/2/second", "couldn't parse"}, Rejected{"1 /2 /second", "couldn't parse"},
+        Rejected{"-1/second", "couldn't parse"}, Rejected{"10/second;", "couldn't parse"},
+        Rejected{"1/second;;2/minute", "couldn't parse"},
+        Rejected{"10/second 5/minute", "couldn't parse"},
+        Rejected{"10/day:5/hour", "couldn't parse"}, Rejected{"10/day::,5/hour", "couldn't parse"},
+        Rejected{"1/sec", "no granularity matched for 'sec'"},
+        Rejected{"1/s", "no granularity matched for 's'"},
+        Rejected{"10/secs", "no granularity matched"},
+        Rejected{"1/minutess", "no granularity matched"},
+        Rejected{"1 per millenium", "no granularity matched for 'millenium'"},
+        Rejected{"1 per yearl; 2 per decade", "no granularity matched"},
+        Rejected{"0/second", "out of range"},
+        Rejected{"1000000001/second", "out of range"},
+        Rejected{"99999999999999999999/second", "out of range"},
+        Rejected{"1/11 years", "longer than 10 years"},
+        Rejected{"1/99999999999999999999 seconds", "longer than 10 years"}));
+
+TEST(RateLimitItem, PrintsAndComparesLikeLimits) {
+  const RateParseResult r = ParseRates("5/10 seconds");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.items[0].ToString(), "5 per 10 second");
+  EXPECT_EQ(r.items[0].KeySuffix(), "5/10/second");
+  EXPECT_EQ(r.items[0], ParseRates("5 per 10 second").items[0]);
+  EXPECT_FALSE(r.items[0] == ParseRates("5/second").items[0]);
+}
+
+TEST(InlineLimit, TakesAStrategyPrefix) {
+  const auto r = ParseInlineLimit("moving-window:5/10seconds", StrategyKind::kFixedWindow);
+  ASSERT_TRUE(r.limit.has_value()) << r.error;
+  EXPECT_EQ(r.limit->strategy(), StrategyKind::kMovingWindow);
+  EXPECT_EQ(r.limit->rates().size(), 1u);
+  const auto d = ParseInlineLimit("100/minute,1000/hour", StrategyKind::kSlidingWindowCounter);
+  ASSERT_TRUE(d.limit.has_value());
+  EXPECT_EQ(d.limit->strategy(), StrategyKind::kSlidingWindowCounter);
+  EXPECT_EQ(d.limit->rates().size(), 2u);
+  EXPECT_FALSE(ParseInlineLimit("moving-window:abc", StrategyKind::kFixedWindow).limit);
+}
+
+TEST(InlineLimit, RecognisesItsShape) {
+  EXPECT_TRUE(LooksInline("10/second"));
+  EXPECT_TRUE(LooksInline("sliding-window-counter:1/minute"));
+  EXPECT_FALSE(LooksInline("api"));
+  EXPECT_FALSE(LooksInline("foo:10/second"));
+  EXPECT_TRUE(IsLimitName("api.v2-login_x"));
+  EXPECT_FALSE(IsLimitName("2api"));
+  EXPECT_FALSE(IsLimitName("a b"));
+}
+
+TEST(Limit, StorageKeysShareAHashTagAndNameTheStrategyAndRate) {
+  const Limit limit("api", StrategyKind::kSlidingWindowCounter,
+                    ParseRates("100/minute;2000/hour").items);
+  std::string a, b;
+  limit.AppendStorageKey("user42", 0, a);
+  limit.AppendStorageKey("user42", 1, b);
+  EXPECT_EQ(a, "{api user42}/sliding-window-counter/100/1/minute");
+  EXPECT_EQ(b, "{api user42}/sliding-window-counter/2000/1/hour");
+}
+
+}  // namespace
+}  // namespace limitsd::limits

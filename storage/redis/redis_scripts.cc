@@ -1,0 +1,257 @@
+#include "storage/redis/redis_scripts.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+
+namespace limitsd::storage::redis {
+namespace {
+
+// Layouts (K = "<key_prefix>:<key>"):
+//   fixed window    a string counter with a PX expiry set at creation.
+//   sliding window  a string "bucket:previous:current", bucket = floor(now / E), expiring
+//                   when the bucket after the current one ends.
+//   moving window   a sorted set of runs: member = the run's time (us), score = the
+//                   cumulative number of units taken up to and including the run; the
+//                   member "b" scores the number of units already forgotten (expired or
+//                   beyond the limit). A run's units are (previous score, score]; the unit
+//                   at newest-first index i is the first run scoring >= total - i.
+//                   Hits at one time merge into one run, so neither cost nor limit
+//                   multiplies the work: a hit costs O(log runs) plus the runs it expires.
+constexpr std::string_view kTakeSource = R"lua(
+local take = ARGV[1] == '1'
+local cost = tonumber(ARGV[2])
+local tm = redis.call('TIME')
+local clock = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
+
+local function fmt(x) return string.format('%.0f', x) end
+local function ms_ceil(us) return math.ceil(us / 1000) end
+
+-- floor(a * b / c) exactly, for 0 <= a < 2^53 and 0 <= b <= c < 2^52: shift-and-add
+-- multiplication keeping the quotient and the remainder, so nothing exceeds 2c.
+local function mul_div(a, b, c)
+  local q, r = 0, 0
+  local bit = 1
+  while bit * 2 <= a do bit = bit * 2 end
+  while bit >= 1 do
+    q = q * 2
+    r = r * 2
+    if r >= c then r = r - c; q = q + 1 end
+    if a >= bit then
+      a = a - bit
+      r = r + b
+      if r >= c then r = r - c; q = q + 1 end
+    end
+    bit = bit / 2
+  end
+  return q
+end
+
+-- Fixed window ---------------------------------------------------------------------
+local function fixed_load(k)
+  local v = redis.call('GET', k)
+  if not v then return {count = 0, ttl = 0, exists = false} end
+  local ttl = redis.call('PTTL', k)
+  if ttl < 0 then ttl = 0 end
+  return {count = tonumber(v), ttl = ttl * 1000, exists = true}
+end
+
+local function fixed_take(k, s, expiry)
+  if s.exists then
+    s.count = redis.call('INCRBY', k, fmt(cost))
+  else
+    redis.call('SET', k, fmt(cost), 'PX', fmt(ms_ceil(expiry)))
+    s.count = cost
+    s.ttl = ms_ceil(expiry) * 1000
+    s.exists = true
+  end
+end
+
+-- Sliding window counter -----------------------------------------------------------
+local function bucket_of(now, e)
+  local n = math.floor(now / e)
+  while n * e > now do n = n - 1 end
+  while (n + 1) * e <= now do n = n + 1 end
+  return n
+end
+
+local function sliding_load(k, e)
+  local now = clock
+  local n = bucket_of(now, e)
+  local prev, cur = 0, 0
+  local v = redis.call('GET', k)
+  if v then
+    local sb, sp, sc = string.match(v, '^(%d+):(%d+):(%d+)$')
+    sb, sp, sc = tonumber(sb), tonumber(sp), tonumber(sc)
+    if sb > n then n = sb; now = n * e end  -- the clock stepped back: stay at our last bucket
+    if sb == n then prev, cur = sp, sc elseif sb == n - 1 then prev = sc end
+  end
+  return {n = n, now = now, prev = prev, cur = cur, elapsed = now - n * e}
+end
+
+local function sliding_weighted(s, e)
+  return mul_div(s.prev, e - s.elapsed, e) + s.cur
+end
+
+local function sliding_take(k, s, e)
+  s.cur = s.cur + cost
+  local value = fmt(s.n) .. ':' .. fmt(s.prev) .. ':' .. fmt(s.cur)
+  redis.call('SET', k, value, 'PX', fmt(ms_ceil((s.n + 2) * e - s.now)))
+end
+
+-- Moving window --------------------------------------------------------------------
+local function moving_load(k, e)
+  local now = clock
+  local base = tonumber(redis.call('ZSCORE', k, 'b') or '0')
+  local newest = redis.call('ZRANGE', k, -1, -1, 'WITHSCORES')
+  if #newest == 0 or newest[1] == 'b' then
+    if #newest > 0 then redis.call('DEL', k) end
+    return {now = now, base = 0, total = 0}
+  end
+  local s = {base = base, total = tonumber(newest[2]), newest = newest[1]}
+  s.newest_time = tonumber(newest[1])
+  if s.newest_time > now then now = s.newest_time end  -- never go back in time
+  s.now = now
+  -- Expire the runs that left the window: a unit taken at t counts while t >= now - E.
+  local oldest_live = now - e
+  while true do
+    local o = redis.call('ZRANGEBYSCORE', k, '(' .. fmt(s.base), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    if #o == 0 or tonumber(o[1]) >= oldest_live then break end
+    redis.call('ZREM', k, o[1])
+    s.base = tonumber(o[2])
+  end
+  if s.base == s.total then
+    redis.call('DEL', k)  -- empty: the numbering restarts
+    return {now = now, base = 0, total = 0}
+  end
+  if s.base ~= base then redis.call('ZADD', k, fmt(s.base), 'b') end
+  return s
+end
+
+local function moving_state(k, s, limit)
+  local count = s.total - s.base
+  local newest_age, blocking = 0, -1
+  if count > 0 then newest_age = s.now - s.newest_time end
+  if cost > limit then
+    blocking = 0
+  elseif count + cost > limit then
+    local unit = s.total - (limit - cost)
+    local r = redis.call('ZRANGEBYSCORE', k, fmt(unit), '+inf', 'LIMIT', 0, 1)
+    blocking = s.now - tonumber(r[1])
+  end
+  return {count, newest_age, blocking}
+end
+
+local function moving_take(k, s, limit, e)
+  s.total = s.total + cost
+  local member = fmt(s.now)
+  s.newest_time = s.now
+  redis.call('ZADD', k, fmt(s.total), member)
+  if s.total - s.base > limit then
+    s.base = s.total - limit
+    redis.call('ZREMRANGEBYSCORE', k, '-inf', fmt(s.base))
+  end
+  if s.base > 1125899906842624 then  -- 2^50: renumber before the scores lose precision
+    local all = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES')
+    for i = 1, #all, 2 do
+      redis.call('ZADD', k, fmt(tonumber(all[i + 1]) - s.base), all[i])
+    end
+    s.total = s.total - s.base
+    s.base = 0
+  end
+  redis.call('ZADD', k, fmt(s.base), 'b')
+  redis.call('PEXPIRE', k, fmt(ms_ceil(e + 1)))
+end
+
+-- All rates --------------------------------------------------------------------------
+local rates, states = {}, {}
+local allowed = true
+for i = 1, #KEYS do
+  local a = 3 + (i - 1) * 3
+  local r = {kind = ARGV[a], limit = tonumber(ARGV[a + 1]), e = tonumber(ARGV[a + 2])}
+  local k = KEYS[i]
+  local s
+  if r.kind == 'f' then
+    s = fixed_load(k)
+    if s.count + cost > r.limit then allowed = false end
+  elseif r.kind == 's' then
+    s = sliding_load(k, r.e)
+    if sliding_weighted(s, r.e) + cost > r.limit then allowed = false end
+  else
+    s = moving_load(k, r.e)
+    if s.total - s.base + cost > r.limit then allowed = false end
+  end
+  if cost > r.limit then allowed = false end
+  rates[i], states[i] = r, s
+end
+
+local taken = take and allowed
+local out = {taken and 1 or 0}
+for i = 1, #KEYS do
+  local r, s, k = rates[i], states[i], KEYS[i]
+  local o
+  if r.kind == 'f' then
+    if taken then fixed_take(k, s, r.e) end
+    o = {s.count, s.ttl, 0}
+  elseif r.kind == 's' then
+    if taken then sliding_take(k, s, r.e) end
+    o = {s.prev, s.cur, s.elapsed}
+  else
+    if taken then moving_take(k, s, r.limit, r.e) end
+    o = moving_state(k, s, r.limit)
+  end
+  for j = 1, 3 do out[#out + 1] = o[j] end
+end
+return out
+)lua";
+
+constexpr std::string_view kIncrSource = R"lua(
+local v = redis.call('INCRBY', KEYS[1], ARGV[2])
+if redis.call('PTTL', KEYS[1]) == -1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return v
+)lua";
+
+constexpr std::string_view kDecrSource = R"lua(
+local v = tonumber(redis.call('GET', KEYS[1]))
+if not v then return 0 end
+local n = v - tonumber(ARGV[1])
+if n < 0 then n = 0 end
+redis.call('SET', KEYS[1], string.format('%.0f', n), 'KEEPTTL')
+return n
+)lua";
+
+std::string Sha1Hex(std::string_view text) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha1(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xF]);
+  }
+  return out;
+}
+
+RedisScript Make(std::string_view name, std::string_view source) {
+  return RedisScript{name, source, Sha1Hex(source)};
+}
+
+}  // namespace
+
+const RedisScript& TakeScript() {
+  static const RedisScript script = Make("take", kTakeSource);
+  return script;
+}
+
+const RedisScript& IncrScript() {
+  static const RedisScript script = Make("incr", kIncrSource);
+  return script;
+}
+
+const RedisScript& DecrScript() {
+  static const RedisScript script = Make("decr", kDecrSource);
+  return script;
+}
+
+}  // namespace limitsd::storage::redis

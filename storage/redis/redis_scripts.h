@@ -1,0 +1,33 @@
+#pragma once
+// The Lua scripts of the Redis backend, each run by EVALSHA (EVAL again on NOSCRIPT).
+//
+// All times come from the server's TIME, in microseconds, so daemons sharing one Redis
+// share one clock. Numbers stay below 2^53 so that Lua's doubles hold them exactly, and
+// every number handed to redis.call is formatted with "%.0f" (Lua's own tostring would
+// switch to exponent notation above 1e14).
+
+#include <string>
+#include <string_view>
+
+namespace limitsd::storage::redis {
+
+struct RedisScript {
+  std::string_view name;
+  std::string_view source;
+  std::string sha1;  ///< lower-case hex SHA-1 of `source`, as SCRIPT LOAD computes it
+};
+
+/// Every rate of one request, all or nothing, mixed strategies.
+/// KEYS: one per rate. ARGV: mode ("1" take, "0" peek), cost, then per rate
+/// (strategy: "f" | "m" | "s", limit, window in microseconds).
+/// Returns {taken, then per rate three integers}:
+///   fixed window:   count, ttl_us, 0
+///   moving window:  count, newest_age_us, blocking_age_us
+///   sliding window: previous, current, elapsed_us
+const RedisScript& TakeScript();
+/// The seed's incr: KEYS[1]; ARGV: window in ms, amount. Sets the TTL when the key has none.
+const RedisScript& IncrScript();
+/// The seed's decr, never below 0, TTL kept: KEYS[1]; ARGV: amount.
+const RedisScript& DecrScript();
+
+}  // namespace limitsd::storage::redis

@@ -1,0 +1,354 @@
+#include "storage/redis/redis_storage.h"
+
+#include <algorithm>
+#include <limits>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/container/small_vector.hpp>
+
+#include "storage/redis/cluster_router.h"
+#include "storage/redis/redis_log.h"
+#include "storage/redis/sentinel_router.h"
+#include "storage/storage_error.h"
+#include "storage/storage_registry.h"
+
+namespace limitsd::storage::redis {
+namespace {
+
+using ArgList = boost::container::small_vector<std::string_view, 16>;
+constexpr std::int64_t kScanCount = 500;
+constexpr auto kMinResetTime = std::chrono::seconds(5);
+
+std::string ToMillis(Micros us) {
+  return std::to_string(std::max<std::int64_t>(1, (us.count() + 999) / 1000));
+}
+
+// Errors that mean "the server cannot serve right now", not a bug of ours.
+bool IsTransient(const redisReply& reply) {
+  for (std::string_view code : {"LOADING", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY"}) {
+    if (ErrorIs(reply, code)) return true;
+  }
+  return false;
+}
+
+// Escapes glob characters, for SCAN MATCH.
+std::string GlobEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+char StrategyCode(StrategyKind kind) {
+  switch (kind) {
+    case StrategyKind::kFixedWindow: return 'f';
+    case StrategyKind::kMovingWindow: return 'm';
+    case StrategyKind::kSlidingWindowCounter: return 's';
+  }
+  return 'f';
+}
+
+std::optional<WindowState> StateOf(StrategyKind kind, const redisReply* const* v) {
+  const auto a = ReplyInteger(*v[0]);
+  const auto b = ReplyInteger(*v[1]);
+  const auto c = ReplyInteger(*v[2]);
+  if (!a || !b || !c) return std::nullopt;
+  switch (kind) {
+    case StrategyKind::kFixedWindow: return FixedWindowState{*a, Micros{*b}};
+    case StrategyKind::kMovingWindow: return MovingWindowState{*a, Micros{*b}, Micros{*c}};
+    case StrategyKind::kSlidingWindowCounter: return SlidingWindowState{*a, *b, Micros{*c}};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+RedisStorage::RedisStorage(const StorageContext& context) : settings_(ParseRedisSettings(context)) {
+  for (const auto& executor : context.executors) {
+    slots_.push_back(ExecutorSlot{executor, MakeRouter(executor)});
+  }
+  RedisLog().info("redis storage: {}", settings_.description);
+}
+
+RedisStorage::~RedisStorage() {
+  // Each router lives on its executor: close it there (or when that executor runs next).
+  auto close = [](ExecutorSlot& slot) {
+    boost::asio::dispatch(slot.executor, [router = slot.router] { router->Close(); });
+  };
+  for (auto& slot : slots_) close(slot);
+  std::lock_guard lock(extra_mutex_);
+  for (auto& slot : extra_slots_) close(slot);
+}
+
+std::shared_ptr<RedisRouter> RedisStorage::MakeRouter(
+    const boost::asio::any_io_executor& executor) const {
+  const auto& s = settings_;
+  switch (s.topology) {
+    case Topology::kCluster:
+      return std::make_shared<ClusterRouter>(executor, s.endpoints, s.session, s.pool_size);
+    case Topology::kSentinel:
+      return std::make_shared<SentinelRouter>(executor, s.endpoints, s.service_name,
+                                              s.sentinel_session, s.session, s.pool_size);
+    case Topology::kStandalone: break;
+  }
+  return std::make_shared<StandaloneRouter>(
+      std::make_shared<RedisPool>(executor, s.endpoints.front(), s.session, s.pool_size));
+}
+
+Task<RedisRouter*> RedisStorage::CurrentRouter() {
+  const auto executor = co_await boost::asio::this_coro::executor;
+  for (const auto& slot : slots_) {
+    if (slot.executor == executor) co_return slot.router.get();
+  }
+  std::lock_guard lock(extra_mutex_);
+  for (const auto& slot : extra_slots_) {
+    if (slot.executor == executor) co_return slot.router.get();
+  }
+  extra_slots_.push_back(ExecutorSlot{executor, MakeRouter(executor)});
+  co_return extra_slots_.back().router.get();
+}
+
+std::string RedisStorage::FullKey(std::string_view key) const {
+  std::string full;
+  full.reserve(settings_.key_prefix.size() + 1 + key.size());
+  full.append(settings_.key_prefix).push_back(':');
+  full.append(key);
+  return full;
+}
+
+Deadline RedisStorage::CallDeadline() const {
+  return SteadyClock::now() + std::chrono::duration_cast<SteadyClock::duration>(settings_.timeout);
+}
+
+Task<Result<RedisReply>> RedisStorage::Command(std::string_view slot_key,
+                                               std::span<const std::string_view> args) {
+  RedisRouter* router = co_await CurrentRouter();
+  const std::string command = FormatCommand(args);
+  auto reply = co_await router->Call(slot_key, command, CallDeadline());
+  if (!reply) co_return reply;
+  if (IsError(**reply)) {
+    if (IsTransient(**reply)) co_return StorageErrc::kUnavailable;
+    RedisLog().warn("{} failed: {}", args.front(), ReplyText(**reply));
+    co_return StorageErrc::kProtocol;
+  }
+  co_return reply;
+}
+
+Task<Result<RedisReply>> RedisStorage::RunScript(const RedisScript& script,
+                                                 std::span<const std::string_view> keys,
+                                                 std::span<const std::string_view> args) {
+  const std::string key_count = std::to_string(keys.size());
+  ArgList argv{"EVALSHA", script.sha1, key_count};
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  RedisRouter* router = co_await CurrentRouter();
+  const Deadline deadline = CallDeadline();
+  std::string command = FormatCommand(argv);
+  auto reply = co_await router->Call(keys.front(), command, deadline);
+  if (reply && ErrorIs(**reply, "NOSCRIPT")) {
+    // First use on this server (or after SCRIPT FLUSH / a restart): EVAL caches it.
+    argv[0] = "EVAL";
+    argv[1] = script.source;
+    command = FormatCommand(argv);
+    reply = co_await router->Call(keys.front(), command, deadline);
+  }
+  if (!reply) co_return reply;
+  if (IsError(**reply)) {
+    if (IsTransient(**reply)) co_return StorageErrc::kUnavailable;
+    RedisLog().warn("script {} failed: {}", script.name, ReplyText(**reply));
+    co_return StorageErrc::kProtocol;
+  }
+  co_return reply;
+}
+
+Task<Result<std::int64_t>> RedisStorage::Incr(std::string_view key, Micros expiry,
+                                              std::int64_t amount) {
+  const std::string full = FullKey(key);
+  const std::string ms = ToMillis(expiry);
+  const std::string by = std::to_string(amount);
+  const std::array<std::string_view, 1> keys{full};
+  const std::array<std::string_view, 2> args{ms, by};
+  auto reply = co_await RunScript(IncrScript(), keys, args);
+  if (!reply) co_return reply.error();
+  if (auto value = ReplyInteger(**reply)) co_return *value;
+  co_return StorageErrc::kProtocol;
+}
+
+Task<Result<void>> RedisStorage::Decr(std::string_view key, std::int64_t amount) {
+  const std::string full = FullKey(key);
+  const std::string by = std::to_string(amount);
+  const std::array<std::string_view, 1> keys{full};
+  const std::array<std::string_view, 1> args{by};
+  auto reply = co_await RunScript(DecrScript(), keys, args);
+  if (!reply) co_return reply.error();
+  co_return Result<void>{};
+}
+
+Task<Result<std::int64_t>> RedisStorage::Get(std::string_view key) {
+  const std::string full = FullKey(key);
+  const std::array<std::string_view, 2> args{"GET", full};
+  auto reply = co_await Command(full, args);
+  if (!reply) co_return reply.error();
+  if ((*reply)->type == REDIS_REPLY_NIL) co_return std::int64_t{0};
+  if (auto value = ReplyInteger(**reply)) co_return *value;
+  co_return StorageErrc::kProtocol;
+}
+
+Task<Result<Micros>> RedisStorage::GetExpiry(std::string_view key) {
+  const std::string full = FullKey(key);
+  const std::array<std::string_view, 2> args{"PTTL", full};
+  auto reply = co_await Command(full, args);
+  if (!reply) co_return reply.error();
+  const auto ms = ReplyInteger(**reply);
+  if (!ms) co_return StorageErrc::kProtocol;
+  co_return Micros{std::max<std::int64_t>(*ms, 0) * 1000};
+}
+
+Task<Result<void>> RedisStorage::Clear(std::string_view key) {
+  const std::string full = FullKey(key);
+  const std::array<std::string_view, 2> args{"DEL", full};
+  auto reply = co_await Command(full, args);
+  if (!reply) co_return reply.error();
+  co_return Result<void>{};
+}
+
+Task<Result<void>> RedisStorage::ClearSlidingWindow(std::string_view key, Micros) {
+  co_return co_await Clear(key);
+}
+
+Task<Result<TakeOutcome>> RedisStorage::TakeAll(std::span<const RateQuery> rates,
+                                                std::int64_t cost, TakeMode mode) {
+  if (rates.empty()) co_return TakeOutcome{};
+  boost::container::small_vector<std::string, 2> keys;
+  boost::container::small_vector<std::string, 8> numbers;  // backs the args' views
+  numbers.reserve(1 + rates.size() * 3);
+  ArgList key_views;
+  ArgList args{mode == TakeMode::kHit ? "1" : "0"};
+  numbers.push_back(std::to_string(cost));
+  args.push_back(numbers.back());
+  for (const RateQuery& rate : rates) {
+    keys.push_back(FullKey(rate.key));
+    numbers.push_back(std::string(1, StrategyCode(rate.strategy)));
+    numbers.push_back(std::to_string(rate.limit));
+    numbers.push_back(std::to_string(rate.expiry.count()));
+  }
+  for (const auto& key : keys) key_views.push_back(key);
+  for (std::size_t i = 1; i < numbers.size(); ++i) args.push_back(numbers[i]);
+  auto reply = co_await RunScript(TakeScript(), key_views, args);
+  if (!reply) co_return reply.error();
+  const redisReply& r = **reply;
+  if (r.type != REDIS_REPLY_ARRAY || r.elements != 1 + 3 * rates.size()) {
+    co_return StorageErrc::kProtocol;
+  }
+  TakeOutcome outcome;
+  outcome.taken = r.element[0]->type == REDIS_REPLY_INTEGER && r.element[0]->integer == 1;
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    auto state = StateOf(rates[i].strategy, r.element + 1 + 3 * i);
+    if (!state) co_return StorageErrc::kProtocol;
+    outcome.states.push_back(*state);
+  }
+  co_return outcome;
+}
+
+Task<Result<bool>> RedisStorage::AcquireEntry(std::string_view key, std::int64_t limit,
+                                              Micros expiry, std::int64_t amount) {
+  const RateQuery rate{key, StrategyKind::kMovingWindow, limit, expiry};
+  auto outcome = co_await TakeAll(std::span(&rate, 1), amount, TakeMode::kHit);
+  if (!outcome) co_return Result<bool>(boost::system::in_place_error, outcome.error());
+  co_return outcome->taken;
+}
+
+Task<Result<MovingWindowState>> RedisStorage::GetMovingWindow(std::string_view key,
+                                                              std::int64_t limit, Micros expiry,
+                                                              std::int64_t amount) {
+  const RateQuery rate{key, StrategyKind::kMovingWindow, limit, expiry};
+  auto outcome = co_await TakeAll(std::span(&rate, 1), amount, TakeMode::kPeek);
+  if (!outcome) co_return outcome.error();
+  co_return std::get<MovingWindowState>(outcome->states.front());
+}
+
+Task<Result<bool>> RedisStorage::AcquireSlidingWindowEntry(std::string_view key,
+                                                           std::int64_t limit, Micros expiry,
+                                                           std::int64_t amount) {
+  const RateQuery rate{key, StrategyKind::kSlidingWindowCounter, limit, expiry};
+  auto outcome = co_await TakeAll(std::span(&rate, 1), amount, TakeMode::kHit);
+  if (!outcome) co_return Result<bool>(boost::system::in_place_error, outcome.error());
+  co_return outcome->taken;
+}
+
+Task<Result<SlidingWindowState>> RedisStorage::GetSlidingWindow(std::string_view key,
+                                                                Micros expiry) {
+  // Peeking takes nothing, so the limit does not matter.
+  const RateQuery rate{key, StrategyKind::kSlidingWindowCounter,
+                       std::numeric_limits<std::int32_t>::max(), expiry};
+  auto outcome = co_await TakeAll(std::span(&rate, 1), 0, TakeMode::kPeek);
+  if (!outcome) co_return outcome.error();
+  co_return std::get<SlidingWindowState>(outcome->states.front());
+}
+
+Task<bool> RedisStorage::Check() {
+  RedisRouter* router = co_await CurrentRouter();
+  const Deadline deadline = CallDeadline();
+  auto masters = co_await router->Masters(deadline);
+  if (!masters || masters->empty()) co_return false;
+  static const std::string kPing = FormatCommand({"PING"});
+  for (const auto& pool : *masters) {
+    auto reply = co_await pool->Call(kPing, deadline);
+    if (!reply || ReplyText(**reply) != "PONG") co_return false;
+  }
+  co_return true;
+}
+
+Task<Result<std::int64_t>> RedisStorage::Reset() {
+  RedisRouter* router = co_await CurrentRouter();
+  // An administrative sweep: allowed more time than one decision.
+  const Deadline deadline =
+      SteadyClock::now() +
+      std::max<SteadyClock::duration>(kMinResetTime, settings_.timeout * 100);
+  auto masters = co_await router->Masters(deadline);
+  if (!masters) co_return masters.error();
+  std::int64_t deleted = 0;
+  for (const auto& pool : *masters) {
+    auto count = co_await ResetMaster(*pool, deadline);
+    if (!count) co_return count.error();
+    deleted += *count;
+  }
+  co_return deleted;
+}
+
+Task<Result<std::int64_t>> RedisStorage::ResetMaster(RedisPool& pool, Deadline deadline) {
+  const std::string pattern = GlobEscape(settings_.key_prefix) + ":*";
+  const std::string count = std::to_string(kScanCount);
+  std::string cursor = "0";
+  std::int64_t deleted = 0;
+  auto connection = pool.Pick();
+  do {
+    const std::string scan = FormatCommand({"SCAN", cursor, "MATCH", pattern, "COUNT", count});
+    auto reply = co_await connection->Call(scan, deadline);
+    if (!reply) co_return reply.error();
+    const redisReply& r = **reply;
+    if (r.type != REDIS_REPLY_ARRAY || r.elements != 2 ||
+        r.element[1]->type != REDIS_REPLY_ARRAY) {
+      co_return StorageErrc::kProtocol;
+    }
+    cursor = std::string(ReplyText(*r.element[0]));
+    // One UNLINK per key: keys of a cluster node live in many slots.
+    std::vector<std::string> unlinks;
+    for (std::size_t i = 0; i < r.element[1]->elements; ++i) {
+      unlinks.push_back(FormatCommand({"UNLINK", ReplyText(*r.element[1]->element[i])}));
+    }
+    if (unlinks.empty()) continue;
+    const std::vector<std::string_view> views(unlinks.begin(), unlinks.end());
+    auto replies = co_await connection->CallMany(views, deadline);
+    if (!replies) co_return replies.error();
+    for (const auto& one : *replies) deleted += ReplyInteger(*one).value_or(0);
+  } while (cursor != "0");
+  co_return deleted;
+}
+
+LIMITSD_REGISTER_STORAGE(RedisStorage);
+
+}  // namespace limitsd::storage::redis

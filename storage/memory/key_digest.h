@@ -1,0 +1,47 @@
+#pragma once
+// A small, fast, seeded 128-bit hash of a storage key. The memory store identifies its
+// entries by this digest instead of the key bytes, so a live key costs a fixed 16 bytes
+// whatever its length. Not cryptographic: the per-store random seed keeps clients from
+// precomputing colliding keys, and 128 bits make accidental collisions negligible.
+
+#include <cstdint>
+#include <string_view>
+
+namespace limitsd::storage::memory {
+
+struct KeyDigest {
+  std::uint64_t lo = 0;
+  std::uint64_t hi = 0;
+  friend bool operator==(const KeyDigest&, const KeyDigest&) = default;
+};
+
+/// Hashes byte strings into two 64-bit lanes with a 64x64->128 multiply-mix per 16-byte
+/// block and a bijective finaliser; every output bit depends on every input bit.
+class KeyHasher {
+ public:
+  /// A hasher with a fixed seed (tests, reproducible layouts).
+  explicit KeyHasher(std::uint64_t seed = 0) noexcept;
+
+  /// A hasher seeded from std::random_device.
+  static KeyHasher Random();
+
+  KeyDigest Digest(std::string_view bytes) const noexcept;
+  /// A 64-bit hash (one lane of Digest), e.g. to pick a shard.
+  std::uint64_t Hash64(std::string_view bytes) const noexcept { return Digest(bytes).lo; }
+
+ private:
+  std::uint64_t seed_lo_;
+  std::uint64_t seed_hi_;
+};
+
+/// The part of `key` between its first '{' and the next '}' when that part is non-empty,
+/// otherwise the whole key: keys with the same hash tag land in the same shard.
+std::string_view HashTag(std::string_view key) noexcept;
+
+/// The table hash of a digest: its high lane, already well mixed.
+struct KeyDigestHash {
+  using is_avalanching = void;
+  std::size_t operator()(const KeyDigest& d) const noexcept { return d.hi; }
+};
+
+}  // namespace limitsd::storage::memory

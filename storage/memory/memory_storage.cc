@@ -1,0 +1,319 @@
+#include "storage/memory/memory_storage.h"
+
+#include <algorithm>
+#include <bit>
+#include <exception>
+#include <mutex>
+#include <new>
+
+#include <boost/container/small_vector.hpp>
+
+#include "storage/storage_error.h"
+#include "storage/storage_registry.h"
+
+namespace limitsd::storage::memory {
+namespace {
+
+constexpr std::size_t kDefaultShards = 256;
+constexpr long long kMaxShards = 65536;
+
+// Runs a synchronous store operation as a value-or-error: the data path never throws, and
+// the only thing that can (allocation) becomes an error code.
+template <class F>
+auto Guarded(F&& f) noexcept -> Result<decltype(f())> {
+  try {
+    if constexpr (std::is_void_v<decltype(f())>) {
+      f();
+      return {};
+    } else {
+      return f();
+    }
+  } catch (...) {
+    return Result<decltype(f())>(boost::system::in_place_error,
+                                 make_error_code(StorageErrc::kInternal));
+  }
+}
+
+bool Fits(const WindowState& state, const RateQuery& rate, std::int64_t cost) noexcept {
+  if (cost < 0 || cost > rate.limit) return false;
+  if (const auto* fixed = std::get_if<FixedWindowState>(&state)) {
+    return fixed->count + cost <= rate.limit;
+  }
+  if (const auto* moving = std::get_if<MovingWindowState>(&state)) {
+    return moving->count + cost <= rate.limit;
+  }
+  return SlidingWeightedCount(std::get<SlidingWindowState>(state), rate.expiry) + cost <=
+         rate.limit;
+}
+
+WindowState ReadState(MemoryShard& shard, const KeyDigest& d, const RateQuery& rate,
+                      std::int64_t cost, std::int64_t now) {
+  switch (rate.strategy) {
+    case StrategyKind::kFixedWindow: return shard.ReadFixed(d, now);
+    case StrategyKind::kMovingWindow:
+      return shard.ReadMoving(d, now, rate.limit, rate.expiry.count(), cost);
+    case StrategyKind::kSlidingWindowCounter:
+      return shard.ReadSliding(d, now, rate.expiry.count());
+  }
+  return FixedWindowState{};
+}
+
+void TakeRate(MemoryShard& shard, const KeyDigest& d, const RateQuery& rate, std::int64_t cost,
+              std::int64_t now) {
+  switch (rate.strategy) {
+    case StrategyKind::kFixedWindow: shard.AddFixed(d, now, rate.expiry.count(), cost); return;
+    case StrategyKind::kMovingWindow:
+      shard.TakeMoving(d, now, rate.limit, rate.expiry.count(), cost);
+      return;
+    case StrategyKind::kSlidingWindowCounter:
+      shard.TakeSliding(d, now, rate.expiry.count(), cost);
+      return;
+  }
+}
+
+}  // namespace
+
+MemoryStorage::MemoryStorage(const StorageContext& context)
+    : MemoryStorage(context.clock, static_cast<std::size_t>(context.IntOption(
+                                       "shards", kDefaultShards, 1, kMaxShards))) {}
+
+MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t shards)
+    : clock_(clock ? std::move(clock) : std::make_shared<SystemClock>()),
+      hasher_(KeyHasher::Random()),
+      shards_(std::make_unique<MemoryShard[]>(std::bit_ceil(std::max<std::size_t>(shards, 1)))),
+      shard_mask_(std::bit_ceil(std::max<std::size_t>(shards, 1)) - 1),
+      last_now_(clock_->Now().count()) {}
+
+MemoryStorage::~MemoryStorage() = default;
+
+MemoryStorage::Located MemoryStorage::Locate(std::string_view key) const noexcept {
+  const KeyDigest digest = hasher_.Digest(key);
+  const std::string_view tag = HashTag(key);
+  const std::uint64_t h = tag.size() == key.size() ? digest.lo : hasher_.Hash64(tag);
+  return Located{digest, &shards_[h & shard_mask_]};
+}
+
+std::size_t MemoryStorage::ShardOf(std::string_view key) const noexcept {
+  return static_cast<std::size_t>(Locate(key).shard - shards_.get());
+}
+
+std::int64_t MemoryStorage::Now() noexcept {
+  const std::int64_t t = clock_->Now().count();
+  std::int64_t last = last_now_.load(std::memory_order_relaxed);
+  while (t > last) {
+    if (last_now_.compare_exchange_weak(last, t, std::memory_order_relaxed)) return t;
+  }
+  return last;
+}
+
+template <class Op>
+auto MemoryStorage::WithShard(std::string_view key, Op&& op) {
+  const Located at = Locate(key);
+  std::unique_lock lock(at.shard->Mutex());
+  const std::int64_t now = Now();
+  auto result = op(*at.shard, at.digest, now);
+  const bool periodic = at.shard->AfterCall(now);
+  lock.unlock();
+  if (periodic) SweepNext(now);
+  return result;
+}
+
+void MemoryStorage::SweepNext(std::int64_t now) {
+  const std::size_t index = sweep_cursor_.fetch_add(1, std::memory_order_relaxed) & shard_mask_;
+  MemoryShard& shard = shards_[index];
+  std::unique_lock lock(shard.Mutex(), std::try_to_lock);
+  if (lock.owns_lock()) shard.SweepIfDue(now);
+}
+
+std::int64_t MemoryStorage::IncrNow(std::string_view key, Micros expiry, std::int64_t amount) {
+  return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+    return shard.AddFixed(d, now, expiry.count(), amount);
+  });
+}
+
+bool MemoryStorage::AcquireEntryNow(std::string_view key, std::int64_t limit, Micros expiry,
+                                    std::int64_t amount) {
+  return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+    if (amount < 0 || amount > limit) return false;
+    const MovingWindowState state = shard.ReadMoving(d, now, limit, expiry.count(), amount);
+    if (state.count + amount > limit) return false;
+    shard.TakeMoving(d, now, limit, expiry.count(), amount);
+    return true;
+  });
+}
+
+bool MemoryStorage::AcquireSlidingNow(std::string_view key, std::int64_t limit, Micros expiry,
+                                      std::int64_t amount) {
+  return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+    if (amount < 0 || amount > limit) return false;
+    const SlidingWindowState state = shard.ReadSliding(d, now, expiry.count());
+    if (SlidingWeightedCount(state, expiry) + amount > limit) return false;
+    shard.TakeSliding(d, now, expiry.count(), amount);
+    return true;
+  });
+}
+
+TakeOutcome MemoryStorage::TakeAllNow(std::span<const RateQuery> rates, std::int64_t cost,
+                                      TakeMode mode) {
+  boost::container::small_vector<Located, 4> located;
+  boost::container::small_vector<MemoryShard*, 4> shards;
+  for (const RateQuery& rate : rates) {
+    located.push_back(Locate(rate.key));
+    shards.push_back(located.back().shard);
+  }
+  // Rates sharing a hash tag share one shard; otherwise lock in address order (no deadlock).
+  std::sort(shards.begin(), shards.end());
+  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+  boost::container::small_vector<std::unique_lock<std::mutex>, 2> locks;
+  for (MemoryShard* shard : shards) locks.emplace_back(shard->Mutex());
+  const std::int64_t now = Now();
+
+  TakeOutcome outcome;
+  bool fits = true;
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    outcome.states.push_back(ReadState(*located[i].shard, located[i].digest, rates[i], cost, now));
+    fits = fits && Fits(outcome.states.back(), rates[i], cost);
+  }
+  if (mode == TakeMode::kHit && fits && !rates.empty()) {
+    for (std::size_t i = 0; i < rates.size(); ++i) {
+      TakeRate(*located[i].shard, located[i].digest, rates[i], cost, now);
+    }
+    for (std::size_t i = 0; i < rates.size(); ++i) {
+      outcome.states[i] = ReadState(*located[i].shard, located[i].digest, rates[i], cost, now);
+    }
+    outcome.taken = true;
+  }
+  bool periodic = false;
+  for (MemoryShard* shard : shards) periodic = shard->AfterCall(now) || periodic;
+  locks.clear();
+  if (periodic) SweepNext(now);
+  return outcome;
+}
+
+Task<Result<std::int64_t>> MemoryStorage::Incr(std::string_view key, Micros expiry,
+                                               std::int64_t amount) {
+  co_return Guarded([&] { return IncrNow(key, expiry, amount); });
+}
+
+Task<Result<void>> MemoryStorage::Decr(std::string_view key, std::int64_t amount) {
+  co_return Guarded([&] {
+    WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+      shard.SubtractFixed(d, now, amount);
+      return true;
+    });
+  });
+}
+
+Task<Result<std::int64_t>> MemoryStorage::Get(std::string_view key) {
+  co_return Guarded([&] {
+    return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+      return shard.ReadFixed(d, now).count;
+    });
+  });
+}
+
+Task<Result<Micros>> MemoryStorage::GetExpiry(std::string_view key) {
+  co_return Guarded([&] {
+    return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+      return shard.ReadFixed(d, now).ttl;
+    });
+  });
+}
+
+Task<Result<void>> MemoryStorage::Clear(std::string_view key) {
+  co_return Guarded([&] {
+    WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t) {
+      shard.Erase(d);
+      return true;
+    });
+  });
+}
+
+Task<Result<std::int64_t>> MemoryStorage::Reset() {
+  co_return Guarded([&] {
+    std::int64_t cleared = 0;
+    for (std::size_t i = 0; i <= shard_mask_; ++i) {
+      std::lock_guard lock(shards_[i].Mutex());
+      cleared += static_cast<std::int64_t>(shards_[i].Clear(Now()));
+    }
+    return cleared;
+  });
+}
+
+Task<bool> MemoryStorage::Check() { co_return true; }
+
+std::string MemoryStorage::Describe() const { return "memory://"; }
+
+Task<Result<bool>> MemoryStorage::AcquireEntry(std::string_view key, std::int64_t limit,
+                                               Micros expiry, std::int64_t amount) {
+  co_return Guarded([&] { return AcquireEntryNow(key, limit, expiry, amount); });
+}
+
+Task<Result<MovingWindowState>> MemoryStorage::GetMovingWindow(std::string_view key,
+                                                               std::int64_t limit,
+                                                               Micros expiry,
+                                                               std::int64_t amount) {
+  co_return Guarded([&] {
+    return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+      return shard.ReadMoving(d, now, limit, expiry.count(), amount);
+    });
+  });
+}
+
+Task<Result<bool>> MemoryStorage::AcquireSlidingWindowEntry(std::string_view key,
+                                                            std::int64_t limit, Micros expiry,
+                                                            std::int64_t amount) {
+  co_return Guarded([&] { return AcquireSlidingNow(key, limit, expiry, amount); });
+}
+
+Task<Result<SlidingWindowState>> MemoryStorage::GetSlidingWindow(std::string_view key,
+                                                                 Micros expiry) {
+  co_return Guarded([&] {
+    return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+      return shard.ReadSliding(d, now, expiry.count());
+    });
+  });
+}
+
+Task<Result<void>> MemoryStorage::ClearSlidingWindow(std::string_view key, Micros) {
+  co_return Guarded([&] {
+    WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t) {
+      shard.EraseSliding(d);
+      return true;
+    });
+  });
+}
+
+Task<Result<TakeOutcome>> MemoryStorage::TakeAll(std::span<const RateQuery> rates,
+                                                 std::int64_t cost, TakeMode mode) {
+  co_return Guarded([&] { return TakeAllNow(rates, cost, mode); });
+}
+
+std::size_t MemoryStorage::SweepAll() {
+  std::size_t freed = 0;
+  for (std::size_t i = 0; i <= shard_mask_; ++i) {
+    std::lock_guard lock(shards_[i].Mutex());
+    freed += shards_[i].Sweep(Now());
+  }
+  return freed;
+}
+
+MemoryStats MemoryStorage::Stats() const {
+  MemoryStats total;
+  total.shards = shard_mask_ + 1;
+  for (std::size_t i = 0; i <= shard_mask_; ++i) {
+    std::lock_guard lock(shards_[i].Mutex());
+    const ShardStats s = shards_[i].Stats();
+    total.fixed_entries += s.fixed_entries;
+    total.moving_entries += s.moving_entries;
+    total.sliding_entries += s.sliding_entries;
+    total.moving_runs += s.moving_runs;
+    total.sweeps += s.sweeps;
+    total.swept += s.swept;
+  }
+  return total;
+}
+
+LIMITSD_REGISTER_STORAGE(MemoryStorage);
+
+}  // namespace limitsd::storage::memory

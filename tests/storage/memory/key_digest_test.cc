@@ -1,0 +1,98 @@
+#include "storage/memory/key_digest.h"
+
+#include <bit>
+#include <random>
+#include <string>
+#include <unordered_set>
+
+#include <gtest/gtest.h>
+
+namespace limitsd::storage::memory {
+namespace {
+
+struct DigestHash {
+  std::size_t operator()(const KeyDigest& d) const { return d.lo ^ (d.hi * 31); }
+};
+
+TEST(KeyDigestTest, IsDeterministicPerSeed) {
+  const KeyHasher a(42);
+  const KeyHasher b(42);
+  EXPECT_EQ(a.Digest("LIMITER/user/10/1/minute"), b.Digest("LIMITER/user/10/1/minute"));
+  EXPECT_NE(a.Digest("LIMITER/user/10/1/minute"), KeyHasher(43).Digest("LIMITER/user/10/1/minute"));
+  EXPECT_EQ(a.Hash64("x"), a.Digest("x").lo);
+}
+
+TEST(KeyDigestTest, RandomHashersDiffer) {
+  EXPECT_NE(KeyHasher::Random().Digest("key"), KeyHasher::Random().Digest("key"));
+}
+
+TEST(KeyDigestTest, LengthAndZeroPaddingMatter) {
+  const KeyHasher hasher(1);
+  std::unordered_set<KeyDigest, DigestHash> seen;
+  for (std::size_t n = 0; n <= 64; ++n) {
+    EXPECT_TRUE(seen.insert(hasher.Digest(std::string(n, '\0'))).second) << n;
+    EXPECT_TRUE(seen.insert(hasher.Digest('a' + std::string(n, '\0'))).second) << n;
+  }
+}
+
+TEST(KeyDigestTest, NoCollisionsInAMillionKeys) {
+  const KeyHasher hasher(7);
+  std::unordered_set<KeyDigest, DigestHash> digests;
+  std::unordered_set<std::uint64_t> lows;
+  std::unordered_set<std::uint64_t> highs;
+  digests.reserve(1'000'000);
+  for (int i = 0; i < 1'000'000; ++i) {
+    const KeyDigest d = hasher.Digest("LIMITER/user" + std::to_string(i) + "/100/1/minute");
+    ASSERT_TRUE(digests.insert(d).second) << i;
+    // 64-bit lanes collide among 1M keys with probability ~3e-8 each.
+    ASSERT_TRUE(lows.insert(d.lo).second) << i;
+    ASSERT_TRUE(highs.insert(d.hi).second) << i;
+  }
+}
+
+// Flipping one input bit flips each output bit with probability close to 1/2.
+TEST(KeyDigestTest, Avalanches) {
+  const KeyHasher hasher(3);
+  std::mt19937_64 random(99);
+  std::vector<int> flips(128, 0);
+  int trials = 0;
+  for (int round = 0; round < 200; ++round) {
+    std::string key(1 + random() % 40, ' ');
+    for (char& c : key) c = static_cast<char>(random());
+    const KeyDigest base = hasher.Digest(key);
+    for (std::size_t bit = 0; bit < key.size() * 8; ++bit) {
+      std::string flipped = key;
+      flipped[bit / 8] = static_cast<char>(flipped[bit / 8] ^ (1 << (bit % 8)));
+      const KeyDigest d = hasher.Digest(flipped);
+      for (int i = 0; i < 64; ++i) {
+        flips[i] += static_cast<int>(((base.lo ^ d.lo) >> i) & 1);
+        flips[64 + i] += static_cast<int>(((base.hi ^ d.hi) >> i) & 1);
+      }
+      ++trials;
+    }
+  }
+  for (int i = 0; i < 128; ++i) {
+    const double p = static_cast<double>(flips[i]) / trials;
+    EXPECT_GT(p, 0.45) << "output bit " << i;
+    EXPECT_LT(p, 0.55) << "output bit " << i;
+  }
+}
+
+TEST(KeyDigestTest, HashTag) {
+  EXPECT_EQ(HashTag("{user}/10/minute"), "user");
+  EXPECT_EQ(HashTag("LIMITS:{api/alice}/5/1/second"), "api/alice");
+  EXPECT_EQ(HashTag("a}{b}c"), "b");
+  EXPECT_EQ(HashTag("{{a}}"), "{a");
+  EXPECT_EQ(HashTag("{}x"), "{}x");  // an empty tag is no tag
+  EXPECT_EQ(HashTag("{open"), "{open");
+  EXPECT_EQ(HashTag("plain"), "plain");
+  EXPECT_EQ(HashTag(""), "");
+}
+
+TEST(KeyDigestTest, TableHashIsTheHighLane) {
+  const KeyDigest d = KeyHasher(5).Digest("k");
+  EXPECT_EQ(KeyDigestHash{}(d), d.hi);
+}
+
+}  // namespace
+}  // namespace limitsd::storage::memory

@@ -1,0 +1,219 @@
+#include "storage/memory/memory_storage.h"
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include "storage/configuration_error.h"
+#include "storage/storage_registry.h"
+#include "tests/storage/conformance/run_task.h"
+
+namespace limitsd::storage::memory {
+namespace {
+
+using conformance::RunTask;
+using std::chrono::seconds;
+
+class MemoryStorageTest : public ::testing::Test {
+ protected:
+  template <class T>
+  T Run(Task<T> task) {
+    return RunTask(io_, std::move(task));
+  }
+
+  boost::asio::io_context io_;
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+  MemoryStorage store_{clock_, 16};
+};
+
+TEST_F(MemoryStorageTest, IsRegisteredWithEveryCapability) {
+  const SchemeInfo* info = StorageRegistry::Instance().Find("memory");
+  ASSERT_NE(info, nullptr);
+  EXPECT_TRUE(info->capabilities.moving_window);
+  EXPECT_TRUE(info->capabilities.sliding_window_counter);
+  EXPECT_TRUE(info->capabilities.multi_rate);
+  EXPECT_FALSE(info->capabilities.synchronous);
+  StorageContext context;
+  context.uri = ParseStorageUri("memory://");
+  const std::unique_ptr<Storage> storage = StorageRegistry::Instance().Create(context);
+  ASSERT_NE(dynamic_cast<MemoryStorage*>(storage.get()), nullptr);
+  EXPECT_EQ(storage->Describe(), "memory://");
+  EXPECT_TRUE(RunTask(io_, storage->Check()));
+}
+
+TEST_F(MemoryStorageTest, ShardsOption) {
+  StorageContext context;
+  context.uri = ParseStorageUri("memory://");
+  EXPECT_EQ(MemoryStorage(context).ShardCount(), 256u);
+  context.options["shards"] = "5";
+  EXPECT_EQ(MemoryStorage(context).ShardCount(), 8u);
+  context.options["shards"] = "1";
+  EXPECT_EQ(MemoryStorage(context).ShardCount(), 1u);
+  context.options["shards"] = "0";
+  EXPECT_THROW(MemoryStorage{context}, ConfigurationError);
+  context.options["shards"] = "many";
+  EXPECT_THROW(MemoryStorage{context}, ConfigurationError);
+}
+
+TEST_F(MemoryStorageTest, KeysWithOneHashTagShareAShard) {
+  MemoryStorage store(clock_, 256);
+  for (int i = 0; i < 100; ++i) {
+    const std::string tag = "{api/user" + std::to_string(i) + "}";
+    EXPECT_EQ(store.ShardOf(tag + "/10/1/second"), store.ShardOf(tag + "/1000/1/hour"));
+    EXPECT_EQ(store.ShardOf(tag + "/a"), store.ShardOf("prefix:" + tag + "/b"));
+  }
+  std::set<std::size_t> used;
+  for (int i = 0; i < 2000; ++i) used.insert(store.ShardOf("{user" + std::to_string(i) + "}/x"));
+  EXPECT_GT(used.size(), 240u);  // tags spread over the shards
+  used.clear();
+  for (int i = 0; i < 2000; ++i) used.insert(store.ShardOf("plain" + std::to_string(i)));
+  EXPECT_GT(used.size(), 240u);
+}
+
+TEST_F(MemoryStorageTest, TimeNeverGoesBackwards) {
+  ASSERT_EQ(store_.IncrNow("k", seconds(10), 1), 1);
+  clock_->Advance(-seconds(5));  // an NTP step back
+  EXPECT_EQ(Run(store_.GetExpiry("k")).value(), seconds(10));
+  clock_->Advance(seconds(8));  // 3 s after the store's last now
+  EXPECT_EQ(Run(store_.GetExpiry("k")).value(), seconds(7));
+  // Moving-window runs stay in time order across the step.
+  ASSERT_TRUE(store_.AcquireEntryNow("m", 3, seconds(10), 1));
+  clock_->Advance(-seconds(60));
+  ASSERT_TRUE(store_.AcquireEntryNow("m", 3, seconds(10), 1));
+  const MovingWindowState state = Run(store_.GetMovingWindow("m", 3, seconds(10), 1)).value();
+  EXPECT_EQ(state.count, 2);
+  EXPECT_EQ(state.newest_age, Micros{0});
+}
+
+TEST_F(MemoryStorageTest, FixedWindowCounterHoldsLargeValues) {
+  for (int i = 0; i < 9; ++i) store_.IncrNow("k", seconds(60), 1'000'000'000);
+  EXPECT_EQ(Run(store_.Get("k")).value(), 9'000'000'000);
+  ASSERT_TRUE(Run(store_.Decr("k", 8'999'999'999)));
+  EXPECT_EQ(Run(store_.Get("k")).value(), 1);
+}
+
+TEST_F(MemoryStorageTest, AcquireRejectsNegativeAndOversizedAmounts) {
+  EXPECT_FALSE(store_.AcquireEntryNow("m", 5, seconds(1), -1));
+  EXPECT_FALSE(store_.AcquireEntryNow("m", 5, seconds(1), 6));
+  EXPECT_FALSE(store_.AcquireSlidingNow("s", 5, seconds(1), -1));
+  EXPECT_FALSE(store_.AcquireSlidingNow("s", 5, seconds(1), 6));
+  const RateQuery rate{"f", StrategyKind::kFixedWindow, 5, seconds(1)};
+  EXPECT_FALSE(store_.TakeAllNow({&rate, 1}, -1, TakeMode::kHit).taken);
+  EXPECT_EQ(store_.Stats().Entries(), 0u);
+}
+
+TEST_F(MemoryStorageTest, StrategiesKeepSeparateValuesUnderOneKey) {
+  ASSERT_EQ(store_.IncrNow("k", seconds(60), 2), 2);
+  ASSERT_TRUE(store_.AcquireEntryNow("k", 5, seconds(60), 3));
+  ASSERT_TRUE(store_.AcquireSlidingNow("k", 5, seconds(60), 4));
+  EXPECT_EQ(store_.Stats().Entries(), 3u);
+  ASSERT_TRUE(Run(store_.ClearSlidingWindow("k", seconds(60))));
+  EXPECT_EQ(Run(store_.GetSlidingWindow("k", seconds(60))).value().current, 0);
+  EXPECT_EQ(Run(store_.Get("k")).value(), 2);
+  EXPECT_EQ(Run(store_.GetMovingWindow("k", 5, seconds(60), 1)).value().count, 3);
+  ASSERT_TRUE(Run(store_.Clear("k")));
+  EXPECT_EQ(store_.Stats().Entries(), 0u);
+}
+
+TEST_F(MemoryStorageTest, ResetCountsLiveEntriesOnly) {
+  for (int i = 0; i < 5; ++i) store_.IncrNow("short" + std::to_string(i), seconds(1), 1);
+  for (int i = 0; i < 7; ++i) store_.IncrNow("long" + std::to_string(i), seconds(60), 1);
+  store_.AcquireEntryNow("moving", 5, seconds(60), 1);
+  store_.AcquireSlidingNow("sliding", 5, seconds(60), 1);
+  clock_->Advance(seconds(2));
+  EXPECT_EQ(Run(store_.Reset()).value(), 9);
+  EXPECT_EQ(store_.Stats().Entries(), 0u);
+  EXPECT_EQ(Run(store_.Reset()).value(), 0);
+}
+
+TEST_F(MemoryStorageTest, SlidingWindowEntryLivesTwoBuckets) {
+  const Micros window = seconds(10);
+  clock_->Set((clock_->Now() / window + 1) * window + seconds(3));
+  ASSERT_TRUE(store_.AcquireSlidingNow("s", 5, window, 2));
+  clock_->Advance(seconds(16));  // 9 s into the next bucket: still the previous one
+  EXPECT_EQ(Run(store_.GetSlidingWindow("s", window)).value().previous, 2);
+  EXPECT_EQ(store_.SweepAll(), 0u);
+  clock_->Advance(seconds(1));  // the bucket after the next: gone
+  EXPECT_EQ(Run(store_.GetSlidingWindow("s", window)).value().previous, 0);
+  EXPECT_EQ(store_.Stats().sliding_entries, 0u);
+}
+
+TEST_F(MemoryStorageTest, TakeAllAcrossShardsStillAllOrNothing) {
+  // Rates without a shared hash tag: allowed, they lock several shards in order.
+  std::vector<std::string> keys;
+  for (int i = 0; i < 8; ++i) keys.push_back("untagged" + std::to_string(i));
+  std::vector<RateQuery> rates;
+  for (int i = 0; i < 8; ++i) rates.push_back({keys[i], StrategyKind::kFixedWindow, 3 + i, seconds(60)});
+  int taken = 0;
+  for (int i = 0; i < 10; ++i) taken += store_.TakeAllNow(rates, 1, TakeMode::kHit).taken ? 1 : 0;
+  EXPECT_EQ(taken, 3);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(store_.IncrNow(keys[i], seconds(60), 0), 3);
+}
+
+// Every strategy's hit path from 8 threads on one key of limit 5: exactly 5 pass.
+TEST_F(MemoryStorageTest, ThreadsOnOneKeyAdmitExactlyTheLimit) {
+  const RateQuery fixed{"{t}/fixed", StrategyKind::kFixedWindow, 5, seconds(60)};
+  const RateQuery moving{"{t}/moving", StrategyKind::kMovingWindow, 5, seconds(60)};
+  const RateQuery sliding{"{t}/sliding", StrategyKind::kSlidingWindowCounter, 5, seconds(86400)};
+  const RateQuery all[] = {{"{a}/f", StrategyKind::kFixedWindow, 7, seconds(60)},
+                           {"{a}/m", StrategyKind::kMovingWindow, 5, seconds(60)},
+                           {"{a}/s", StrategyKind::kSlidingWindowCounter, 6, seconds(86400)}};
+  std::atomic<int> incr{0}, acquire{0}, slide{0}, take_fixed{0}, take_moving{0},
+      take_sliding{0}, take_all{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      boost::asio::io_context io;
+      for (int i = 0; i < 200; ++i) {
+        if (store_.IncrNow("counter", seconds(60), 1) <= 5) {
+          ++incr;
+        } else {
+          RunTask(io, store_.Decr("counter", 1)).value();
+        }
+        acquire += store_.AcquireEntryNow("moving", 5, seconds(60), 1) ? 1 : 0;
+        slide += store_.AcquireSlidingNow("sliding", 5, seconds(86400), 1) ? 1 : 0;
+        take_fixed += store_.TakeAllNow({&fixed, 1}, 1, TakeMode::kHit).taken ? 1 : 0;
+        take_moving += store_.TakeAllNow({&moving, 1}, 1, TakeMode::kHit).taken ? 1 : 0;
+        take_sliding += store_.TakeAllNow({&sliding, 1}, 1, TakeMode::kHit).taken ? 1 : 0;
+        take_all += store_.TakeAllNow(all, 1, TakeMode::kHit).taken ? 1 : 0;
+        clock_->Advance(Micros{1});
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(incr, 5);
+  EXPECT_EQ(acquire, 5);
+  EXPECT_EQ(slide, 5);
+  EXPECT_EQ(take_fixed, 5);
+  EXPECT_EQ(take_moving, 5);
+  EXPECT_EQ(take_sliding, 5);
+  EXPECT_EQ(take_all, 5);
+}
+
+// Many keys from many threads at once, with time moving: no lost updates (run under TSan).
+TEST_F(MemoryStorageTest, ThreadsOnManyKeysLoseNoUpdates) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20'000; ++i) {
+        store_.IncrNow("key" + std::to_string(i % 500), seconds(3600), 1);
+        store_.AcquireEntryNow("m" + std::to_string((i + t) % 300), 1'000'000, seconds(1), 1);
+        if (i % 100 == 0) clock_->Advance(Micros{50});
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::int64_t total = 0;
+  for (int i = 0; i < 500; ++i) total += store_.IncrNow("key" + std::to_string(i), seconds(3600), 0);
+  EXPECT_EQ(total, 4 * 20'000);
+}
+
+}  // namespace
+}  // namespace limitsd::storage::memory

@@ -104,9 +104,13 @@ Task<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view 
   // A cost above some rate's amount can never pass: look, never take.
   if (CostExceedsAnyRate(limit, cost)) mode = storage::TakeMode::kPeek;
   const KeySet keys(limit, key);
-  Result<storage::TakeOutcome> outcome =
-      multi_rate_ != nullptr ? co_await multi_rate_->TakeAll(keys.queries, cost, mode)
-                             : co_await TakeWithPrimitives(limit, keys.queries, cost, mode);
+  // (No co_await inside a conditional expression: g++ 12 miscompiles it.)
+  Result<storage::TakeOutcome> outcome = storage::StorageErrc::kInternal;
+  if (multi_rate_ != nullptr) {
+    outcome = co_await multi_rate_->TakeAll(keys.queries, cost, mode);
+  } else {
+    outcome = co_await TakeWithPrimitives(limit, keys.queries, cost, mode);
+  }
   if (!outcome) co_return outcome.error();
   if (outcome->states.size() != limit.rates().size()) co_return storage::StorageErrc::kProtocol;
   Verdicts verdicts;

@@ -64,7 +64,7 @@ TEST_P(ParseRejected, ExplainsWhy) {
 INSTANTIATE_TEST_SUITE_P(
     LimitsGrammar, ParseRejected,
     ::testing::Values(
-        Rejected{"", "couldn't parse"}, Rejected{"meow", "couldn't parse 'meow'"},
+        Rejected{"", "couldn't parse"}, Rejected{"meow", "couldn't parse rate limit string 'meow'"},
         Rejected{"10 per", "couldn't parse"}, Rejected{"5//second", "couldn't parse"},
         Rejected{"1/2/second", "couldn't parse"}, Rejected{"1 /2 /second", "couldn't parse"},
         Rejected{"-1/second", "couldn't parse"}, Rejected{"10/second;", "couldn't parse"},

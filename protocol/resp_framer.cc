@@ -1,7 +1,6 @@
 #include "protocol/resp_framer.h"
 
-#include <algorithm>
-#include <cstring>
+#include <string>
 
 namespace limitsd::protocol {
 
@@ -38,34 +37,13 @@ RespFramer::Status RespFramer::Feed(std::string_view frame, std::string& message
   }
 }
 
-namespace {
-
-// Digits with an optional leading '-'; at most 18 of them, so int64 cannot overflow.
-bool ParseLength(std::string_view text, std::int64_t& value) noexcept {
-  const bool negative = !text.empty() && text.front() == '-';
-  if (negative) {
-    text.remove_prefix(1);
-  }
-  if (text.empty() || text.size() > 18) {
-    return false;
-  }
-  std::int64_t parsed = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-    parsed = parsed * 10 + (c - '0');
-  }
-  value = negative ? -parsed : parsed;
-  return true;
-}
-
-}  // namespace
-
-// Reads `<prefix><integer>\r\n` at pos_: '*' for the array, '$' for a bulk string. Bytes
-// already searched for the '\n' are not searched again (scanned_).
+// Reads `<prefix><integer>\r\n` at pos_: '*' for the array, '$' for a bulk string. An
+// incomplete header is read again from its start on the next call: it is at most
+// kMaxHeaderBytes long (a sign and 18 digits), so that costs O(1), and it keeps the common
+// case (whole frames in the buffer) a single pass without memchr calls.
 RespFramer::HeaderStatus RespFramer::ReadHeader(std::string_view frame, std::int64_t& value,
                                                 std::string& message) {
+  static_assert(kMaxHeaderBytes >= 1 + 1 + kMaxLengthDigits + 2);
   if (pos_ >= frame.size()) {
     return HeaderStatus::kNeedMore;
   }
@@ -73,31 +51,30 @@ RespFramer::HeaderStatus RespFramer::ReadHeader(std::string_view frame, std::int
     Fail(ErrorCode::kSyntax, message, "expected '$' and a bulk string length");
     return HeaderStatus::kError;
   }
-  const std::size_t from = std::max(scanned_, pos_ + 1);
-  const std::size_t limit = std::min(frame.size(), pos_ + kMaxHeaderBytes);
-  const void* found =
-      from < limit ? std::memchr(frame.data() + from, '\n', limit - from) : nullptr;
-  if (found == nullptr) {
-    scanned_ = std::max(from, limit);
-    if (frame.size() - pos_ < kMaxHeaderBytes) {
+  std::size_t i = pos_ + 1;
+  const bool negative = i < frame.size() && frame[i] == '-';
+  i += negative ? 1 : 0;
+  const std::size_t first_digit = i;
+  std::int64_t parsed = 0;
+  for (; i < frame.size() && frame[i] >= '0' && frame[i] <= '9'; ++i) {
+    if (i - first_digit == kMaxLengthDigits) {
+      Fail(ErrorCode::kSyntax, message, "invalid length");
+      return HeaderStatus::kError;
+    }
+    parsed = parsed * 10 + (frame[i] - '0');
+  }
+  if (i + 1 >= frame.size()) {
+    const bool valid_so_far = i == frame.size() || frame[i] == '\r';
+    if (valid_so_far) {
       return HeaderStatus::kNeedMore;
     }
-    Fail(ErrorCode::kSyntax, message, "length line too long or not ended by CRLF");
+  }
+  if (i == first_digit || frame[i] != '\r' || frame[i + 1] != '\n') {
+    Fail(ErrorCode::kSyntax, message, "invalid length line, expected digits and CRLF");
     return HeaderStatus::kError;
   }
-  const std::size_t newline = static_cast<const char*>(found) - frame.data();
-  std::string_view digits = frame.substr(pos_ + 1, newline - pos_ - 1);
-  if (digits.empty() || digits.back() != '\r') {
-    Fail(ErrorCode::kSyntax, message, "length line not ended by CRLF");
-    return HeaderStatus::kError;
-  }
-  digits.remove_suffix(1);
-  if (!ParseLength(digits, value)) {
-    Fail(ErrorCode::kSyntax, message, "invalid length");
-    return HeaderStatus::kError;
-  }
-  pos_ = newline + 1;
-  scanned_ = 0;
+  value = negative ? -parsed : parsed;
+  pos_ = i + 2;
   return HeaderStatus::kDone;
 }
 
@@ -164,7 +141,6 @@ std::span<const std::string_view> RespFramer::Elements(std::string_view frame) n
 void RespFramer::Reset() noexcept {
   stage_ = Stage::kArrayHeader;
   pos_ = 0;
-  scanned_ = 0;
   expected_ = 0;
   count_ = 0;
   bulk_bytes_ = 0;

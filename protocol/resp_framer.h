@@ -18,8 +18,10 @@ class RespFramer {
   /// The most elements a request array may have (HIT <limit> <key> <cost> needs 4; the
   /// rest is room for what clients send on connecting, e.g. CLIENT SETINFO ...).
   static constexpr std::size_t kMaxElements = 16;
-  /// The longest header line (`*<n>` or `$<len>`, CRLF included) accepted.
-  static constexpr std::size_t kMaxHeaderBytes = 24;
+  /// The most digits of a length (`*<n>` or `$<len>`): 18 cannot overflow int64.
+  static constexpr std::size_t kMaxLengthDigits = 18;
+  /// The longest length line accepted: prefix, sign, digits, CRLF.
+  static constexpr std::size_t kMaxHeaderBytes = 1 + 1 + kMaxLengthDigits + 2;
 
   enum class Status : std::uint8_t {
     kNeedMore,  ///< the frame is incomplete; call again with the same bytes and more
@@ -60,7 +62,6 @@ class RespFramer {
   std::size_t max_payload_bytes_;
   Stage stage_ = Stage::kArrayHeader;
   std::size_t pos_ = 0;      ///< bytes of the frame parsed so far
-  std::size_t scanned_ = 0;  ///< how far the current header was searched for '\n'
   std::size_t expected_ = 0;
   std::size_t count_ = 0;
   std::size_t bulk_bytes_ = 0;

@@ -1,5 +1,7 @@
 #include "server/config_validator.h"
 
+#include <cctype>
+
 #include "limits/rate_parser.h"
 #include "storage/configuration_error.h"
 #include "storage/plugin_loader.h"
@@ -31,8 +33,22 @@ std::optional<storage::StorageUri> CheckStorage(const Config& config,
                                                 Diagnostics& errors) {
   const auto& s = config.storage;
   try {
+    // The scheme first: an unknown one is the error to report, not its URI's shape.
+    const std::size_t sep = s.uri.find("://");
+    std::string scheme = s.uri.substr(0, sep == std::string::npos ? 0 : sep);
+    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const storage::SchemeInfo* info = storage::StorageRegistry::Instance().Find(scheme);
+    if (info == nullptr && !scheme.empty()) {
+      std::string known;
+      for (const std::string& name : storage::StorageRegistry::Instance().Schemes()) {
+        known += (known.empty() ? "" : ", ") + name;
+      }
+      Report(errors, config, s.uri_line, s.uri_column,
+             "unknown storage scheme '" + scheme + "' in storage.uri; known schemes: " + known +
+                 " (a plugin may add more: see plugins)");
+      return std::nullopt;
+    }
     storage::StorageUri uri = storage::ParseStorageUri(s.uri);
-    const storage::SchemeInfo* info = storage::StorageRegistry::Instance().Find(uri.scheme);
     if (info == nullptr) {
       std::string known;
       for (const std::string& scheme : storage::StorageRegistry::Instance().Schemes()) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 #include "tests/e2e/daemon_process.h"
 #include "tests/e2e/line_client.h"
@@ -98,12 +99,20 @@ TEST_F(ErrorsE2E, HalfLinesAndAbruptDisconnects) {
 
 TEST(ErrorsE2EConfig, OverloadedWhenOverMaxConnections) {
   DaemonProcess daemon("server: { max_connections: 1 }\n");
-  LineClient first(daemon.port());
-  EXPECT_EQ(first.Ask("PING"), "PONG");
+  // The start-up probe's connection may not be closed yet: retry until we hold the one slot.
+  std::unique_ptr<LineClient> first;
+  for (int attempt = 0; attempt < 50 && !first; ++attempt) {
+    first = std::make_unique<LineClient>(daemon.port());
+    if (first->Ask("PING") != "PONG") {
+      first.reset();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ASSERT_TRUE(first) << "never got a connection slot";
   LineClient second(daemon.port());
   EXPECT_EQ(Code(second.ReadLine().value_or("")), "overloaded");
   EXPECT_TRUE(second.ClosedByPeer());
-  EXPECT_EQ(first.Ask("PING"), "PONG");
+  EXPECT_EQ(first->Ask("PING"), "PONG");
 }
 
 // A Redis nobody listens on: every decision fails, and storage.on_error says what then.

@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# Runs the comparisons of issue 7 side by side, in one run, and writes BENCHMARKS.md.
+#
+#   scripts/bench.sh [BUILD_DIR]        (default build/release; configured Release if new)
+#
+# Each comparison alternates A and B for BENCH_ROUNDS rounds (default 3) of about
+# BENCH_SECONDS each (default 5), A first in odd rounds and B first in even ones, and reports
+# the medians, min-max and the ratio A/B against the target. Every server is started here on
+# 127.0.0.1 on a free port and stopped by pid; every run is bounded by `timeout`.
+# Environment: BENCH_OUT (default BENCHMARKS.md), BENCH_PROFILE=0 to skip the profile,
+# LIMITSD_JOBS (build parallelism, default 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build=${1:-build/release}
+rounds=${BENCH_ROUNDS:-3}
+secs=${BENCH_SECONDS:-5}
+out=${BENCH_OUT:-BENCHMARKS.md}
+python=/usr/bin/python3  # Debian's interpreter: python3-limits lives there
+work=$(mktemp -d /tmp/limitsd-bench.XXXXXX)
+pids=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+log() { echo "bench: $*" >&2; }
+
+# --- build -----------------------------------------------------------------------------
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-O2 -g" >/dev/null
+fi
+cmake --build "$build" --target limitsd limitsd_bench_all -j "${LIMITSD_JOBS:-2}" >/dev/null
+limitsd="$build/server/limitsd"
+bin="$build/bench"
+for tool in redis-server redis-cli redis-benchmark; do
+  command -v "$tool" >/dev/null || { log "missing $tool (scripts/install-deps.sh)"; exit 1; }
+done
+
+{
+  echo "nproc=$(nproc)"
+  echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "kernel=$(uname -sr)"
+  echo "loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "redis=$(redis-server --version | awk '{print $3}')"
+  echo "build=$build $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt") $(sed -n 's/^CMAKE_CXX_FLAGS:STRING=//p' "$build/CMakeCache.txt")"
+  echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+} >"$work/machine.txt"
+
+# --- servers -----------------------------------------------------------------------------
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {
+  for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  log "nothing listens on port $1"; exit 1
+}
+# start NAME PORT COMMAND...: runs COMMAND in the background, logs to $work/NAME.log.
+start() {
+  local name=$1 port=$2; shift 2
+  "$@" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+  eval "pid_$name=$!"
+  wait_port "$port"
+}
+
+redis_port=$(free_port)
+start redis "$redis_port" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" \
+  --appendonly no --dir "$work"
+mem_port=$(free_port)
+start mem "$mem_port" "$limitsd" --listen "127.0.0.1:$mem_port" --storage memory:// \
+  --log-level warn
+red_port=$(free_port)
+start red "$red_port" "$limitsd" --listen "127.0.0.1:$red_port" \
+  --storage "redis://127.0.0.1:$redis_port" --log-level warn
+echo_port=$(free_port)
+start echo "$echo_port" "$bin/limitsd_echo_server" "$echo_port"
+
+# --- measuring -----------------------------------------------------------------------------
+# Each run prints one number (the rate); results accumulate in $work/r.<name>.
+rb_rate() {  # PORT PIPELINE REQUESTS COMMAND...
+  local port=$1 pipe=$2 n=$3; shift 3
+  timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -r 100000 -P "$pipe" \
+    --csv "$@" 2>/dev/null | tail -1 | awk -F'","' '{print $2}' | cut -d. -f1
+}
+# Requests for about $secs seconds, from a short calibration run.
+rb_requests() {
+  local rate; rate=$(rb_rate "$@")
+  [ -n "$rate" ] || { log "redis-benchmark failed on port $1"; exit 1; }
+  echo $(( rate * secs > 20000 ? rate * secs : 20000 ))
+}
+loadgen() {  # PORT ARGS... -> the RESULT line
+  local port=$1; shift
+  timeout $((secs + 60)) "$bin/limitsd_loadgen" --port "$port" -c 50 -k 100000 \
+    --limit 100/minute -d "$secs" "$@" | tail -1
+}
+field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+declare -A cmd  # the exact command of each measurement, for the report
+record() { echo "$2" >>"$work/r.$1"; }
+
+# alternate NAME_A NAME_B: runs run_NAME_A and run_NAME_B $rounds times, alternating order.
+alternate() {
+  local a=$1 b=$2
+  for r in $(seq 1 "$rounds"); do
+    if [ $((r % 2)) -eq 1 ]; then "run_$a"; "run_$b"; else "run_$b"; "run_$a"; fi
+    log "round $r: $a $(tail -1 "$work/r.$a"), $b $(tail -1 "$work/r.$b")"
+  done
+}
+
+stats() {  # NAME -> "median min max"
+  sort -g "$work/r.$1" | awk '{v[NR]=$1} END {m = NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2;
+    printf "%.0f %.0f %.0f\n", m, v[1], v[NR]}'
+}
+
+# RESP: limitsd memory:// HIT vs redis-server INCR, the same redis-benchmark.
+hit_cmd=(HIT 100/minute key:__rand_int__)
+for pipe in 16 1; do
+  n_mem=$(rb_requests "$mem_port" "$pipe" 50000 "${hit_cmd[@]}")
+  n_incr=$(rb_requests "$redis_port" "$pipe" 50000 INCR key:__rand_int__)
+  eval "run_resp_mem_p$pipe() { record resp_mem_p$pipe \$(rb_rate $mem_port $pipe $n_mem ${hit_cmd[*]}); }"
+  eval "run_resp_incr_p$pipe() { record resp_incr_p$pipe \$(rb_rate $redis_port $pipe $n_incr INCR key:__rand_int__); }"
+  cmd[resp_mem_p$pipe]="redis-benchmark -p LIMITSD_MEMORY -c 50 -n $n_mem -r 100000 -P $pipe --csv ${hit_cmd[*]}"
+  cmd[resp_incr_p$pipe]="redis-benchmark -p REDIS -c 50 -n $n_incr -r 100000 -P $pipe --csv INCR key:__rand_int__"
+  log "RESP -P $pipe: limitsd memory:// HIT vs redis INCR"
+  alternate "resp_mem_p$pipe" "resp_incr_p$pipe"
+done
+
+# redis://: limitsd HIT (fixed window) vs the equivalent script straight to Redis.
+lua='local c = redis.call("INCRBY", KEYS[1], ARGV[2])
+if c == tonumber(ARGV[2]) then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
+return {c, redis.call("PTTL", KEYS[1])}'
+sha=$(redis-cli -p "$redis_port" SCRIPT LOAD "$lua")
+lua_cmd=(EVALSHA "$sha" 1 lua:__rand_int__ 60000 1)
+n_red=$(rb_requests "$red_port" 1 20000 "${hit_cmd[@]}")
+n_lua=$(rb_requests "$redis_port" 1 20000 "${lua_cmd[@]}")
+run_redis_hit() { record redis_hit "$(rb_rate "$red_port" 1 "$n_red" "${hit_cmd[@]}")"; }
+run_redis_lua() { record redis_lua "$(rb_rate "$redis_port" 1 "$n_lua" "${lua_cmd[@]}")"; }
+cmd[redis_hit]="redis-benchmark -p LIMITSD_REDIS -c 50 -n $n_red -r 100000 -P 1 --csv ${hit_cmd[*]}"
+cmd[redis_lua]="redis-benchmark -p REDIS -c 50 -n $n_lua -r 100000 -P 1 --csv ${lua_cmd[*]}"
+log "redis://: limitsd HIT vs EVALSHA"
+alternate redis_hit redis_lua
+
+# Line protocol: limitsd memory:// vs the bare epoll echo server, the same load generator.
+for pipe in 16 1; do
+  eval "run_line_mem_p$pipe() { record line_mem_p$pipe \$(loadgen $mem_port -P $pipe | field decisions_per_s); }"
+  eval "run_line_echo_p$pipe() { record line_echo_p$pipe \$(loadgen $echo_port -P $pipe | field decisions_per_s); }"
+  cmd[line_mem_p$pipe]="limitsd_loadgen --port LIMITSD_MEMORY -c 50 -k 100000 --limit 100/minute -d $secs -P $pipe"
+  cmd[line_echo_p$pipe]="limitsd_loadgen --port ECHO -c 50 -k 100000 --limit 100/minute -d $secs -P $pipe"
+  log "line -P $pipe: limitsd memory:// vs echo server"
+  alternate "line_mem_p$pipe" "line_echo_p$pipe"
+done
+
+# Latency at half the maximum (unpipelined) rate.
+half=$(( $(stats line_mem_p1 | cut -d' ' -f1) / 2 ))
+for r in $(seq 1 "$rounds"); do
+  res=$(loadgen "$mem_port" -P 1 --rate "$half")
+  record latency_p99 "$(echo "$res" | field p99_us | cut -d. -f1)"
+  record latency_p50 "$(echo "$res" | field p50_us | cut -d. -f1)"
+  record latency_rate "$(echo "$res" | field decisions_per_s)"
+  log "latency round $r: $res"
+done
+cmd[latency]="limitsd_loadgen --port LIMITSD_MEMORY -c 50 -k 100000 --limit 100/minute -d $secs -P 1 --rate $half"
+
+# In process: a fixed-window hit vs the Python limits library.
+run_inproc_cc() {
+  record inproc_cc "$(timeout 120 "$bin/limitsd_inprocess" --mode hits --hits 3000000 \
+    --keys 10000 | field hits_per_s)"
+}
+run_inproc_py() {
+  record inproc_py "$(timeout 120 "$python" bench/python_limits_hits.py 150000 10000 \
+    | field hits_per_s)"
+}
+cmd[inproc_cc]="limitsd_inprocess --mode hits --hits 3000000 --keys 10000"
+cmd[inproc_py]="$python bench/python_limits_hits.py 150000 10000"
+log "in process: limitsd vs python limits"
+alternate inproc_cc inproc_py
+
+# Memory per live fixed-window key, 1M keys: limitsd's store vs Redis' used_memory.
+run_bytes_cc() {
+  record bytes_cc "$(timeout 120 "$bin/limitsd_inprocess" --mode memory --keys 1000000 \
+    | field bytes_per_key)"
+}
+redis_fill='for i = ARGV[1], ARGV[2] do
+  redis.call("INCR", "fw:" .. i)
+  if ARGV[3] == "1" then redis.call("PEXPIRE", "fw:" .. i, 3600000) end
+end'
+redis_bytes() {  # EXPIRE(0|1) -> bytes per key for 1M keys
+  redis-cli -p "$redis_port" FLUSHALL >/dev/null
+  local before after
+  before=$(redis-cli -p "$redis_port" INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
+  for start in $(seq 1 100000 1000000); do
+    redis-cli -p "$redis_port" EVAL "$redis_fill" 0 "$start" $((start + 99999)) "$1" >/dev/null
+  done
+  after=$(redis-cli -p "$redis_port" INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
+  echo $(( (after - before) / 1000000 ))
+}
+run_bytes_redis() { record bytes_redis "$(redis_bytes 1)"; }
+run_bytes_redis_noexp() { record bytes_redis_noexp "$(redis_bytes 0)"; }
+cmd[bytes_cc]="limitsd_inprocess --mode memory --keys 1000000   (VmRSS delta / keys)"
+cmd[bytes_redis]="EVAL of INCR+PEXPIRE on fw:1..fw:1000000, used_memory delta / keys"
+log "memory per key"
+alternate bytes_cc bytes_redis
+run_bytes_redis_noexp
+redis-cli -p "$redis_port" FLUSHALL >/dev/null
+
+# Micro-benchmarks, for the record (no target).
+micro="$work/micro.txt"
+for b in limitsd_limits_bench limitsd_protocol_bench; do
+  timeout 600 "$bin/$b" --benchmark_min_time=0.2 2>/dev/null |
+    grep -E '^BM_' >>"$micro" || log "$b failed"
+done
+
+# --- profile -------------------------------------------------------------------------------
+profile="$work/profile.txt"
+if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v valgrind >/dev/null; then
+  log "profile: callgrind on limitsd memory:// under the load generator"
+  prof_port=$(free_port)
+  start prof "$prof_port" valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
+    "$limitsd" --listen "127.0.0.1:$prof_port" --storage memory:// --log-level warn
+  loadgen "$prof_port" -P 16 --warmup 0 -n 300000 -d 60 >/dev/null || true
+  kill -TERM "$pid_prof"; wait "$pid_prof" 2>/dev/null || true
+  callgrind_annotate --inclusive=no "$work/callgrind.out" 2>/dev/null | sed -n '1,/^$/d;p' |
+    grep -E '^ *[0-9,]+ ' | head -25 >"$profile" || true
+fi
+
+echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/machine.txt"
+
+# --- report --------------------------------------------------------------------------------
+log "writing $out"
+"$python" "$root/bench/report.py" "$work" "$rounds" "$secs" >"$out" <<EOF
+$(for k in "${!cmd[@]}"; do printf '%s\t%s\n' "$k" "${cmd[$k]}"; done)
+EOF
+log "done: $out"

@@ -1,0 +1,168 @@
+#include "advanced_database_storage.h"
+
+#include <algorithm>
+
+#include "storage/storage_registry.h"
+
+namespace limitsd::examples {
+namespace {
+
+using storage::Micros;
+using storage::Result;
+
+// Expired entries read as absent; a sweep now and then frees their memory.
+constexpr std::uint32_t kSweepEvery = 4096;
+
+std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+}  // namespace
+
+AdvancedDatabaseStorage::AdvancedDatabaseStorage(const storage::StorageContext& context)
+    : description_("advanceddatabase " + context.uri.Redacted() + " (in-process tables)"),
+      clock_(context.clock) {}
+
+std::int64_t AdvancedDatabaseStorage::Now() {
+  last_now_ = std::max(last_now_, clock_->Now().count());
+  return last_now_;
+}
+
+void AdvancedDatabaseStorage::MaybeSweep(std::int64_t now) {
+  if (++writes_ % kSweepEvery != 0) return;
+  counters_.EraseExpired(now);
+  std::erase_if(moving_, [now](const auto& item) { return item.second.expires_at < now; });
+  std::erase_if(sliding_, [now](const auto& item) { return item.second.expires_at <= now; });
+}
+
+Result<std::int64_t> AdvancedDatabaseStorage::Incr(std::string_view key, Micros expiry,
+                                                   std::int64_t amount) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = Now();
+  MaybeSweep(now);
+  return counters_.Incr(key, now, expiry.count(), amount);
+}
+
+Result<void> AdvancedDatabaseStorage::Decr(std::string_view key, std::int64_t amount) {
+  std::lock_guard lock(mutex_);
+  counters_.Decr(key, Now(), amount);
+  return {};
+}
+
+Result<std::int64_t> AdvancedDatabaseStorage::Get(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  return counters_.Get(key, Now());
+}
+
+Result<Micros> AdvancedDatabaseStorage::GetExpiry(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  return Micros{counters_.TimeToLive(key, Now())};
+}
+
+Result<void> AdvancedDatabaseStorage::Clear(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  // Whatever strategy stored the key.
+  counters_.Erase(key);
+  if (const auto it = moving_.find(key); it != moving_.end()) moving_.erase(it);
+  if (const auto it = sliding_.find(key); it != sliding_.end()) sliding_.erase(it);
+  return {};
+}
+
+Result<std::int64_t> AdvancedDatabaseStorage::Reset() {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = Now();
+  std::int64_t erased = counters_.EraseAll(now);
+  erased += std::count_if(moving_.begin(), moving_.end(),
+                          [now](const auto& item) { return item.second.expires_at >= now; });
+  erased += std::count_if(sliding_.begin(), sliding_.end(),
+                          [now](const auto& item) { return item.second.expires_at > now; });
+  moving_.clear();
+  sliding_.clear();
+  return erased;
+}
+
+bool AdvancedDatabaseStorage::Check() { return true; }
+
+std::string AdvancedDatabaseStorage::Describe() const { return description_; }
+
+Result<bool> AdvancedDatabaseStorage::AcquireEntry(std::string_view key, std::int64_t limit,
+                                                   Micros expiry, std::int64_t amount) {
+  if (amount > limit) return false;
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = Now();
+  MaybeSweep(now);
+  auto it = moving_.find(key);
+  if (it == moving_.end()) it = moving_.emplace(std::string(key), MovingEntry{}).first;
+  MovingEntry& entry = it->second;
+  entry.runs.Expire(now, expiry.count());
+  if (entry.runs.Count() + amount > limit) return false;
+  entry.runs.Take(now, limit, amount);
+  entry.expires_at = now + expiry.count();
+  return true;
+}
+
+Result<storage::MovingWindowState> AdvancedDatabaseStorage::GetMovingWindow(
+    std::string_view key, std::int64_t limit, Micros expiry, std::int64_t amount) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = Now();
+  const auto it = moving_.find(key);
+  if (it == moving_.end()) return MovingWindowRuns{}.State(now, limit, amount);
+  it->second.runs.Expire(now, expiry.count());
+  return it->second.runs.State(now, limit, amount);
+}
+
+storage::SlidingWindowState AdvancedDatabaseStorage::Slide(SlidingEntry& entry, std::int64_t now,
+                                                           std::int64_t expiry) {
+  const std::int64_t bucket = FloorDiv(now, expiry);
+  if (entry.bucket < bucket) {
+    // The old current bucket becomes the previous one only when they are adjacent.
+    entry.previous = entry.bucket == bucket - 1 ? entry.current : 0;
+    entry.current = 0;
+    entry.bucket = bucket;
+  }
+  return storage::SlidingWindowState{entry.previous, entry.current,
+                                     Micros{now - bucket * expiry}};
+}
+
+Result<bool> AdvancedDatabaseStorage::AcquireSlidingWindowEntry(std::string_view key,
+                                                                std::int64_t limit,
+                                                                Micros expiry,
+                                                                std::int64_t amount) {
+  if (amount > limit) return false;
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = Now();
+  MaybeSweep(now);
+  auto it = sliding_.find(key);
+  if (it == sliding_.end()) {
+    it = sliding_.emplace(std::string(key), SlidingEntry{FloorDiv(now, expiry.count())}).first;
+  }
+  SlidingEntry& entry = it->second;
+  const storage::SlidingWindowState state = Slide(entry, now, expiry.count());
+  if (storage::SlidingWeightedCount(state, expiry) + amount > limit) return false;
+  entry.current += amount;
+  // Counted until the bucket after the next one starts.
+  entry.expires_at = (entry.bucket + 2) * expiry.count();
+  return true;
+}
+
+Result<storage::SlidingWindowState> AdvancedDatabaseStorage::GetSlidingWindow(
+    std::string_view key, Micros expiry) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = Now();
+  const auto it = sliding_.find(key);
+  SlidingEntry entry = it == sliding_.end() ? SlidingEntry{FloorDiv(now, expiry.count())}
+                                            : it->second;
+  return Slide(entry, now, expiry.count());
+}
+
+Result<void> AdvancedDatabaseStorage::ClearSlidingWindow(std::string_view key, Micros) {
+  std::lock_guard lock(mutex_);
+  if (const auto it = sliding_.find(key); it != sliding_.end()) sliding_.erase(it);
+  return {};
+}
+
+}  // namespace limitsd::examples
+
+// The one line that makes "advanceddatabase://" known to limitsd.
+LIMITSD_REGISTER_STORAGE(limitsd::examples::AdvancedDatabaseStorage);

@@ -1,5 +1,8 @@
 #include "storage/redis/sentinel_router.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "storage/redis/redis_log.h"
 #include "storage/storage_error.h"
 
@@ -8,6 +11,7 @@ namespace {
 
 namespace asio = boost::asio;
 constexpr auto kResolveInterval = std::chrono::milliseconds(100);
+constexpr auto kRecheckInterval = std::chrono::seconds(1);
 constexpr int kAttempts = 3;
 
 bool RefusesWrites(const redisReply& reply) {
@@ -62,6 +66,7 @@ Task<Result<std::shared_ptr<RedisPool>>> SentinelRouter::Master(Deadline deadlin
     auto found = co_await AskSentinels(deadline);
     resolving_ = false;
     resolve_not_before_ = SteadyClock::now() + kResolveInterval;
+    recheck_at_ = SteadyClock::now() + kRecheckInterval;
     if (found && found != master_) {
       RedisLog().info("sentinels name {} as the master of {}", found->Describe(), service_name_);
     }
@@ -69,7 +74,27 @@ Task<Result<std::shared_ptr<RedisPool>>> SentinelRouter::Master(Deadline deadlin
     resolved_.NotifyAll();
     if (!master_) co_return StorageErrc::kUnavailable;
   }
+  RecheckInBackground();
   co_return PoolFor(*master_);
+}
+
+void SentinelRouter::RecheckInBackground() {
+  if (resolving_ || closed_ || SteadyClock::now() < recheck_at_) return;
+  resolving_ = true;
+  recheck_at_ = SteadyClock::now() + kRecheckInterval;
+  asio::co_spawn(
+      executor_,
+      [self = shared_from_this()]() -> Task<void> {
+        auto found = co_await self->AskSentinels(SteadyClock::now() + kRecheckInterval);
+        self->resolving_ = false;
+        if (found && found != self->master_ && !self->closed_) {
+          RedisLog().info("sentinels now name {} as the master of {}", found->Describe(),
+                          self->service_name_);
+          self->master_ = found;
+        }
+        self->resolved_.NotifyAll();
+      },
+      asio::detached);
 }
 
 Task<std::optional<RedisEndpoint>> SentinelRouter::AskSentinels(Deadline deadline) {

@@ -2,7 +2,10 @@
 // redis+sentinel://: the master of `service_name`, as the sentinels name it. The address is
 // asked again when the master stops answering, refuses writes (READONLY) or turns out not
 // to be a master (every session checks ROLE), so a failover is followed without a restart;
-// at most one resolution per 100 ms, shared by every waiting caller.
+// at most one resolution per 100 ms, shared by every waiting caller. While the master
+// answers, the sentinels are still asked again in the background once a second: after a
+// failover the old master may keep accepting writes until the sentinels demote it, and
+// those writes would be lost when it resyncs from the new one.
 
 #include <map>
 #include <memory>
@@ -33,6 +36,8 @@ class SentinelRouter final : public RedisRouter,
   /// The current master's pool, resolving it first when unknown.
   Task<Result<std::shared_ptr<RedisPool>>> Master(Deadline deadline);
   Task<std::optional<RedisEndpoint>> AskSentinels(Deadline deadline);
+  /// Re-asks the sentinels without blocking any call, when the last answer is old.
+  void RecheckInBackground();
   std::shared_ptr<RedisPool> PoolFor(const RedisEndpoint& endpoint);
 
   boost::asio::any_io_executor executor_;
@@ -43,6 +48,7 @@ class SentinelRouter final : public RedisRouter,
   std::size_t next_sentinel_ = 0;
   std::optional<RedisEndpoint> master_;
   Deadline resolve_not_before_{};
+  Deadline recheck_at_{};
   bool resolving_ = false;
   WaitList resolved_;
   std::map<std::string, std::shared_ptr<RedisPool>> pools_;  ///< by endpoint

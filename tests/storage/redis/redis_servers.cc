@@ -1,0 +1,236 @@
+#include "tests/storage/redis/redis_servers.h"
+
+#include <array>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace limitsd::storage::redis::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using limitsd::testing::ChildProcess;
+using limitsd::testing::FindProgram;
+using limitsd::testing::FreePort;
+using limitsd::testing::WaitForPort;
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "'";
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string RequireProgram(std::string_view name) {
+  std::string path = FindProgram(name);
+  if (path.empty()) {
+    throw std::runtime_error(std::string(name) +
+                             " is not installed (scripts install redis-server and redis-tools)");
+  }
+  return path;
+}
+
+template <class F>
+bool WaitUntil(std::chrono::milliseconds timeout, F ready) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string RunProgram(const std::vector<std::string>& argv) {
+  std::string command;
+  for (const auto& arg : argv) command += ShellQuote(arg) + " ";
+  command += "2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return {};
+  std::string out;
+  std::array<char, 4096> buffer;
+  while (std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
+  ::pclose(pipe);
+  return out;
+}
+
+RedisServer::RedisServer() : RedisServer(Options{}) {}
+
+RedisServer::RedisServer(Options options) : options_(std::move(options)), port_(FreePort()) {
+  if (options_.tls) MakeCertificates();
+  Start();
+}
+
+RedisServer::~RedisServer() { Stop(true); }
+
+std::string RedisServer::Uri() const {
+  if (options_.unix_socket) return "redis+unix://" + unix_path();
+  if (options_.tls) return "rediss://localhost:" + std::to_string(port_);
+  return "redis://127.0.0.1:" + std::to_string(port_);
+}
+
+void RedisServer::Start() {
+  std::vector<std::string> argv = {RequireProgram("redis-server"),
+                                   "--bind", "127.0.0.1",
+                                   "--dir", dir_.path().string(),
+                                   "--save", "",
+                                   "--appendonly", "no",
+                                   "--enable-debug-command", "yes"};
+  const std::string port = std::to_string(port_);
+  if (options_.tls) {
+    const auto dir = dir_.path();
+    argv.insert(argv.end(), {"--port", "0", "--tls-port", port, "--tls-cert-file",
+                             (dir / "server.crt").string(), "--tls-key-file",
+                             (dir / "server.key").string(), "--tls-ca-cert-file", ca_file(),
+                             "--tls-auth-clients", "no"});
+  } else {
+    argv.insert(argv.end(), {"--port", port});
+  }
+  if (options_.unix_socket) argv.insert(argv.end(), {"--unixsocket", unix_path()});
+  argv.insert(argv.end(), options_.extra_args.begin(), options_.extra_args.end());
+  process_ = std::make_unique<ChildProcess>(argv, (dir_.path() / "redis.log").string());
+  if (!WaitForPort(port_, 10s)) {
+    throw std::runtime_error("redis-server did not start on port " + port + ": " +
+                             limitsd::testing::ReadFile(dir_.path() / "redis.log"));
+  }
+}
+
+void RedisServer::Stop(bool hard) {
+  if (!process_) return;
+  if (hard) process_->Signal(SIGKILL);
+  process_->Stop();
+  process_.reset();
+}
+
+std::string RedisServer::Cli(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {RequireProgram("redis-cli"), "-h", "127.0.0.1", "-p",
+                                   std::to_string(port_)};
+  if (options_.tls) argv.insert(argv.end(), {"--tls", "--cacert", ca_file()});
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Trim(RunProgram(argv));
+}
+
+void RedisServer::MakeCertificates() {
+  const std::string openssl = RequireProgram("openssl");
+  const auto d = dir_.path();
+  auto p = [&](const char* name) { return (d / name).string(); };
+  std::ofstream(p("san.ext")) << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
+  RunProgram({openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"),
+              "-out", p("ca.crt"), "-days", "2", "-subj", "/CN=limitsd test CA"});
+  RunProgram({openssl, "req", "-newkey", "rsa:2048", "-nodes", "-keyout", p("server.key"), "-out",
+              p("server.csr"), "-subj", "/CN=localhost"});
+  RunProgram({openssl, "x509", "-req", "-in", p("server.csr"), "-CA", p("ca.crt"), "-CAkey",
+              p("ca.key"), "-CAcreateserial", "-out", p("server.crt"), "-days", "2", "-extfile",
+              p("san.ext")});
+  if (limitsd::testing::ReadFile(d / "server.crt").empty()) {
+    throw std::runtime_error("openssl could not make the test certificates");
+  }
+}
+
+RedisCluster::RedisCluster() {
+  std::vector<std::string> create = {RequireProgram("redis-cli"), "--cluster", "create"};
+  for (int i = 0; i < 3; ++i) {
+    RedisServer::Options options;
+    options.extra_args = {"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                          "--cluster-node-timeout", "2000"};
+    nodes_.push_back(std::make_unique<RedisServer>(options));
+    create.push_back("127.0.0.1:" + std::to_string(nodes_.back()->port()));
+  }
+  create.push_back("--cluster-yes");
+  RunProgram(create);
+  const bool ok = WaitUntil(20s, [&] {
+    for (const auto& node : nodes_) {
+      if (node->Cli({"CLUSTER", "INFO"}).find("cluster_state:ok") == std::string::npos) {
+        return false;
+      }
+    }
+    return true;
+  });
+  if (!ok) throw std::runtime_error("the test cluster did not reach cluster_state:ok");
+}
+
+std::string RedisCluster::Uri() const {
+  // Two seeds: the storage asks any of them for the slot map.
+  return "redis+cluster://127.0.0.1:" + std::to_string(nodes_[0]->port()) +
+         ",127.0.0.1:" + std::to_string(nodes_[1]->port());
+}
+
+RedisSentinelSet::RedisSentinelSet() : sentinel_port_(FreePort()) {
+  servers_.push_back(std::make_unique<RedisServer>());
+  RedisServer::Options replica;
+  replica.extra_args = {"--replicaof", "127.0.0.1", std::to_string(servers_[0]->port())};
+  servers_.push_back(std::make_unique<RedisServer>(replica));
+  const auto conf = dir_.path() / "sentinel.conf";
+  std::ofstream(conf) << "port " << sentinel_port_ << "\nbind 127.0.0.1\ndir "
+                      << dir_.path().string() << "\nsentinel monitor mymaster 127.0.0.1 "
+                      << servers_[0]->port() << " 1\n"
+                      << "sentinel down-after-milliseconds mymaster 1000\n"
+                      << "sentinel failover-timeout mymaster 5000\n";
+  sentinel_ = std::make_unique<ChildProcess>(
+      std::vector<std::string>{RequireProgram("redis-server"), conf.string(), "--sentinel"},
+      (dir_.path() / "sentinel.log").string());
+  if (!WaitForPort(sentinel_port_, 10s)) throw std::runtime_error("redis sentinel did not start");
+  if (!WaitForReplicaKnown(20s)) {
+    throw std::runtime_error("the sentinel never saw the replica in sync");
+  }
+}
+
+RedisSentinelSet::~RedisSentinelSet() {
+  if (sentinel_) sentinel_->Stop();
+}
+
+std::string RedisSentinelSet::Uri() const {
+  return "redis+sentinel://127.0.0.1:" + std::to_string(sentinel_port_) + "/mymaster";
+}
+
+std::string RedisSentinelSet::SentinelCli(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {RequireProgram("redis-cli"), "-h", "127.0.0.1", "-p",
+                                   std::to_string(sentinel_port_)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Trim(RunProgram(argv));
+}
+
+std::uint16_t RedisSentinelSet::MasterPort() const {
+  const std::string out = SentinelCli({"SENTINEL", "get-master-addr-by-name", "mymaster"});
+  const std::size_t newline = out.find('\n');
+  if (newline == std::string::npos) return 0;
+  return static_cast<std::uint16_t>(std::stoi(out.substr(newline + 1)));
+}
+
+bool RedisSentinelSet::WaitForReplicaKnown(std::chrono::milliseconds timeout) const {
+  return WaitUntil(timeout, [&] {
+    const std::string replicas = SentinelCli({"SENTINEL", "replicas", "mymaster"});
+    bool linked = false;
+    for (const auto& server : servers_) {
+      linked = linked || server->Cli({"INFO", "replication"}).find("master_link_status:up") !=
+                             std::string::npos;
+    }
+    return linked && replicas.find("slave") != std::string::npos &&
+           replicas.find("s_down") == std::string::npos;
+  });
+}
+
+bool RedisSentinelSet::Failover(std::chrono::milliseconds timeout) {
+  const std::uint16_t before = MasterPort();
+  if (!WaitForReplicaKnown(timeout)) return false;
+  SentinelCli({"SENTINEL", "FAILOVER", "mymaster"});
+  return WaitUntil(timeout, [&] {
+    const std::uint16_t now = MasterPort();
+    return now != 0 && now != before;
+  });
+}
+
+}  // namespace limitsd::storage::redis::testing

@@ -9,12 +9,16 @@
 
 namespace limitsd::e2e {
 
-DaemonProcess::DaemonProcess(const std::string& yaml, std::vector<std::string> extra_args) {
+DaemonProcess::DaemonProcess(const std::string& yaml, std::vector<std::string> extra_args,
+                             std::vector<std::string> prefix) {
   const auto config = dir_.path() / "limitsd.yaml";
   std::ofstream(config) << yaml;
   port_ = testing::FreePort();
-  std::vector<std::string> argv = {LIMITSD_BINARY, "--config", config.string(), "--listen",
-                                   "127.0.0.1:" + std::to_string(port_)};
+  std::vector<std::string> argv = std::move(prefix);
+  for (const char* arg : {LIMITSD_BINARY, "--config"}) argv.emplace_back(arg);
+  argv.push_back(config.string());
+  argv.push_back("--listen");
+  argv.push_back("127.0.0.1:" + std::to_string(port_));
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<testing::ChildProcess>(argv, (dir_.path() / "log").string());
   if (!testing::WaitForPort(port_, std::chrono::seconds(10))) {

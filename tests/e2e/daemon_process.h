@@ -14,7 +14,9 @@ class DaemonProcess {
  public:
   /// Writes `yaml` (which must not set server.listen; the daemon gets --listen) to a temp
   /// file and starts limitsd on it; fails the test if it does not listen within 10 s.
-  explicit DaemonProcess(const std::string& yaml, std::vector<std::string> extra_args = {});
+  /// `prefix` runs the daemon under another program (e.g. {"faketime", "-f", "-30s"}).
+  explicit DaemonProcess(const std::string& yaml, std::vector<std::string> extra_args = {},
+                         std::vector<std::string> prefix = {});
   ~DaemonProcess();
 
   std::uint16_t port() const { return port_; }

@@ -1,0 +1,125 @@
+// The daemon over real Redis deployments: the same answers as memory://, several daemons
+// sharing one Redis agree exactly (even with a skewed clock), and outages are survived.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/e2e/daemon_process.h"
+#include "tests/e2e/line_client.h"
+#include "tests/storage/redis/redis_servers.h"
+
+namespace limitsd::e2e {
+namespace {
+
+using storage::redis::testing::RedisCluster;
+using storage::redis::testing::RedisSentinelSet;
+using storage::redis::testing::RedisServer;
+
+std::string WithStorage(const std::string& uri, const std::string& extra = "") {
+  return "storage: { uri: \"" + uri + "\", timeout_ms: 1000" + extra + " }\n";
+}
+
+// A scenario whose answers do not depend on timing: verb, limit, remaining, and whether
+// retry_ms is 0, positive or -1.
+std::vector<std::string> Scenario(std::uint16_t port) {
+  LineClient c(port);
+  std::vector<std::string> answers;
+  auto ask = [&](const std::string& request) {
+    const auto f = Fields(c.Ask(request));
+    if (f.size() != 5) {
+      answers.push_back(request + " -> " + (f.empty() ? "<none>" : f[0]));
+      return;
+    }
+    const long long retry = std::stoll(f[4]);
+    answers.push_back(request + " -> " + f[0] + " " + f[1] + " " + f[2] + " " +
+                      (retry == 0 ? "0" : retry < 0 ? "-1" : "+"));
+  };
+  for (const char* strategy : {"fixed-window", "moving-window", "sliding-window-counter"}) {
+    const std::string one = std::string(strategy) + ":3/minute";
+    const std::string two = std::string(strategy) + ":2/minute;5/hour";
+    ask("STATS " + one + " s");
+    ask("HIT " + one + " s 2");
+    ask("TEST " + one + " s 2");
+    ask("HIT " + one + " s");
+    ask("HIT " + one + " s");
+    ask("HIT " + one + " s 4");
+    ask("STATS " + one + " s");
+    c.Ask("RESET " + one + " s");
+    ask("HIT " + one + " s 3");
+    for (int i = 0; i < 4; ++i) ask("HIT " + two + " s");
+    ask("HIT " + one + " other");
+  }
+  return answers;
+}
+
+TEST(RedisE2E, SameAnswersOnEveryBackend) {
+  DaemonProcess memory("");
+  const std::vector<std::string> expected = Scenario(memory.port());
+  RedisServer redis;
+  DaemonProcess on_redis(WithStorage(redis.Uri()));
+  EXPECT_EQ(Scenario(on_redis.port()), expected) << "redis://";
+  RedisCluster cluster;
+  DaemonProcess on_cluster(WithStorage(cluster.Uri()));
+  EXPECT_EQ(Scenario(on_cluster.port()), expected) << "redis+cluster://";
+  RedisSentinelSet sentinel;
+  DaemonProcess on_sentinel(WithStorage(sentinel.Uri()));
+  EXPECT_EQ(Scenario(on_sentinel.port()), expected) << "redis+sentinel://";
+}
+
+// 50 connections split over two daemons send 300 hits at one key of 100/minute.
+int CountAllowedOverTwo(std::uint16_t a, std::uint16_t b, const std::string& limit) {
+  std::atomic<int> allowed{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 50; ++i) {
+    clients.emplace_back([&, i] {
+      LineClient c(i % 2 == 0 ? a : b);
+      std::string burst;
+      for (int h = 0; h < 6; ++h) burst += "HIT " + limit + " shared\n";
+      c.Send(burst);
+      for (int h = 0; h < 6; ++h) {
+        if (c.ReadLine().value_or("").rfind("OK ", 0) == 0) ++allowed;
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  return allowed.load();
+}
+
+TEST(RedisE2E, TwoDaemonsSharingOneRedisAdmitExactlyTheLimit) {
+  RedisServer redis;
+  DaemonProcess a(WithStorage(redis.Uri()) + "server: { threads: 2 }\n");
+  // The second daemon's clock is 30 s behind: Redis' TIME decides, so it does not matter.
+  DaemonProcess b(WithStorage(redis.Uri()) + "server: { threads: 2 }\n", {},
+                  {testing::FindProgram("faketime"), "-f", "-30s"});
+  for (const char* strategy : {"fixed-window", "moving-window", "sliding-window-counter"}) {
+    EXPECT_EQ(CountAllowedOverTwo(a.port(), b.port(), std::string(strategy) + ":100/minute"), 100)
+        << strategy;
+  }
+}
+
+TEST(RedisE2E, RedisDownThenBack) {
+  RedisServer redis;
+  DaemonProcess daemon(
+      "storage: { uri: \"" + redis.Uri() + "\", timeout_ms: 200 }\n");
+  LineClient c(daemon.port());
+  EXPECT_EQ(Fields(c.Ask("HIT 100/minute k")).at(0), "OK");
+  redis.Stop(/*hard=*/true);
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(Fields(c.Ask("HIT 100/minute k")).at(1), "storage");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1000));
+  }
+  redis.Start();
+  bool back = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!back && std::chrono::steady_clock::now() < deadline) {
+    back = Fields(c.Ask("HIT 100/minute k")).at(0) == "OK";
+    if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(back) << "decisions did not resume after Redis came back";
+}
+
+}  // namespace
+}  // namespace limitsd::e2e

@@ -28,8 +28,7 @@ std::string FormatDiagnostics(const Diagnostics& diagnostics) {
 std::string FormatCheckReport(std::string_view file, const Diagnostics& diagnostics) {
   if (diagnostics.empty()) return fmt::format("{}: configuration OK\n", file);
   return FormatDiagnostics(diagnostics) +
-         fmt::format("{}: {} error{}\n", file, diagnostics.size(),
-                     diagnostics.size() == 1 ? "" : "s");
+         fmt::format("limitsd: the configuration has {} error(s)\n", diagnostics.size());
 }
 
 }  // namespace limitsd::config

@@ -32,7 +32,8 @@ std::string FormatDiagnostic(std::string_view file, int line, int column,
 std::string FormatDiagnostics(const Diagnostics& diagnostics);
 
 /// What `limitsd --check` prints: with no diagnostics "FILE: configuration OK\n";
-/// otherwise every diagnostic on its own line, then "FILE: N error(s)\n".
+/// otherwise every diagnostic on its own line, then
+/// "limitsd: the configuration has N error(s)\n".
 std::string FormatCheckReport(std::string_view file, const Diagnostics& diagnostics);
 
 }  // namespace limitsd::config

@@ -34,9 +34,9 @@ TEST(FormatDiagnosticTest, ListOneLineEach) {
 TEST(FormatCheckReportTest, OkOrEveryErrorAndACount) {
   EXPECT_EQ(FormatCheckReport("a.yaml", {}), "a.yaml: configuration OK\n");
   EXPECT_EQ(FormatCheckReport("a.yaml", {{"a.yaml", 1, 2, "one"}}),
-            "a.yaml:1:2: one\na.yaml: 1 error\n");
+            "a.yaml:1:2: one\nlimitsd: the configuration has 1 error(s)\n");
   EXPECT_EQ(FormatCheckReport("a.yaml", {{"a.yaml", 1, 2, "one"}, {"a.yaml", 0, 0, "two"}}),
-            "a.yaml:1:2: one\na.yaml: two\na.yaml: 2 errors\n");
+            "a.yaml:1:2: one\na.yaml: two\nlimitsd: the configuration has 2 error(s)\n");
 }
 
 TEST(ConfigErrorTest, CarriesEveryDiagnostic) {

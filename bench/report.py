@@ -116,7 +116,7 @@ def main():
     p("\n".join(memory_rows()))
     p("\n## Exact commands\n")
     p("Ports are free ports chosen by the script; servers: `limitsd --listen 127.0.0.1:PORT "
-      "--storage memory://` (LIMITSD_MEMORY), `limitsd --storage redis://127.0.0.1:REDIS` "
+      "--storage memory://` (LIMITSD_MEMORY), `limitsd --config redis.yaml` with storage `redis://127.0.0.1:REDIS`, timeout_ms 1000 "
       "(LIMITSD_REDIS), `redis-server --save '' --appendonly no` (REDIS), "
       "`limitsd_echo_server` (ECHO). All on 127.0.0.1; one I/O thread each.\n")
     p("```")
@@ -139,6 +139,15 @@ def main():
         p("```\n")
     else:
         p("(not profiled in this run: valgrind missing or BENCH_PROFILE=0)\n")
+    for pipe in ("16", "1"):
+        perf = work / f"perf.p{pipe}.txt"
+        if perf.exists() and perf.read_text().strip():
+            p(f"`perf record -e cpu-clock -F 1999 -p PID -- sleep {seconds}` on the memory:// "
+              f"daemon while `limitsd_loadgen -c 50 -P {pipe}` drives it, then `perf report "
+              "--no-children --sort dso,symbol`: where the time goes, kernel included.\n")
+            p("```")
+            p(perf.read_text().rstrip())
+            p("```\n")
     if findings.exists():
         p(findings.read_text().rstrip())
 

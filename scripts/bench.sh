@@ -8,7 +8,7 @@
 # the medians, min-max and the ratio A/B against the target. Every server is started here on
 # 127.0.0.1 on a free port and stopped by pid; every run is bounded by `timeout`.
 # Environment: BENCH_OUT (default BENCHMARKS.md), BENCH_PROFILE=0 to skip the profile,
-# LIMITSD_JOBS (build parallelism, default 2).
+# LIMITSD_JOBS (build parallelism, default 2), BENCH_NO_BUILD=1 to use the binaries as built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -33,7 +33,9 @@ log() { echo "bench: $*" >&2; }
 if [ ! -f "$build/CMakeCache.txt" ]; then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="-O2 -g" >/dev/null
 fi
-cmake --build "$build" --target limitsd limitsd_bench_all -j "${LIMITSD_JOBS:-2}" >/dev/null
+if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+  cmake --build "$build" --target limitsd limitsd_bench_all -j "${LIMITSD_JOBS:-2}" >/dev/null
+fi
 limitsd="$build/server/limitsd"
 bin="$build/bench"
 for tool in redis-server redis-cli redis-benchmark; do
@@ -78,8 +80,14 @@ mem_port=$(free_port)
 start mem "$mem_port" "$limitsd" --listen "127.0.0.1:$mem_port" --storage memory:// \
   --log-level warn
 red_port=$(free_port)
-start red "$red_port" "$limitsd" --listen "127.0.0.1:$red_port" \
-  --storage "redis://127.0.0.1:$redis_port" --log-level warn
+# A backend call's deadline well above the default 50 ms: on a machine this busy, a slow
+# call would end redis-benchmark's run (it stops at the first error reply).
+cat >"$work/redis.yaml" <<EOF
+server: { listen: ["127.0.0.1:$red_port"] }
+storage: { uri: "redis://127.0.0.1:$redis_port", timeout_ms: 1000 }
+log: { level: warn }
+EOF
+start red "$red_port" "$limitsd" --config "$work/redis.yaml"
 echo_port=$(free_port)
 start echo "$echo_port" "$bin/limitsd_echo_server" "$echo_port"
 
@@ -232,6 +240,23 @@ if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v valgrind >/dev/null; then
 fi
 
 echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$work/machine.txt"
+
+# perf with a software clock event (this machine has no hardware counters), kernel
+# included: what the callgrind count of user-space instructions cannot show (syscalls).
+if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null &&
+   perf record -e cpu-clock -o "$work/perf.test" true >/dev/null 2>&1; then
+  for pipe in 16 1; do
+    log "profile: perf cpu-clock on limitsd memory:// under -P $pipe"
+    timeout $((secs + 30)) perf record -e cpu-clock -F 1999 -p "$pid_mem" \
+      -o "$work/perf.p$pipe.data" -- sleep $((secs + 2)) >/dev/null 2>&1 &
+    perf_pid=$!
+    sleep 1  # let perf attach first
+    loadgen "$mem_port" -P "$pipe" --warmup 0 >/dev/null || true
+    wait "$perf_pid" || true
+    perf report -i "$work/perf.p$pipe.data" --stdio --no-children --sort dso,symbol \
+      --percent-limit 0.7 2>/dev/null | grep -E '^ +[0-9.]+%' | head -30 >"$work/perf.p$pipe.txt"
+  done
+fi
 
 # --- report --------------------------------------------------------------------------------
 log "writing $out"

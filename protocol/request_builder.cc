@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 
 namespace limitsd::protocol {
 namespace {
@@ -9,9 +10,21 @@ namespace {
 constexpr int kNotOnThisWire = -1;
 constexpr int kAnyCount = 1000;
 
+// A word of up to 8 bytes as one integer, each byte OR 0x20. For letters that is ASCII
+// lower case, and no other byte folds onto a lower-case letter, so a token's pack equals a
+// letters-only name's pack exactly when they are equal ignoring case.
+constexpr std::uint64_t FoldedPack(std::string_view word) noexcept {
+  std::uint64_t packed = 0;
+  for (std::size_t i = 0; i < word.size() && i < 8; ++i) {
+    packed |= static_cast<std::uint64_t>(static_cast<std::uint8_t>(word[i]) | 0x20U) << (8 * i);
+  }
+  return packed;
+}
+
 /// One command: its name, what it becomes, and how many arguments each wire accepts.
 struct CommandSpec {
-  std::string_view name;
+  std::string_view name;  ///< letters only, at most 8
+
   Verb verb;
   Handshake handshake;
   int min_args;
@@ -52,8 +65,12 @@ void AppendQuoted(std::string& message, std::string_view token) {
 }
 
 const CommandSpec* FindCommand(Wire wire, std::string_view verb) noexcept {
+  if (verb.size() > 8) {
+    return nullptr;
+  }
+  const std::uint64_t packed = FoldedPack(verb);
   for (const CommandSpec& spec : kCommands) {
-    if (spec.name.size() == verb.size() && RequestBuilder::EqualsUpper(verb, spec.name)) {
+    if (spec.name.size() == verb.size() && FoldedPack(spec.name) == packed) {
       if (wire == Wire::kLine && spec.line_max_args == kNotOnThisWire) {
         return nullptr;
       }
@@ -79,11 +96,15 @@ std::optional<ErrorCode> WrongArity(const CommandSpec& spec, std::string& messag
 }
 
 // HIT/TEST/STATS/RESET: <limit> <key> [cost].
-std::optional<ErrorCode> BuildLimitRequest(std::span<const std::string_view> args,
+std::optional<ErrorCode> BuildLimitRequest(Wire wire, std::span<const std::string_view> args,
                                            Request& request, std::string& message) {
   request.limit = args[0];
   request.key = args[1];
-  if (!RequestBuilder::IsValidKey(request.key)) {
+  // A line's tokens hold no blank or control byte already: only the size is left to check.
+  const bool valid = wire == Wire::kLine
+                         ? !request.key.empty() && request.key.size() <= kMaxKeyBytes
+                         : RequestBuilder::IsValidKey(request.key);
+  if (!valid) {
     message = "key must be 1 to 256 bytes without spaces or control characters, got ";
     message += std::to_string(request.key.size());
     message += " bytes";
@@ -139,7 +160,7 @@ std::optional<ErrorCode> RequestBuilder::Build(Wire wire,
     case Verb::kTest:
     case Verb::kStats:
     case Verb::kReset:
-      return BuildLimitRequest(args, request, message);
+      return BuildLimitRequest(wire, args, request, message);
     case Verb::kPing:
       if (!args.empty()) {
         request.argument = args[0];

@@ -14,12 +14,23 @@ namespace {
 constexpr std::size_t kMaxLineTokens = 5;
 constexpr std::size_t kMessageReserve = 256;
 
-bool IsBlank(char c) noexcept { return c == ' ' || c == '\t'; }
+enum ByteClass : std::uint8_t { kText, kBlank, kControl };
 
-bool IsControl(char c) noexcept {
-  const auto byte = static_cast<unsigned char>(c);
-  return byte < 0x20 || byte == 0x7f;
+constexpr std::array<std::uint8_t, 256> MakeByteClasses() {
+  std::array<std::uint8_t, 256> classes{};
+  for (int byte = 0; byte < 0x20; ++byte) {
+    classes[byte] = kControl;
+  }
+  classes[0x7f] = kControl;
+  classes[' '] = kBlank;
+  classes['\t'] = kBlank;
+  return classes;
 }
+
+// One table lookup per byte in the tokenizer's loop instead of several comparisons.
+constexpr std::array<std::uint8_t, 256> kByteClasses = MakeByteClasses();
+
+std::uint8_t ClassOf(char c) noexcept { return kByteClasses[static_cast<unsigned char>(c)]; }
 
 using LineTokens = std::array<std::string_view, kMaxLineTokens>;
 
@@ -28,30 +39,24 @@ using LineTokens = std::array<std::string_view, kMaxLineTokens>;
 bool SplitLine(std::string_view line, LineTokens& tokens, std::size_t& count, char& control) {
   std::size_t i = 0;
   while (i < line.size()) {
-    if (IsBlank(line[i])) {
+    if (ClassOf(line[i]) == kBlank) {
       ++i;
       continue;
     }
     const std::size_t start = i;
-    for (; i < line.size() && !IsBlank(line[i]); ++i) {
-      if (IsControl(line[i])) {
-        control = line[i];
-        return false;
-      }
+    std::uint8_t byte_class = kText;
+    while (i < line.size() && (byte_class = ClassOf(line[i])) == kText) {
+      ++i;
+    }
+    if (byte_class == kControl) {
+      control = line[i];
+      return false;
     }
     if (count < tokens.size()) {
       tokens[count++] = line.substr(start, i - start);
     }
   }
   return true;
-}
-
-// A blank line or an empty RESP array: consumed, but no request and no reply. Next() tells
-// it from a real kNeedMore by consumed > 0 (a real one consumes nothing).
-ParseResult Skip(std::size_t consumed) {
-  ParseResult result;
-  result.consumed = consumed;
-  return result;
 }
 
 }  // namespace
@@ -61,7 +66,10 @@ RequestParser::RequestParser(std::size_t max_line_bytes)
   message_.reserve(kMessageReserve);
 }
 
+// The helpers fill `result` in place: Next returns that one object (NRVO), so a request
+// is never copied on its way out.
 ParseResult RequestParser::Next(std::string_view input) {
+  ParseResult result;
   std::size_t base = 0;
   while (base < input.size()) {
     const std::string_view frame = input.substr(base);
@@ -74,9 +82,14 @@ ParseResult RequestParser::Next(std::string_view input) {
       continue;
     }
     seen_ = frame.size();
-    ParseResult result = mode_ == Mode::kLine ? NextLine(frame) : NextResp(frame);
+    result.consumed = 0;
+    if (mode_ == Mode::kLine) {
+      NextLine(frame, result);
+    } else {
+      NextResp(frame, result);
+    }
     if (result.kind == ParseResult::Kind::kNeedMore && result.consumed > 0) {
-      base += result.consumed;
+      base += result.consumed;  // a blank line or an empty array: no reply, go on
       continue;
     }
     result.consumed += base;
@@ -85,7 +98,8 @@ ParseResult RequestParser::Next(std::string_view input) {
     }
     return result;
   }
-  return Skip(base);
+  result.consumed = base;
+  return result;
 }
 
 void RequestParser::Reset() noexcept {
@@ -95,15 +109,15 @@ void RequestParser::Reset() noexcept {
   resp_.Reset();
 }
 
-ParseResult RequestParser::NextLine(std::string_view frame) {
+void RequestParser::NextLine(std::string_view frame, ParseResult& result) {
   const void* found = std::memchr(frame.data() + line_scanned_, '\n',
                                   frame.size() - line_scanned_);
   if (found == nullptr) {
     line_scanned_ = frame.size();
     if (PartialLineTooLong(frame)) {
-      return TooLongLine(frame.size());
+      TooLongLine(frame.size(), result);
     }
-    return ParseResult{};
+    return;
   }
   const std::size_t newline = static_cast<const char*>(found) - frame.data();
   Reset();
@@ -112,9 +126,10 @@ ParseResult RequestParser::NextLine(std::string_view frame) {
     line.remove_suffix(1);
   }
   if (line.size() > max_line_bytes_) {
-    return TooLongLine(newline + 1);
+    TooLongLine(newline + 1, result);
+    return;
   }
-  return ParseLine(line, newline + 1);
+  ParseLine(line, newline + 1, result);
 }
 
 // Room is left for the '\r' of a "\r\n" terminator that has not fully arrived.
@@ -125,7 +140,9 @@ bool RequestParser::PartialLineTooLong(std::string_view frame) const noexcept {
   return frame.size() > max_line_bytes_ + 1 || frame.back() != '\r';
 }
 
-ParseResult RequestParser::ParseLine(std::string_view line, std::size_t consumed) {
+void RequestParser::ParseLine(std::string_view line, std::size_t consumed,
+                              ParseResult& result) {
+  result.consumed = consumed;  // a blank line: consumed, still kNeedMore
   LineTokens tokens;
   std::size_t count = 0;
   char control = 0;
@@ -133,70 +150,64 @@ ParseResult RequestParser::ParseLine(std::string_view line, std::size_t consumed
     message_ = "control character in the line (byte ";
     message_ += std::to_string(static_cast<unsigned char>(control));
     message_ += "); send printable tokens separated by spaces";
-    return Error(Wire::kLine, ErrorCode::kSyntax, consumed, false);
+    Error(Wire::kLine, ErrorCode::kSyntax, false, result);
+    return;
   }
-  if (count == 0) {
-    return Skip(consumed);
+  if (count != 0) {
+    Build(Wire::kLine, std::span<const std::string_view>(tokens.data(), count), result);
   }
-  ParseResult result;
-  result.consumed = consumed;
-  const std::optional<ErrorCode> code = RequestBuilder::Build(
-      Wire::kLine, std::span<const std::string_view>(tokens.data(), count), result.request,
-      message_);
-  if (code) {
-    return Error(Wire::kLine, *code, consumed, false);
-  }
-  result.kind = ParseResult::Kind::kRequest;
-  return result;
 }
 
-ParseResult RequestParser::NextResp(std::string_view frame) {
+void RequestParser::NextResp(std::string_view frame, ParseResult& result) {
   switch (resp_.Feed(frame, message_)) {
     case RespFramer::Status::kNeedMore:
-      return ParseResult{};
-    case RespFramer::Status::kEmpty: {
-      const std::size_t consumed = resp_.frame_bytes();
+      return;
+    case RespFramer::Status::kEmpty:
+      result.consumed = resp_.frame_bytes();  // still kNeedMore: no request, no reply
       Reset();
-      return Skip(consumed);
-    }
+      return;
     case RespFramer::Status::kError: {
       const ErrorCode code = resp_.error_code();
       Reset();
-      return Error(Wire::kResp, code, frame.size(), true);
+      result.consumed = frame.size();
+      Error(Wire::kResp, code, true, result);
+      return;
     }
     case RespFramer::Status::kFrame:
       break;
   }
-  ParseResult result;
   result.consumed = resp_.frame_bytes();
   const std::span<const std::string_view> elements = resp_.Elements(frame);
   Reset();
-  const std::optional<ErrorCode> code =
-      RequestBuilder::Build(Wire::kResp, elements, result.request, message_);
-  if (code) {
-    return Error(Wire::kResp, *code, result.consumed, false);
-  }
-  result.kind = ParseResult::Kind::kRequest;
-  return result;
+  Build(Wire::kResp, elements, result);
 }
 
-ParseResult RequestParser::Error(Wire wire, ErrorCode code, std::size_t consumed, bool close) {
-  ParseResult result;
+void RequestParser::Build(Wire wire, std::span<const std::string_view> tokens,
+                          ParseResult& result) {
+  const std::optional<ErrorCode> code =
+      RequestBuilder::Build(wire, tokens, result.request, message_);
+  if (code) {
+    Error(wire, *code, false, result);
+    return;
+  }
+  result.kind = ParseResult::Kind::kRequest;
+}
+
+void RequestParser::Error(Wire wire, ErrorCode code, bool close, ParseResult& result) {
   result.kind = ParseResult::Kind::kError;
-  result.consumed = consumed;
   result.error.code = code;
   result.error.message = message_;
   result.error.wire = wire;
   result.error.close_connection = close;
-  return result;
 }
 
-ParseResult RequestParser::TooLongLine(std::size_t consumed) {
+void RequestParser::TooLongLine(std::size_t consumed, ParseResult& result) {
   Reset();
   message_ = "line longer than ";
   message_ += std::to_string(max_line_bytes_);
   message_ += " bytes (server.max_line_bytes); the connection is closed";
-  return Error(Wire::kLine, ErrorCode::kTooLong, consumed, true);
+  result.consumed = consumed;
+  Error(Wire::kLine, ErrorCode::kTooLong, true, result);
 }
 
 }  // namespace limitsd::protocol

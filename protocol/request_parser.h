@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -88,12 +89,15 @@ class RequestParser {
  private:
   enum class Mode : std::uint8_t { kIdle, kLine, kResp };
 
-  ParseResult NextLine(std::string_view frame);
-  ParseResult NextResp(std::string_view frame);
-  ParseResult ParseLine(std::string_view line, std::size_t consumed);
+  // Each fills `result` (whose kind is kNeedMore on entry). kNeedMore with consumed > 0
+  // means "skipped a blank line or an empty RESP array".
+  void NextLine(std::string_view frame, ParseResult& result);
+  void NextResp(std::string_view frame, ParseResult& result);
+  void ParseLine(std::string_view line, std::size_t consumed, ParseResult& result);
+  void Build(Wire wire, std::span<const std::string_view> tokens, ParseResult& result);
   bool PartialLineTooLong(std::string_view frame) const noexcept;
-  ParseResult Error(Wire wire, ErrorCode code, std::size_t consumed, bool close);
-  ParseResult TooLongLine(std::size_t consumed);
+  void Error(Wire wire, ErrorCode code, bool close, ParseResult& result);
+  void TooLongLine(std::size_t consumed, ParseResult& result);
 
   std::size_t max_line_bytes_;
   Mode mode_ = Mode::kIdle;

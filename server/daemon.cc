@@ -24,11 +24,16 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated)
   for (auto& worker : workers_) workers.push_back(worker.get());
   listener_ = std::make_unique<Listener>(pool_.at(0), workers, config.server.max_connections);
   listener_->Bind(config.server.listen);
+  if (config.admin.address) {
+    admin_ = std::make_unique<AdminServer>(pool_.at(0), metrics_, *storage_);
+    admin_->Bind(*config.admin.address);
+  }
 }
 
 Daemon::~Daemon() {
   // Connections and workers go before the storage they use, the storage before the pool.
   listener_.reset();
+  admin_.reset();
   workers_.clear();
   fallback_.reset();
   limiter_.reset();
@@ -79,6 +84,10 @@ int Daemon::Run() {
     if (!ec) BeginShutdown(signal);
   });
   listener_->Start();
+  if (admin_) {
+    admin_->Start();
+    spdlog::info("admin endpoint on http://{} (/metrics, /health)", admin_->BoundAddress());
+  }
   std::string where;
   for (const std::string& address : BoundAddresses()) where += (where.empty() ? "" : ", ") + address;
   spdlog::info("limitsd listening on {}; storage {}; {} I/O thread(s)", where,
@@ -93,6 +102,7 @@ int Daemon::Run() {
 void Daemon::BeginShutdown(int signal) {
   spdlog::info("signal {} received: no new connections, finishing requests in flight", signal);
   listener_->Stop();
+  if (admin_) admin_->Stop();
   for (auto& worker : workers_) {
     boost::asio::post(worker->io(), [w = worker.get()] { w->ShutdownAll(); });
   }

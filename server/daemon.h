@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "limits/rate_limiter.h"
+#include "server/admin_server.h"
 #include "server/config_validator.h"
 #include "server/io_context_pool.h"
 #include "server/listener.h"
@@ -44,6 +45,7 @@ class Daemon {
   Metrics metrics_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Listener> listener_;
+  std::unique_ptr<AdminServer> admin_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;

@@ -100,5 +100,28 @@ TEST(LifecycleE2E, ListenOnAUnixSocket) {
   EXPECT_TRUE(std::filesystem::exists(sock)) << daemon.Log();
 }
 
+std::string HttpGet(std::uint16_t port, const std::string& path) {
+  LineClient c(port);
+  c.Send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  std::string all;
+  while (auto line = c.ReadLine(std::chrono::seconds(5))) all += *line + "\n";
+  return all;
+}
+
+TEST(LifecycleE2E, AdminEndpointServesMetricsAndHealth) {
+  const std::uint16_t admin = testing::FreePort();
+  DaemonProcess daemon("admin: { listen: \"127.0.0.1:" + std::to_string(admin) + "\" }\n");
+  LineClient c(daemon.port());
+  c.Ask("HIT 1/minute m");
+  c.Ask("HIT 1/minute m");
+  ASSERT_TRUE(testing::WaitForPort(admin, std::chrono::seconds(5)));
+  const std::string metrics = HttpGet(admin, "/metrics");
+  EXPECT_NE(metrics.find("200 OK"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("limitsd_decisions_allowed_total 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("limitsd_decisions_denied_total 1"), std::string::npos) << metrics;
+  EXPECT_NE(HttpGet(admin, "/health").find("200 OK"), std::string::npos);
+  EXPECT_NE(HttpGet(admin, "/nope").find("404"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace limitsd::e2e

@@ -69,10 +69,10 @@ MemcachedClient::Shard& MemcachedClient::ShardFor(const asio::any_io_executor& e
   return *dynamic_shards_.back();
 }
 
-Task<Result<MemcachedReply>> MemcachedClient::Call(std::string_view key, std::string command,
+Task<Result<MemcachedReply>> MemcachedClient::Call(std::size_t server, std::string command,
                                                    Deadline deadline) {
   Shard& shard = ShardFor(co_await asio::this_coro::executor);
-  const std::shared_ptr<MemcachedConnection> connection = shard.connections[ring_.Locate(key)];
+  const std::shared_ptr<MemcachedConnection> connection = shard.connections.at(server);
   co_return co_await connection->Call(std::move(command), deadline);
 }
 

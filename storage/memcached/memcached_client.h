@@ -29,12 +29,12 @@ class MemcachedClient {
   MemcachedClient(const MemcachedClient&) = delete;
   MemcachedClient& operator=(const MemcachedClient&) = delete;
 
-  /// Sends `command` to the server owning `key` and awaits the reply.
-  Task<Result<MemcachedReply>> Call(std::string_view key, std::string command, Deadline deadline);
+  /// Sends `command` to server number `server` and awaits the reply.
+  Task<Result<MemcachedReply>> Call(std::size_t server, std::string command, Deadline deadline);
   /// A `version` round trip to every server; true when all answer.
   Task<bool> CheckAll(Deadline deadline);
 
-  /// The index of the server owning `key`, and the servers.
+  /// The index of the server owning `key` (on the hash ring), and the servers.
   std::size_t ServerOf(std::string_view key) const noexcept { return ring_.Locate(key); }
   const std::vector<ServerAddress>& servers() const noexcept { return servers_; }
 

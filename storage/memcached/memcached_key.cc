@@ -54,14 +54,11 @@ MemcachedKeyEncoder::MemcachedKeyEncoder(std::string prefix) : prefix_(std::move
   }
 }
 
-std::string MemcachedKeyEncoder::Encode(std::string_view item_id,
-                                        std::int64_t generation) const {
+std::string MemcachedKeyEncoder::EncodeBody(std::string_view item_id) const {
+  // The longest body that fits whatever the generation (20 digits and ':').
+  const std::size_t max_body = kMaxKeyBytes - prefix_.size() - 21;
   std::string out;
-  out.reserve(prefix_.size() + 24 + item_id.size());
-  out += prefix_;
-  out += std::to_string(generation);
-  out += ':';
-  const std::size_t head = out.size();
+  out.reserve(2 + item_id.size());
   out += "k:";
   for (const char c : item_id) {
     const auto byte = static_cast<unsigned char>(c);
@@ -71,12 +68,19 @@ std::string MemcachedKeyEncoder::Encode(std::string_view item_id,
       out.push_back('%');
       AppendHex(out, byte);
     }
-    if (out.size() > kMaxKeyBytes) break;  // hashed below; no need to finish
+    if (out.size() > max_body) break;  // hashed below; no need to finish
   }
-  if (out.size() <= kMaxKeyBytes) return out;
-  out.resize(head);
-  out += "h:";
-  out += Sha256Hex(item_id);
+  if (out.size() <= max_body) return out;
+  return "h:" + Sha256Hex(item_id);
+}
+
+std::string MemcachedKeyEncoder::Compose(std::string_view body, std::int64_t generation) const {
+  std::string out;
+  out.reserve(prefix_.size() + 21 + body.size());
+  out += prefix_;
+  out += std::to_string(generation);
+  out += ':';
+  out += body;
   return out;
 }
 

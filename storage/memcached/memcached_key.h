@@ -32,7 +32,14 @@ class MemcachedKeyEncoder {
   /// hashed form.
   explicit MemcachedKeyEncoder(std::string prefix);
 
-  std::string Encode(std::string_view item_id, std::int64_t generation) const;
+  std::string Encode(std::string_view item_id, std::int64_t generation) const {
+    return Compose(EncodeBody(item_id), generation);
+  }
+  /// The part after the generation ("k:..." or "h:..."): what the hash ring places, so that
+  /// a key's server does not depend on its generation.
+  std::string EncodeBody(std::string_view item_id) const;
+  /// prefix + generation + ':' + body.
+  std::string Compose(std::string_view body, std::int64_t generation) const;
   /// Where the generation number lives.
   std::string GenerationKey() const { return prefix_ + "generation"; }
   const std::string& prefix() const noexcept { return prefix_; }

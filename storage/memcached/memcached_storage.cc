@@ -102,7 +102,8 @@ MemcachedStorage::MemcachedStorage(const StorageContext& context)
       description_(DescriptionOf(ServersOf(context))),
       client_(ServersOf(context),
               static_cast<int>(context.IntOption("virtual_nodes", 160, 1, 10'000)),
-              ConnectionOptionsOf(context), context.executors) {}
+              ConnectionOptionsOf(context), context.executors),
+      generations_(std::make_unique<GenerationCache[]>(client_.servers().size())) {}
 
 std::optional<std::string> MemcachedStorage::CheckLimit(std::int64_t amount, Micros window) {
   const std::int64_t worst = MovingWindowWorstBytes(amount, window.count());
@@ -143,30 +144,33 @@ std::int64_t MemcachedStorage::ExpTime(std::int64_t live_until, std::int64_t now
   return std::min(unix_now + seconds, kMaxExptime);
 }
 
-Task<Result<std::int64_t>> MemcachedStorage::Generation(Deadline deadline) {
-  const std::int64_t cached = generation_.load(std::memory_order_acquire);
+Task<Result<std::int64_t>> MemcachedStorage::Generation(std::size_t server,
+                                                        Deadline deadline) {
+  GenerationCache& cache = generations_[server];
+  const std::int64_t cached = cache.generation.load(std::memory_order_acquire);
   const std::int64_t now = SteadyMicros();
   bool refreshing = false;
   if (cached >= 0) {
-    if (now - generation_read_at_.load(std::memory_order_relaxed) < generation_refresh_.count()) {
+    if (now - cache.read_at.load(std::memory_order_relaxed) < generation_refresh_.count()) {
       co_return cached;
     }
     // One caller rereads it; the others go on with the cached one meanwhile.
-    if (generation_refreshing_.exchange(true)) co_return cached;
+    if (cache.refreshing.exchange(true)) co_return cached;
     refreshing = true;
   }
-  const Result<std::int64_t> read = co_await ReadGeneration(deadline);
-  if (refreshing) generation_refreshing_.store(false);
-  if (read) NoteGeneration(*read);
-  if (read || cached >= 0) generation_read_at_.store(now, std::memory_order_relaxed);
+  const Result<std::int64_t> read = co_await ReadGeneration(server, deadline);
+  if (refreshing) cache.refreshing.store(false);
+  if (read) NoteGeneration(cache, *read);
+  if (read || cached >= 0) cache.read_at.store(now, std::memory_order_relaxed);
   if (!read && cached < 0) co_return read.error();
-  co_return generation_.load(std::memory_order_acquire);
+  co_return cache.generation.load(std::memory_order_acquire);
 }
 
-Task<Result<std::int64_t>> MemcachedStorage::ReadGeneration(Deadline deadline) {
+Task<Result<std::int64_t>> MemcachedStorage::ReadGeneration(std::size_t server,
+                                                            Deadline deadline) {
   const std::string key = keys_.GenerationKey();
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto reply = co_await client_.Call(key, "get " + key + "\r\n", deadline);
+    auto reply = co_await client_.Call(server, "get " + key + "\r\n", deadline);
     if (!reply) co_return reply.error();
     if (reply->status != "END") co_return ReplyError(*reply);
     std::int64_t generation = 0;
@@ -178,11 +182,13 @@ Task<Result<std::int64_t>> MemcachedStorage::ReadGeneration(Deadline deadline) {
       }
       co_return generation;
     }
-    // Absent (never set, or evicted): start from the Unix time in microseconds, above any
-    // generation used before unless a million resets a second were made.
+    // Absent (never set, evicted, or the server restarted empty): start from the Unix time
+    // in microseconds, above any generation used before unless resets came a million a
+    // second.
     const std::string value = std::to_string(std::max<std::int64_t>(SystemMicros(), 0));
     auto added = co_await client_.Call(
-        key, "add " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n",
+        server,
+        "add " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n",
         deadline);
     if (!added) co_return added.error();
     if (added->status == "STORED") co_return std::stoll(value);
@@ -191,24 +197,47 @@ Task<Result<std::int64_t>> MemcachedStorage::ReadGeneration(Deadline deadline) {
   co_return std::error_code(StorageErrc::kContention);
 }
 
-void MemcachedStorage::NoteGeneration(std::int64_t generation) noexcept {
+Task<Result<void>> MemcachedStorage::BumpGeneration(std::size_t server, Deadline deadline) {
+  const std::string key = keys_.GenerationKey();
+  auto reply = co_await client_.Call(server, "incr " + key + " 1\r\n", deadline);
+  if (!reply) co_return reply.error();
+  std::int64_t generation = 0;
+  const std::string& status = reply->status;
+  const auto [ptr, ec] = std::from_chars(status.data(), status.data() + status.size(), generation);
+  if (status == "NOT_FOUND") {
+    // Lost: a fresh one (the time now) is above every earlier generation.
+    auto fresh = co_await ReadGeneration(server, deadline);
+    if (!fresh) co_return fresh.error();
+    generation = *fresh;
+  } else if (ec != std::errc{} || ptr != status.data() + status.size()) {
+    co_return ReplyError(*reply);
+  }
+  NoteGeneration(generations_[server], generation);
+  generations_[server].read_at.store(SteadyMicros(), std::memory_order_relaxed);
+  co_return Result<void>{};
+}
+
+void MemcachedStorage::NoteGeneration(GenerationCache& cache, std::int64_t generation) noexcept {
   // Generations only grow; a stale read never takes one back.
-  std::int64_t current = generation_.load(std::memory_order_relaxed);
+  std::int64_t current = cache.generation.load(std::memory_order_relaxed);
   while (current < generation &&
-         !generation_.compare_exchange_weak(current, generation, std::memory_order_acq_rel)) {
+         !cache.generation.compare_exchange_weak(current, generation,
+                                                 std::memory_order_acq_rel)) {
   }
 }
 
-Task<Result<std::string>> MemcachedStorage::ItemKey(std::string_view item_id,
-                                                    Deadline deadline) {
-  const Result<std::int64_t> generation = co_await Generation(deadline);
+Task<Result<MemcachedStorage::ItemLocation>> MemcachedStorage::Locate(std::string_view item_id,
+                                                                      Deadline deadline) {
+  std::string body = keys_.EncodeBody(item_id);
+  const std::size_t server = client_.ServerOf(body);
+  const Result<std::int64_t> generation = co_await Generation(server, deadline);
   if (!generation) co_return generation.error();
-  co_return keys_.Encode(item_id, *generation);
+  co_return ItemLocation{server, keys_.Compose(body, *generation)};
 }
 
-Task<Result<MemcachedStorage::Fetched>> MemcachedStorage::Fetch(const std::string& mkey,
-                                                                 Deadline deadline) {
-  auto reply = co_await client_.Call(mkey, "gets " + mkey + "\r\n", deadline);
+Task<Result<MemcachedStorage::Fetched>> MemcachedStorage::Fetch(const ItemLocation& where,
+                                                                Deadline deadline) {
+  auto reply = co_await client_.Call(where.server, "gets " + where.mkey + "\r\n", deadline);
   if (!reply) co_return reply.error();
   if (reply->status != "END") co_return ReplyError(*reply);
   Fetched fetched;
@@ -220,7 +249,7 @@ Task<Result<MemcachedStorage::Fetched>> MemcachedStorage::Fetch(const std::strin
   co_return fetched;
 }
 
-Task<Result<bool>> MemcachedStorage::Store(const std::string& mkey, const Fetched& before,
+Task<Result<bool>> MemcachedStorage::Store(const ItemLocation& where, const Fetched& before,
                                            const LimitItem& item, std::int64_t now,
                                            Deadline deadline) {
   const std::string value = item.Encode();
@@ -228,9 +257,10 @@ Task<Result<bool>> MemcachedStorage::Store(const std::string& mkey, const Fetche
     co_return BoolError(StorageErrc::kTooLarge);
   }
   const std::int64_t exptime = ExpTime(LiveUntil(item), now);
-  std::string command = before.cas ? StorageCommand("cas", mkey, exptime, value, before.cas)
-                                   : StorageCommand("add", mkey, exptime, value, std::nullopt);
-  auto reply = co_await client_.Call(mkey, std::move(command), deadline);
+  std::string command =
+      before.cas ? StorageCommand("cas", where.mkey, exptime, value, before.cas)
+                 : StorageCommand("add", where.mkey, exptime, value, std::nullopt);
+  auto reply = co_await client_.Call(where.server, std::move(command), deadline);
   if (!reply) co_return BoolError(reply.error());
   const std::string& status = reply->status;
   if (status == "STORED") co_return true;
@@ -242,20 +272,19 @@ Task<Result<bool>> MemcachedStorage::Store(const std::string& mkey, const Fetche
 template <class Mutate>
 Task<Result<void>> MemcachedStorage::Update(std::string_view item_id, Mutate mutate) {
   const Deadline deadline = NewDeadline();
-  auto item_key = co_await ItemKey(item_id, deadline);
-  if (!item_key) co_return item_key.error();
-  const std::string& mkey = *item_key;
-  auto guard = co_await locks_.Acquire(mkey, deadline);
+  auto where = co_await Locate(item_id, deadline);
+  if (!where) co_return where.error();
+  auto guard = co_await locks_.Acquire(where->mkey, deadline);
   if (!guard) co_return guard.error();
   for (int attempt = 0; attempt < cas_retries_; ++attempt) {
-    auto fetched = co_await Fetch(mkey, deadline);
+    auto fetched = co_await Fetch(*where, deadline);
     if (!fetched) co_return fetched.error();
     const std::int64_t now = Now();
     LimitItem item = fetched->item;
     DropDead(item, now);
     if (!mutate(item, now)) co_return Result<void>{};
     if (!fetched->cas && item.rates.empty()) co_return Result<void>{};  // nothing to write
-    auto stored = co_await Store(mkey, *fetched, item, now, deadline);
+    auto stored = co_await Store(*where, *fetched, item, now, deadline);
     if (!stored) co_return stored.error();
     if (*stored) co_return Result<void>{};
   }
@@ -264,9 +293,9 @@ Task<Result<void>> MemcachedStorage::Update(std::string_view item_id, Mutate mut
 
 Task<Result<WindowState>> MemcachedStorage::ReadState(const RateQuery& rate, std::int64_t cost) {
   const Deadline deadline = NewDeadline();
-  auto mkey = co_await ItemKey(ItemIdOf(rate.key), deadline);
-  if (!mkey) co_return mkey.error();
-  auto fetched = co_await Fetch(*mkey, deadline);
+  auto where = co_await Locate(ItemIdOf(rate.key), deadline);
+  if (!where) co_return where.error();
+  auto fetched = co_await Fetch(*where, deadline);
   if (!fetched) co_return fetched.error();
   co_return StateOf(fetched->item, rate, cost, Now());
 }
@@ -320,22 +349,13 @@ Task<Result<void>> MemcachedStorage::Clear(std::string_view key) {
 
 Task<Result<std::int64_t>> MemcachedStorage::Reset() {
   const Deadline deadline = NewDeadline();
-  const std::string key = keys_.GenerationKey();
-  auto reply = co_await client_.Call(key, "incr " + key + " 1\r\n", deadline);
-  if (!reply) co_return reply.error();
-  std::int64_t generation = 0;
-  const std::string& status = reply->status;
-  const auto [ptr, ec] = std::from_chars(status.data(), status.data() + status.size(), generation);
-  if (status == "NOT_FOUND") {
-    // Lost: a fresh one (the time now) is above every earlier generation.
-    auto fresh = co_await ReadGeneration(deadline);
-    if (!fresh) co_return fresh.error();
-    generation = *fresh;
-  } else if (ec != std::errc{} || ptr != status.data() + status.size()) {
-    co_return ReplyError(*reply);
+  std::error_code first_error;
+  // Every server, even after a failure: the reachable ones are reset either way.
+  for (std::size_t server = 0; server < client_.servers().size(); ++server) {
+    const Result<void> bumped = co_await BumpGeneration(server, deadline);
+    if (!bumped && !first_error) first_error = bumped.error();
   }
-  NoteGeneration(generation);
-  generation_read_at_.store(SteadyMicros(), std::memory_order_relaxed);
+  if (first_error) co_return first_error;
   co_return std::int64_t{0};  // memcached cannot tell how many values that retired
 }
 
@@ -392,9 +412,9 @@ Task<Result<TakeOutcome>> MemcachedStorage::TakeAll(std::span<const RateQuery> r
   };
   if (mode == TakeMode::kPeek) {
     const Deadline deadline = NewDeadline();
-    auto mkey = co_await ItemKey(item_id, deadline);
-    if (!mkey) co_return mkey.error();
-    auto fetched = co_await Fetch(*mkey, deadline);
+    auto where = co_await Locate(item_id, deadline);
+    if (!where) co_return where.error();
+    auto fetched = co_await Fetch(*where, deadline);
     if (!fetched) co_return fetched.error();
     states_at(fetched->item, Now());
     co_return outcome;
@@ -415,8 +435,7 @@ Task<Result<TakeOutcome>> MemcachedStorage::TakeAll(std::span<const RateQuery> r
 }
 
 std::size_t MemcachedStorage::ServerOf(std::string_view key) const {
-  const std::int64_t generation = std::max<std::int64_t>(0, generation_.load());
-  return client_.ServerOf(keys_.Encode(ItemIdOf(key), generation));
+  return client_.ServerOf(keys_.EncodeBody(ItemIdOf(key)));
 }
 
 LIMITSD_REGISTER_STORAGE(MemcachedStorage);

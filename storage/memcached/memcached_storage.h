@@ -27,11 +27,12 @@ namespace limitsd::storage::memcached {
 /// `ttl_padding_s`, sent as an absolute Unix time beyond 30 days.
 ///
 /// Reset(): memcached cannot list keys, and flush_all would wipe other users' data, so every
-/// key carries a generation number kept in one more key; Reset() increments it, which
-/// retires every key at once (the old items expire by their TTLs; the count returned is 0,
-/// as it is unknown). Each storage rereads the generation every `generation_refresh_ms`, so
-/// other daemons see a reset within that time; until it has read it once, calls fail when
-/// the generation's server cannot be reached.
+/// key carries the generation number of its server, kept in one more key on that server;
+/// Reset() increments every server's, which retires every key at once (the old items expire
+/// by their TTLs; the count returned is 0, as it is unknown). Each storage rereads a
+/// server's generation every `generation_refresh_ms`, so other daemons see a reset within
+/// that time. A server's generation concerns its keys only, so adding a server or losing
+/// one disturbs no other server's keys.
 ///
 /// Options (storage.options): key_prefix ("limitsd:"), virtual_nodes (160), cas_retries (10),
 /// connect_timeout_ms (1000), backoff_initial_ms (50), backoff_max_ms (1000),
@@ -83,18 +84,29 @@ class MemcachedStorage final : public Storage,
   std::size_t ServerOf(std::string_view key) const;
 
  private:
+  /// Where an item lives: its server and its key there (with that server's generation).
+  struct ItemLocation {
+    std::size_t server = 0;
+    std::string mkey;
+  };
+  struct GenerationCache {
+    std::atomic<std::int64_t> generation{-1};  ///< -1 until read
+    std::atomic<std::int64_t> read_at{0};      ///< steady clock, microseconds
+    std::atomic<bool> refreshing{false};
+  };
   struct Fetched {
     LimitItem item;
     std::optional<std::uint64_t> cas;  ///< nullopt: the item is absent
   };
 
-  /// The generation of every key (see Reset), cached for generation_refresh_ms.
-  Task<Result<std::int64_t>> Generation(Deadline deadline);
-  /// Reads the generation's key, creating it (as the Unix time in microseconds) if absent.
-  Task<Result<std::int64_t>> ReadGeneration(Deadline deadline);
-  void NoteGeneration(std::int64_t generation) noexcept;
-  /// The memcached key of `item_id` in the current generation.
-  Task<Result<std::string>> ItemKey(std::string_view item_id, Deadline deadline);
+  /// The generation of a server's keys (see Reset), cached for generation_refresh_ms.
+  Task<Result<std::int64_t>> Generation(std::size_t server, Deadline deadline);
+  /// Reads a server's generation key, creating it (as the Unix time in microseconds) if absent.
+  Task<Result<std::int64_t>> ReadGeneration(std::size_t server, Deadline deadline);
+  /// Increments a server's generation.
+  Task<Result<void>> BumpGeneration(std::size_t server, Deadline deadline);
+  static void NoteGeneration(GenerationCache& cache, std::int64_t generation) noexcept;
+  Task<Result<ItemLocation>> Locate(std::string_view item_id, Deadline deadline);
 
   /// The store's "now": limitsd's clock, never going backwards.
   std::int64_t Now() noexcept;
@@ -102,10 +114,10 @@ class MemcachedStorage final : public Storage,
   /// memcached's exptime for an item whose data lives until `live_until` (store time).
   std::int64_t ExpTime(std::int64_t live_until, std::int64_t now) const;
 
-  Task<Result<Fetched>> Fetch(const std::string& mkey, Deadline deadline);
+  Task<Result<Fetched>> Fetch(const ItemLocation& where, Deadline deadline);
   /// add (absent) or cas (present) of `item`; true when stored, false when the race was lost.
-  Task<Result<bool>> Store(const std::string& mkey, const Fetched& before, const LimitItem& item,
-                           std::int64_t now, Deadline deadline);
+  Task<Result<bool>> Store(const ItemLocation& where, const Fetched& before,
+                           const LimitItem& item, std::int64_t now, Deadline deadline);
   /// The state of one rate, read without taking it.
   Task<Result<WindowState>> ReadState(const RateQuery& rate, std::int64_t cost);
   /// Read, `mutate(item, now)`, write back with cas, under the item's lock; retried on lost
@@ -122,11 +134,9 @@ class MemcachedStorage final : public Storage,
   std::int64_t max_value_bytes_;
   std::int64_t ttl_padding_s_;
   std::chrono::microseconds generation_refresh_;
-  std::atomic<std::int64_t> generation_{-1};  ///< -1 until read
-  std::atomic<std::int64_t> generation_read_at_{0};  ///< steady clock, microseconds
-  std::atomic<bool> generation_refreshing_{false};
   std::string description_;
   MemcachedClient client_;
+  std::unique_ptr<GenerationCache[]> generations_;  ///< one per server
   KeyLockTable locks_;
 };
 

@@ -1,5 +1,6 @@
 #include "storage/memcached/memcached_key.h"
 
+#include <limits>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -59,8 +60,9 @@ TEST(MemcachedKeyEncoderTest, LongIdsAreHashedWithoutCollisions) {
   EXPECT_NE(ka, kb);
   // An id that escapes past 250 bytes is hashed too, even though it is short.
   EXPECT_TRUE(keys.Encode(std::string(100, ' '), 1).starts_with("limitsd:1:h:"));
-  // The longest id that still fits is kept readable.
-  const std::string fits(250 - std::string("limitsd:1:k:").size(), 'x');
+  // The longest id that fits with any generation (20 digits) is kept readable.
+  const std::string fits(250 - std::string("limitsd:").size() - 21 - 2, 'x');
+  EXPECT_LE(keys.Encode(fits, std::numeric_limits<std::int64_t>::max()).size(), 250u);
   EXPECT_EQ(keys.Encode(fits, 1), "limitsd:1:k:" + fits);
   EXPECT_TRUE(keys.Encode(fits + "x", 1).starts_with("limitsd:1:h:"));
 }

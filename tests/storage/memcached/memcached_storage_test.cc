@@ -92,9 +92,10 @@ TEST_F(MemcachedStorageTest, LongWindowsAreEnforced) {
   MemcachedServer server;
   auto storage = MakeStorage(testing::UriOf({&server}));
   // 31 days (fixed) and 16 days (sliding, kept 2E) pass memcached's 30-day relative limit.
-  const RateQuery fixed{Tagged("fixed"), StrategyKind::kFixedWindow, 2, 31 * kDay};
-  const RateQuery sliding{Tagged("sliding"), StrategyKind::kSlidingWindowCounter, 2, 16 * kDay};
-  const RateQuery moving{Tagged("moving"), StrategyKind::kMovingWindow, 2, 365 * kDay};
+  const std::string keys[] = {Tagged("fixed"), Tagged("sliding"), Tagged("moving")};
+  const RateQuery fixed{keys[0], StrategyKind::kFixedWindow, 2, 31 * kDay};
+  const RateQuery sliding{keys[1], StrategyKind::kSlidingWindowCounter, 2, 16 * kDay};
+  const RateQuery moving{keys[2], StrategyKind::kMovingWindow, 2, 365 * kDay};
   for (const RateQuery& rate : {fixed, sliding, moving}) {
     EXPECT_TRUE(Hit(*storage, rate)) << rate.key;
     EXPECT_TRUE(Hit(*storage, rate)) << rate.key;
@@ -106,8 +107,9 @@ TEST_F(MemcachedStorageTest, LongWindowsAreEnforced) {
 TEST_F(MemcachedStorageTest, TwoSecondWindowStillDeniesAfterOneAndAHalfSeconds) {
   MemcachedServer server;
   auto storage = MakeStorage(testing::UriOf({&server}));
-  const RateQuery fixed{Tagged("fixed"), StrategyKind::kFixedWindow, 2, 2 * kSecond};
-  const RateQuery moving{Tagged("moving"), StrategyKind::kMovingWindow, 2, 2 * kSecond};
+  const std::string keys[] = {Tagged("fixed"), Tagged("moving")};
+  const RateQuery fixed{keys[0], StrategyKind::kFixedWindow, 2, 2 * kSecond};
+  const RateQuery moving{keys[1], StrategyKind::kMovingWindow, 2, 2 * kSecond};
   EXPECT_TRUE(Hit(*storage, fixed));
   EXPECT_TRUE(Hit(*storage, moving));
   EXPECT_TRUE(Hit(*storage, fixed));
@@ -166,12 +168,15 @@ TEST_F(MemcachedStorageTest, SeveralRatesAreAllOrNothing) {
   MemcachedServer server;
   auto storage = MakeStorage(testing::UriOf({&server}));
   const std::string tag = Tagged("multi", "");
+  const std::string keys[] = {tag + "fixed/3", tag + "moving/5", tag + "sliding/4"};
   const std::vector<RateQuery> rates = {
-      {tag + "fixed/3", StrategyKind::kFixedWindow, 3, 60 * kSecond},
-      {tag + "moving/5", StrategyKind::kMovingWindow, 5, 60 * kSecond},
-      {tag + "sliding/4", StrategyKind::kSlidingWindowCounter, 4, 60 * kSecond}};
+      {keys[0], StrategyKind::kFixedWindow, 3, 60 * kSecond},
+      {keys[1], StrategyKind::kMovingWindow, 5, 60 * kSecond},
+      {keys[2], StrategyKind::kSlidingWindowCounter, 4, 60 * kSecond}};
   for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(Run(storage->TakeAll(rates, 1, TakeMode::kHit))->taken);
+    const auto taken = Run(storage->TakeAll(rates, 1, TakeMode::kHit));
+    ASSERT_TRUE(taken) << taken.error().message();
+    EXPECT_TRUE(taken->taken);
   }
   const auto denied = Run(storage->TakeAll(rates, 1, TakeMode::kHit));
   ASSERT_TRUE(denied);
@@ -179,6 +184,7 @@ TEST_F(MemcachedStorageTest, SeveralRatesAreAllOrNothing) {
   // The fixed rate denied, so the others took nothing either.
   EXPECT_EQ(std::get<MovingWindowState>(denied->states[1]).count, 3);
   const auto moving = Run(storage->GetMovingWindow(rates[1].key, 5, 60 * kSecond, 1));
+  ASSERT_TRUE(moving) << moving.error().message();
   EXPECT_EQ(moving->count, 3);
   EXPECT_EQ(Run(storage->Get(rates[0].key)).value(), 3);
 }
@@ -205,7 +211,8 @@ TEST_F(MemcachedStorageTest, TooLargeForAnItemIsAnError) {
   auto clock = std::make_shared<ManualClock>();
   auto storage = MakeStorage(testing::UriOf({&server}), {}, clock, 2 * kSecond,
                              {{"max_value_bytes", "1024"}});
-  const RateQuery rate{Tagged("big"), StrategyKind::kMovingWindow, 100'000, 3600 * kSecond};
+  const std::string key = Tagged("big");
+  const RateQuery rate{key, StrategyKind::kMovingWindow, 100'000, 3600 * kSecond};
   Result<TakeOutcome> outcome = TakeOutcome{};
   int hits = 0;
   for (; hits < 2000 && outcome; ++hits) {

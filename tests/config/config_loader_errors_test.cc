@@ -23,6 +23,9 @@ struct ErrorCase {
   std::string_view message;  ///< a part of the message
 };
 
+// Names the case in test listings (and CTest) by the place it expects.
+void PrintTo(const ErrorCase& c, std::ostream* out) { *out << "at_" << c.where; }
+
 class ConfigErrorCaseTest : public ::testing::TestWithParam<ErrorCase> {};
 
 TEST_P(ConfigErrorCaseTest, ReportsOneErrorWithItsPlace) {

@@ -7,23 +7,8 @@
 namespace limitsd::storage::redis {
 namespace {
 
-// Layouts (K = "<key_prefix>:<key>"):
-//   fixed window    a string counter with a PX expiry set at creation.
-//   sliding window  a string "bucket:previous:current", bucket = floor(now / E), expiring
-//                   when the bucket after the current one ends.
-//   moving window   a sorted set of runs: member = the run's time (us), score = the
-//                   cumulative number of units taken up to and including the run; the
-//                   member "b" scores the number of units already forgotten (expired or
-//                   beyond the limit). A run's units are (previous score, score]; the unit
-//                   at newest-first index i is the first run scoring >= total - i.
-//                   Hits at one time merge into one run, so neither cost nor limit
-//                   multiplies the work: a hit costs O(log runs) plus the runs it expires.
-constexpr std::string_view kTakeSource = R"lua(
-local take = ARGV[1] == '1'
-local cost = tonumber(ARGV[2])
-local tm = redis.call('TIME')
-local clock = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
-
+// Exact integer helpers shared by the scripts (and tested on their own).
+constexpr std::string_view kArithmeticSource = R"lua(
 local function fmt(x) return string.format('%.0f', x) end
 local function ms_ceil(us) return math.ceil(us / 1000) end
 
@@ -47,6 +32,31 @@ local function mul_div(a, b, c)
   return q
 end
 
+local function bucket_of(now, e)
+  local n = math.floor(now / e)
+  while n * e > now do n = n - 1 end
+  while (n + 1) * e <= now do n = n + 1 end
+  return n
+end
+)lua";
+
+// Layouts (K = "<key_prefix>:<key>"):
+//   fixed window    a string counter with a PX expiry set at creation.
+//   sliding window  a string "bucket:previous:current", bucket = floor(now / E), expiring
+//                   when the bucket after the current one ends.
+//   moving window   a sorted set of runs: member = the run's time (us), score = the
+//                   cumulative number of units taken up to and including the run; the
+//                   member "b" scores the number of units already forgotten (expired or
+//                   beyond the limit). A run's units are (previous score, score]; the unit
+//                   at newest-first index i is the first run scoring >= total - i.
+//                   Hits at one time merge into one run, so neither cost nor limit
+//                   multiplies the work: a hit costs O(log runs) plus the runs it expires.
+constexpr std::string_view kTakeSource = R"lua(
+local take = ARGV[1] == '1'
+local cost = tonumber(ARGV[2])
+local tm = redis.call('TIME')
+local clock = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
+
 -- Fixed window ---------------------------------------------------------------------
 local function fixed_load(k)
   local v = redis.call('GET', k)
@@ -68,13 +78,6 @@ local function fixed_take(k, s, expiry)
 end
 
 -- Sliding window counter -----------------------------------------------------------
-local function bucket_of(now, e)
-  local n = math.floor(now / e)
-  while n * e > now do n = n - 1 end
-  while (n + 1) * e <= now do n = n + 1 end
-  return n
-end
-
 local function sliding_load(k, e)
   local now = clock
   local n = bucket_of(now, e)
@@ -233,24 +236,27 @@ std::string Sha1Hex(std::string_view text) {
   return out;
 }
 
-RedisScript Make(std::string_view name, std::string_view source) {
-  return RedisScript{name, source, Sha1Hex(source)};
+RedisScript Make(std::string_view name, std::string source) {
+  std::string sha1 = Sha1Hex(source);
+  return RedisScript{name, std::move(source), std::move(sha1)};
 }
 
 }  // namespace
 
+std::string_view ArithmeticLua() { return kArithmeticSource; }
+
 const RedisScript& TakeScript() {
-  static const RedisScript script = Make("take", kTakeSource);
+  static const RedisScript script = Make("take", std::string(kArithmeticSource) + std::string(kTakeSource));
   return script;
 }
 
 const RedisScript& IncrScript() {
-  static const RedisScript script = Make("incr", kIncrSource);
+  static const RedisScript script = Make("incr", std::string(kIncrSource));
   return script;
 }
 
 const RedisScript& DecrScript() {
-  static const RedisScript script = Make("decr", kDecrSource);
+  static const RedisScript script = Make("decr", std::string(kDecrSource));
   return script;
 }
 

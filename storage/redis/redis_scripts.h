@@ -13,7 +13,7 @@ namespace limitsd::storage::redis {
 
 struct RedisScript {
   std::string_view name;
-  std::string_view source;
+  std::string source;
   std::string sha1;  ///< lower-case hex SHA-1 of `source`, as SCRIPT LOAD computes it
 };
 
@@ -29,5 +29,10 @@ const RedisScript& TakeScript();
 const RedisScript& IncrScript();
 /// The seed's decr, never below 0, TTL kept: KEYS[1]; ARGV: amount.
 const RedisScript& DecrScript();
+
+/// The Lua helpers the take script starts with: fmt(x), ms_ceil(us), mul_div(a, b, c) =
+/// floor(a * b / c) exactly for a < 2^53 and b <= c < 2^52, bucket_of(now, e) =
+/// floor(now / e) exactly. Exposed for tests.
+std::string_view ArithmeticLua();
 
 }  // namespace limitsd::storage::redis

@@ -144,8 +144,10 @@ RedisCluster::RedisCluster() {
   std::vector<std::string> create = {RequireProgram("redis-cli"), "--cluster", "create"};
   for (int i = 0; i < 3; ++i) {
     RedisServer::Options options;
+    // The bus port is explicit: the default (port + 10000) may be taken or above 65535.
     options.extra_args = {"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                          "--cluster-node-timeout", "2000"};
+                          "--cluster-node-timeout", "2000", "--cluster-port",
+                          std::to_string(FreePort())};
     nodes_.push_back(std::make_unique<RedisServer>(options));
     create.push_back("127.0.0.1:" + std::to_string(nodes_.back()->port()));
   }

@@ -4,6 +4,7 @@
 
 #include "limits/rate_parser.h"
 #include "storage/configuration_error.h"
+#include "storage/memcached/memcached_storage.h"
 #include "storage/plugin_loader.h"
 
 namespace limitsd::server {
@@ -108,6 +109,17 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
     CheckSupport(config, uri, out.capabilities, *kind, "limit '" + lc.name + "'",
                  lc.strategy_line ? lc.strategy_line : lc.line,
                  lc.strategy_line ? lc.strategy_column : lc.column, errors);
+    if (uri && uri->scheme == "memcached") {
+      // One memcached item holds a limit's windows: a moving window too long for it is a
+      // start-up error rather than a request-time one.
+      for (const limits::RateLimitItem& rate : rates.items) {
+        if (auto problem = storage::memcached::MemcachedStorage::CheckLimit(
+                *kind, rate.amount(), rate.Expiry())) {
+          Report(errors, config, lc.rate_line, lc.rate_column,
+                 "limit '" + lc.name + "': " + *problem);
+        }
+      }
+    }
     named->emplace(lc.name, std::make_shared<const limits::Limit>(lc.name, *kind,
                                                                   std::move(rates.items)));
   }

@@ -28,8 +28,7 @@ std::string RespRequests(int count) {
   std::string out;
   for (int i = 0; i < count; ++i) {
     const std::string key = "user" + std::to_string(i);
-    out += "*3\r\n$3\r\nHIT\r\n$3\r\napi\r\n$" + std::to_string(key.size()) + "\r\n" + key +
-           "\r\n";
+    out += "*3\r\n$3\r\nHIT\r\n$3\r\napi\r\n$" + std::to_string(key.size()) + "\r\n" + key + "\r\n";
   }
   return out;
 }

@@ -60,8 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const std::size_t chunk = data[0] % 17 + 1;
   const std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  const std::vector<std::string> whole =
-      limitsd::protocol::testing::ParseAll(input, kMaxLineBytes);
+  const std::vector<std::string> whole = limitsd::protocol::testing::ParseAll(input, kMaxLineBytes);
   const std::vector<std::string> pieces =
       limitsd::protocol::testing::ParseAll(input, kMaxLineBytes, chunk);
   Check(whole == pieces);

@@ -56,9 +56,9 @@ inline constexpr std::size_t kMaxKeyBytes = 256;
 struct Request {
   Wire wire = Wire::kLine;
   Verb verb = Verb::kPing;
-  std::string_view limit;     ///< HIT/TEST/STATS/RESET
-  std::string_view key;       ///< HIT/TEST/STATS/RESET; validated: 1..256 bytes, no blanks or controls
-  std::int64_t cost = 1;      ///< HIT/TEST; validated: 1..1e9
+  std::string_view limit;  ///< HIT/TEST/STATS/RESET
+  std::string_view key;    ///< HIT/TEST/STATS/RESET; validated: 1..256 bytes, no blanks or controls
+  std::int64_t cost = 1;   ///< HIT/TEST; validated: 1..1e9
   /// PING's optional argument (RESP echoes it); a handshake's subcommand or first argument.
   /// Absent: data() == nullptr; an empty RESP bulk string is present but empty.
   std::string_view argument;

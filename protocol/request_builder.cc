@@ -44,8 +44,7 @@ constexpr std::array<CommandSpec, 12> kCommands{{
     {"QUIT", Verb::kQuit, Handshake::kNone, 0, 0, 0, "QUIT"},
     {"HELLO", Verb::kHandshake, Handshake::kHello, 0, kNotOnThisWire, kAnyCount, "HELLO"},
     {"CLIENT", Verb::kHandshake, Handshake::kClient, 0, kNotOnThisWire, kAnyCount, "CLIENT"},
-    {"COMMAND", Verb::kHandshake, Handshake::kCommand, 0, kNotOnThisWire, kAnyCount,
-     "COMMAND"},
+    {"COMMAND", Verb::kHandshake, Handshake::kCommand, 0, kNotOnThisWire, kAnyCount, "COMMAND"},
     {"SELECT", Verb::kHandshake, Handshake::kSelect, 1, kNotOnThisWire, 1, "SELECT 0"},
     {"INFO", Verb::kHandshake, Handshake::kInfo, 0, kNotOnThisWire, kAnyCount, "INFO"},
 }};
@@ -122,8 +121,8 @@ std::optional<ErrorCode> BuildLimitRequest(Wire wire, std::span<const std::strin
   return std::nullopt;
 }
 
-std::optional<ErrorCode> BuildHandshake(std::span<const std::string_view> args,
-                                        Request& request, std::string& message) {
+std::optional<ErrorCode> BuildHandshake(std::span<const std::string_view> args, Request& request,
+                                        std::string& message) {
   if (!args.empty()) {
     request.argument = args[0];
   }
@@ -138,8 +137,7 @@ std::optional<ErrorCode> BuildHandshake(std::span<const std::string_view> args,
 
 }  // namespace
 
-std::optional<ErrorCode> RequestBuilder::Build(Wire wire,
-                                               std::span<const std::string_view> tokens,
+std::optional<ErrorCode> RequestBuilder::Build(Wire wire, std::span<const std::string_view> tokens,
                                                Request& request, std::string& message) {
   const CommandSpec* spec = FindCommand(wire, tokens[0]);
   if (spec == nullptr) {
@@ -147,8 +145,7 @@ std::optional<ErrorCode> RequestBuilder::Build(Wire wire,
   }
   std::span<const std::string_view> args = tokens.subspan(1);
   const int max_args = wire == Wire::kLine ? spec->line_max_args : spec->resp_max_args;
-  if (static_cast<int>(args.size()) < spec->min_args ||
-      static_cast<int>(args.size()) > max_args) {
+  if (static_cast<int>(args.size()) < spec->min_args || static_cast<int>(args.size()) > max_args) {
     return WrongArity(*spec, message);
   }
   request = Request{};

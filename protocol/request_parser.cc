@@ -18,7 +18,7 @@ enum ByteClass : std::uint8_t { kText, kBlank, kControl };
 
 constexpr std::array<std::uint8_t, 256> MakeByteClasses() {
   std::array<std::uint8_t, 256> classes{};
-  for (int byte = 0; byte < 0x20; ++byte) {
+  for (std::size_t byte = 0; byte < 0x20; ++byte) {
     classes[byte] = kControl;
   }
   classes[0x7f] = kControl;
@@ -110,8 +110,7 @@ void RequestParser::Reset() noexcept {
 }
 
 void RequestParser::NextLine(std::string_view frame, ParseResult& result) {
-  const void* found = std::memchr(frame.data() + line_scanned_, '\n',
-                                  frame.size() - line_scanned_);
+  const void* found = std::memchr(frame.data() + line_scanned_, '\n', frame.size() - line_scanned_);
   if (found == nullptr) {
     line_scanned_ = frame.size();
     if (PartialLineTooLong(frame)) {
@@ -119,7 +118,7 @@ void RequestParser::NextLine(std::string_view frame, ParseResult& result) {
     }
     return;
   }
-  const std::size_t newline = static_cast<const char*>(found) - frame.data();
+  const auto newline = static_cast<std::size_t>(static_cast<const char*>(found) - frame.data());
   Reset();
   std::string_view line = frame.substr(0, newline);
   if (!line.empty() && line.back() == '\r') {
@@ -140,8 +139,7 @@ bool RequestParser::PartialLineTooLong(std::string_view frame) const noexcept {
   return frame.size() > max_line_bytes_ + 1 || frame.back() != '\r';
 }
 
-void RequestParser::ParseLine(std::string_view line, std::size_t consumed,
-                              ParseResult& result) {
+void RequestParser::ParseLine(std::string_view line, std::size_t consumed, ParseResult& result) {
   result.consumed = consumed;  // a blank line: consumed, still kNeedMore
   LineTokens tokens;
   std::size_t count = 0;

@@ -61,7 +61,7 @@ class RespFramer {
 
   std::size_t max_payload_bytes_;
   Stage stage_ = Stage::kArrayHeader;
-  std::size_t pos_ = 0;      ///< bytes of the frame parsed so far
+  std::size_t pos_ = 0;  ///< bytes of the frame parsed so far
   std::size_t expected_ = 0;
   std::size_t count_ = 0;
   std::size_t bulk_bytes_ = 0;

@@ -31,16 +31,16 @@ inline std::string Describe(const ParseResult& result) {
   const Request& request = result.request;
   text = request.wire == Wire::kLine ? "line " : "resp ";
   text += VerbName(request.verb);
-  if (request.verb == Verb::kHit || request.verb == Verb::kTest ||
-      request.verb == Verb::kStats || request.verb == Verb::kReset) {
+  if (request.verb == Verb::kHit || request.verb == Verb::kTest || request.verb == Verb::kStats ||
+      request.verb == Verb::kReset) {
     text += " " + std::string(request.limit) + " " + std::string(request.key);
     if (request.verb == Verb::kHit || request.verb == Verb::kTest) {
       text += " " + std::to_string(request.cost);
     }
   }
   if (request.verb == Verb::kHandshake) {
-    static constexpr const char* kNames[] = {"none", "hello", "client", "command", "select",
-                                             "info"};
+    static constexpr const char* kNames[] = {"none",    "hello",  "client",
+                                             "command", "select", "info"};
     text += " ";
     text += kNames[static_cast<int>(request.handshake)];
   }

@@ -42,18 +42,16 @@ INSTANTIATE_TEST_SUITE_P(
         LineCase{"stats", "STATS api u\n", {"line STATS api u"}},
         LineCase{"reset", "RESET api u\n", {"line RESET api u"}},
         LineCase{"clear_is_reset", "CLEAR api u\n", {"line RESET api u"}},
-        LineCase{"ping", "PING\n", {"line PING"}},
-        LineCase{"quit", "QUIT\n", {"line QUIT"}},
-        LineCase{"verbs_case_insensitive", "hit a b\nTeSt a b\nstats a b\nping\nQuIt\n",
-                 {"line HIT a b 1", "line TEST a b 1", "line STATS a b", "line PING",
-                  "line QUIT"}},
+        LineCase{"ping", "PING\n", {"line PING"}}, LineCase{"quit", "QUIT\n", {"line QUIT"}},
+        LineCase{"verbs_case_insensitive",
+                 "hit a b\nTeSt a b\nstats a b\nping\nQuIt\n",
+                 {"line HIT a b 1", "line TEST a b 1", "line STATS a b", "line PING", "line QUIT"}},
         LineCase{"limit_and_key_keep_case", "HIT Api UsEr\n", {"line HIT Api UsEr 1"}},
         // Terminators and blanks.
         LineCase{"crlf", "HIT a b\r\nPING\r\n", {"line HIT a b 1", "line PING"}},
         LineCase{"blanks_ignored", "  \tHIT \t a\t\tb   5 \t\r\n", {"line HIT a b 5"}},
         LineCase{"empty_lines_no_reply", "\n\r\n   \n\t\r\nPING\n\n", {"line PING"}},
-        LineCase{"only_blank_lines", "\n \n\r\n", {}},
-        LineCase{"no_terminator_yet", "HIT a b", {}},
+        LineCase{"only_blank_lines", "\n \n\r\n", {}}, LineCase{"no_terminator_yet", "HIT a b", {}},
         // Arity.
         LineCase{"hit_too_few", "HIT a\n", {"line ERR syntax"}},
         LineCase{"hit_too_many", "HIT a b 1 2\n", {"line ERR syntax"}},
@@ -90,9 +88,10 @@ INSTANTIATE_TEST_SUITE_P(
         LineCase{"double_cr", "PING\r\r\n", {"line ERR syntax"}},
         LineCase{"control_only_line", "\x1b\n", {"line ERR syntax"}},
         // Errors leave the connection usable.
-        LineCase{"recovers_after_errors", "NOPE\nHIT a\nHIT a b 0\nPING\n",
-                 {"line ERR unknown_command", "line ERR syntax", "line ERR bad_cost",
-                  "line PING"}}));
+        LineCase{
+            "recovers_after_errors",
+            "NOPE\nHIT a\nHIT a b 0\nPING\n",
+            {"line ERR unknown_command", "line ERR syntax", "line ERR bad_cost", "line PING"}}));
 
 TEST(LineProtocol, ErrorMessagesSayWhatIsWrong) {
   RequestParser parser(4096);

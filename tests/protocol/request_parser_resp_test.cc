@@ -60,11 +60,14 @@ INSTANTIATE_TEST_SUITE_P(
         // Handshakes.
         RespCase{"hello", Resp({"HELLO", "3"}), {"resp HANDSHAKE hello arg=3"}},
         RespCase{"hello_bare", Resp({"hello"}), {"resp HANDSHAKE hello"}},
-        RespCase{"hello_auth", Resp({"HELLO", "3", "AUTH", "default", "pw", "SETNAME", "x"}),
+        RespCase{"hello_auth",
+                 Resp({"HELLO", "3", "AUTH", "default", "pw", "SETNAME", "x"}),
                  {"resp HANDSHAKE hello arg=3"}},
-        RespCase{"client_setname", Resp({"CLIENT", "SETNAME", "app"}),
+        RespCase{"client_setname",
+                 Resp({"CLIENT", "SETNAME", "app"}),
                  {"resp HANDSHAKE client arg=SETNAME"}},
-        RespCase{"client_setinfo", Resp({"CLIENT", "SETINFO", "LIB-NAME", "redis-py"}),
+        RespCase{"client_setinfo",
+                 Resp({"CLIENT", "SETINFO", "LIB-NAME", "redis-py"}),
                  {"resp HANDSHAKE client arg=SETINFO"}},
         RespCase{"command", Resp({"COMMAND"}), {"resp HANDSHAKE command"}},
         RespCase{"command_docs", Resp({"COMMAND", "DOCS"}), {"resp HANDSHAKE command arg=DOCS"}},
@@ -88,12 +91,14 @@ INSTANTIATE_TEST_SUITE_P(
         RespCase{"cost_zero", Resp({"HIT", "a", "b", "0"}), {"resp ERR bad_cost"}},
         RespCase{"cost_signed", Resp({"HIT", "a", "b", "-3"}), {"resp ERR bad_cost"}},
         RespCase{"cost_big", Resp({"HIT", "a", "b", "1000000001"}), {"resp ERR bad_cost"}},
-        RespCase{"recovers", Resp({"NOPE"}) + Resp({"HIT", "a"}) + Resp({"PING"}),
+        RespCase{"recovers",
+                 Resp({"NOPE"}) + Resp({"HIT", "a"}) + Resp({"PING"}),
                  {"resp ERR unknown_command", "resp ERR syntax", "resp PING"}},
         // Empty arrays are ignored, as Redis does.
         RespCase{"empty_arrays", "*0\r\n*-1\r\n" + Resp({"PING"}), {"resp PING"}},
         // Mixed wires on one connection.
-        RespCase{"mixed", "PING\n" + Resp({"HIT", "a", "b"}) + "\r\nHIT a b 2\r\n",
+        RespCase{"mixed",
+                 "PING\n" + Resp({"HIT", "a", "b"}) + "\r\nHIT a b 2\r\n",
                  {"line PING", "resp HIT a b 1", "line HIT a b 2"}}));
 
 INSTANTIATE_TEST_SUITE_P(
@@ -106,17 +111,15 @@ INSTANTIATE_TEST_SUITE_P(
         RespCase{"array_empty_length", "*\r\n", {"resp ERR syntax close"}},
         RespCase{"array_plus_sign", "*+1\r\n", {"resp ERR syntax close"}},
         RespCase{"array_lf_only", "*1\n$4\nPING\n", {"resp ERR syntax close"}},
-        RespCase{"array_length_too_long", "*000000000000000000000001\r\n",
-                 {"resp ERR syntax close"}},
+        RespCase{
+            "array_length_too_long", "*000000000000000000000001\r\n", {"resp ERR syntax close"}},
         RespCase{"bulk_expected", "*1\r\n+PING\r\n", {"resp ERR syntax close"}},
         RespCase{"bulk_negative", "*1\r\n$-1\r\n", {"resp ERR syntax close"}},
         RespCase{"bulk_not_a_number", "*1\r\n$4x\r\nPING\r\n", {"resp ERR syntax close"}},
-        RespCase{"bulk_over_bound", "*2\r\n$4\r\nPING\r\n$4097\r\n",
-                 {"resp ERR too_long close"}},
+        RespCase{"bulk_over_bound", "*2\r\n$4\r\nPING\r\n$4097\r\n", {"resp ERR too_long close"}},
         RespCase{"bulk_missing_crlf", "*1\r\n$4\r\nPINGxx", {"resp ERR syntax close"}},
         RespCase{"bulk_short", "*1\r\n$3\r\nPING\r\n", {"resp ERR syntax close"}},
-        RespCase{"errors_stop_everything", "*1\r\n$3\r\nPING\r\nPING\n",
-                 {"resp ERR syntax close"}},
+        RespCase{"errors_stop_everything", "*1\r\n$3\r\nPING\r\nPING\n", {"resp ERR syntax close"}},
         RespCase{"incomplete", "*3\r\n$3\r\nHIT\r\n$1\r\na\r\n$1\r", {}}));
 
 TEST(RespProtocol, TotalPayloadIsBounded) {
@@ -127,8 +130,8 @@ TEST(RespProtocol, TotalPayloadIsBounded) {
 }
 
 TEST(RespProtocol, SixteenElementsAreAccepted) {
-  const std::string frame = Resp({"CLIENT", "SETINFO", "a", "b", "c", "d", "e", "f", "g", "h",
-                                  "i", "j", "k", "l", "m", "n"});
+  const std::string frame = Resp(
+      {"CLIENT", "SETINFO", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n"});
   EXPECT_EQ(ParseAll(frame, 4096), (Events{"resp HANDSHAKE client arg=SETINFO"}));
 }
 

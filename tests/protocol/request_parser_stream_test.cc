@@ -32,11 +32,17 @@ const std::string kPipeline =
     "HIT api u 0\n"
     "QUIT\n";
 
-const Events kPipelineEvents = {
-    "line HIT api user42 1",  "resp HIT 10/second u 25", "line TEST api u 3",
-    "resp PING",              "line STATS api u",        "resp ERR unsupported",
-    "line ERR unknown_command", "resp PING arg=hi",      "line RESET api u",
-    "line ERR bad_cost",      "line QUIT"};
+const Events kPipelineEvents = {"line HIT api user42 1",
+                                "resp HIT 10/second u 25",
+                                "line TEST api u 3",
+                                "resp PING",
+                                "line STATS api u",
+                                "resp ERR unsupported",
+                                "line ERR unknown_command",
+                                "resp PING arg=hi",
+                                "line RESET api u",
+                                "line ERR bad_cost",
+                                "line QUIT"};
 
 TEST(RequestStream, PipelineWholeGivesEveryRequestInOrder) {
   EXPECT_EQ(ParseAll(kPipeline, 4096), kPipelineEvents);
@@ -124,10 +130,27 @@ TEST(RequestStream, ResetForgetsAPartialRequest) {
 
 // Pieces of valid requests, glued at random and mutated at random.
 std::string PlausibleInput(std::mt19937& rng) {
-  static const std::vector<std::string> kPieces = {
-      "HIT api u\n", "TEST a b 3\r\n", "PING\n", "\n", "*1\r\n$4\r\nPING\r\n", "*", "$",
-      "\r\n", "*3\r\n$3\r\nHIT\r\n$1\r\na\r\n$1\r\nb\r\n", "*0\r\n", "*-1\r\n", "STATS", " ",
-      "\t", "9999999999", "-1", "$5\r\n", "QUIT\n", "\x01", "\x7f", "kkkkkkkkkkkkkkkk"};
+  static const std::vector<std::string> kPieces = {"HIT api u\n",
+                                                   "TEST a b 3\r\n",
+                                                   "PING\n",
+                                                   "\n",
+                                                   "*1\r\n$4\r\nPING\r\n",
+                                                   "*",
+                                                   "$",
+                                                   "\r\n",
+                                                   "*3\r\n$3\r\nHIT\r\n$1\r\na\r\n$1\r\nb\r\n",
+                                                   "*0\r\n",
+                                                   "*-1\r\n",
+                                                   "STATS",
+                                                   " ",
+                                                   "\t",
+                                                   "9999999999",
+                                                   "-1",
+                                                   "$5\r\n",
+                                                   "QUIT\n",
+                                                   "\x01",
+                                                   "\x7f",
+                                                   "kkkkkkkkkkkkkkkk"};
   std::string out;
   const int pieces = std::uniform_int_distribution<int>(1, 30)(rng);
   for (int i = 0; i < pieces; ++i) {

@@ -8,6 +8,11 @@
 namespace limitsd::protocol {
 namespace {
 
+#ifndef LIMITSD_VERSION
+#define LIMITSD_VERSION "unknown"
+#endif
+constexpr std::string_view kServerVersion = LIMITSD_VERSION;
+
 // Room for "DENY " or "*5\r\n:0\r\n" plus four int64s with their separators.
 constexpr std::size_t kDecisionBufferBytes = 160;
 
@@ -88,6 +93,16 @@ void ReplyWriter::Error(Wire wire, ErrorCode code, std::string_view message) {
 void ReplyWriter::Handshake(const Request& request) {
   switch (request.handshake) {
     case protocol::Handshake::kHello:
+      if (request.argument == "2") {
+        // A client that asks for RESP2 by name (node-redis' RESP: 2) stops on an error:
+        // answer as Redis 6 does, a flat array of field/value pairs.
+        out_->append("*14\r\n$6\r\nserver\r\n$7\r\nlimitsd\r\n$7\r\nversion\r\n");
+        AppendBulk(kServerVersion);
+        out_->append(
+            "$5\r\nproto\r\n:2\r\n$2\r\nid\r\n:0\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n"
+            "$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n");
+        return;
+      }
       out_->append(
           "-ERR unknown command 'HELLO', limitsd speaks RESP2 only (unknown_command)\r\n");
       return;

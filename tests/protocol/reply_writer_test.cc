@@ -4,7 +4,11 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <regex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "protocol/request_parser.h"
 
@@ -162,6 +166,60 @@ TEST(ReplyWriter, InfoIsABulkStringThatSaysNotLoading) {
   const std::string body = w.out.substr(header_end + 2, length);
   EXPECT_EQ(body.rfind("# Server\r\n", 0), 0u);
   EXPECT_NE(body.find("\r\nloading:0\r\n"), std::string::npos);
+}
+
+// Reads a RESP2 array whose elements are bulk strings (kept as their text), integers (kept
+// as ":<n>") or empty arrays ("*0"); false on anything else or on trailing bytes.
+bool ReadFlatArray(std::string_view in, std::vector<std::string>& items) {
+  auto next_line = [&in](std::string& line) {
+    const std::size_t end = in.find("\r\n");
+    if (end == std::string_view::npos || end == 0) return false;
+    line = in.substr(0, end);
+    in.remove_prefix(end + 2);
+    return true;
+  };
+  std::string header;
+  if (!next_line(header) || header[0] != '*') return false;
+  for (int i = std::stoi(header.substr(1)); i > 0; --i) {
+    std::string item;
+    if (!next_line(item)) return false;
+    if (item[0] == '$') {
+      const std::size_t length = std::stoul(item.substr(1));
+      if (in.size() < length + 2 || in.substr(length, 2) != "\r\n") return false;
+      item = in.substr(0, length);
+      in.remove_prefix(length + 2);
+    } else if (item[0] != ':' && item != "*0") {
+      return false;
+    }
+    items.push_back(item);
+  }
+  return in.empty();
+}
+
+TEST(ReplyWriter, HelloTwoIsAnsweredAsRedisSixDoesAndOtherHellosAreRefused) {
+  Written w;
+  w.writer.Handshake(Handshake(Handshake::kHello, "2"));
+  std::vector<std::string> items;
+  ASSERT_TRUE(ReadFlatArray(w.out, items)) << w.out;
+  ASSERT_EQ(items.size(), 14u) << w.out;
+  std::map<std::string, std::string> fields;
+  for (std::size_t i = 0; i < items.size(); i += 2) fields[items[i]] = items[i + 1];
+  EXPECT_EQ(fields["server"], "limitsd");
+  EXPECT_TRUE(std::regex_match(fields["version"], std::regex("[0-9]+\\.[0-9]+\\.[0-9]+")))
+      << fields["version"];
+  EXPECT_EQ(fields["proto"], ":2");
+  EXPECT_EQ(fields["mode"], "standalone");
+  EXPECT_EQ(fields["role"], "master");
+  EXPECT_EQ(fields["modules"], "*0");
+  EXPECT_EQ(fields.count("id"), 1u);
+
+  for (std::string_view refused : {"3", "", "22"}) {
+    Written one;
+    Request hello = Handshake(Handshake::kHello, refused);
+    if (refused.empty()) hello.argument = {};  // a bare HELLO: no argument at all
+    one.writer.Handshake(hello);
+    EXPECT_EQ(one.out.rfind("-ERR unknown command 'HELLO'", 0), 0u) << refused << ": " << one.out;
+  }
 }
 
 }  // namespace

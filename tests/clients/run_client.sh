@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs one client example against a real limitsd and checks what it prints.
 #
-#   run_client.sh LIMITSD CONFIG EXPECTED COMMAND [ARGS...]
+#   run_client.sh [--needs PROGRAM]... LIMITSD CONFIG EXPECTED COMMAND [ARGS...]
 #
+# Fails at once, saying so, when a PROGRAM the example runs (nc, redis-cli, node...) is missing.
 # Starts LIMITSD with CONFIG on a free port of 127.0.0.1, exports LIMITSD_HOST and
 # LIMITSD_PORT, runs COMMAND, and passes when COMMAND exits 0 and its output has as many lines
 # as EXPECTED, each matching (in full) the extended regular expression on the same line of
@@ -10,8 +11,12 @@
 # The daemon is stopped by its pid whatever happens. A missing program is a failure.
 set -euo pipefail
 
+while [ "${1:-}" = --needs ]; do
+  command -v "$2" >/dev/null || { echo "FAIL: $2 is not installed (scripts/install-deps.sh)" >&2; exit 1; }
+  shift 2
+done
 if [ $# -lt 4 ]; then
-  echo "usage: $0 LIMITSD CONFIG EXPECTED COMMAND [ARGS...]" >&2
+  echo "usage: $0 [--needs PROGRAM]... LIMITSD CONFIG EXPECTED COMMAND [ARGS...]" >&2
   exit 2
 fi
 limitsd="$1" config="$2" expected="$3"
@@ -38,13 +43,13 @@ PortOpen() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# Starts the daemon; false if it exits or does not listen within 10 s (e.g. the port was taken
+# Starts the daemon; false if it exits or does not listen within 30 s (e.g. the port was taken
 # between FreePort and bind: the caller then tries another).
 StartDaemon() {
   local port="$1"
   "$limitsd" --config "$config" --listen "127.0.0.1:$port" >"$work/limitsd.log" 2>&1 &
   daemon_pid=$!
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
     PortOpen "$port" && return 0
     kill -0 "$daemon_pid" 2>/dev/null || { wait "$daemon_pid" || true; daemon_pid=""; return 1; }
     sleep 0.1

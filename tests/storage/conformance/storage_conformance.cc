@@ -26,6 +26,8 @@ Micros SystemNow() {
 
 }  // namespace
 
+void PrintTo(const ConformanceTarget& target, std::ostream* os) { *os << target.name; }
+
 std::string ConformanceTargetName(const ::testing::TestParamInfo<ConformanceTarget>& info) {
   return info.param.name;
 }
@@ -59,7 +61,8 @@ std::string StorageConformance::Key(std::string_view name) const {
   std::string test = info->name();
   test = test.substr(0, test.find('/'));  // "Case/Target": keep the case
   if (test.size() > 48) test.resize(48);
-  return "conformance:" + RunId() + ":" + test + ":" + std::string(name);
+  // The target's name too: several targets of one binary may share a server.
+  return "conformance:" + RunId() + ":" + GetParam().name + ":" + test + ":" + std::string(name);
 }
 
 std::string StorageConformance::TaggedKey(std::string_view tag, std::string_view name) const {

@@ -26,6 +26,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -67,6 +68,9 @@ struct ConformanceTarget {
   /// Tolerance on times read back on a real clock (sleeps overshoot, servers round).
   Micros real_time_slack{300'000};
 };
+
+/// Prints a target as its name (GoogleTest and CTest show it for each case).
+void PrintTo(const ConformanceTarget& target, std::ostream* os);
 
 /// The parameter name of a target, for INSTANTIATE_TEST_SUITE_P.
 std::string ConformanceTargetName(const ::testing::TestParamInfo<ConformanceTarget>& info);

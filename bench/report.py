@@ -131,8 +131,8 @@ def main():
     p("## Profile\n")
     profile = work / "profile.txt"
     if profile.exists() and profile.read_text().strip():
-        p("`valgrind --tool=callgrind` on `limitsd --storage memory://` serving 300,000 "
-          "pipelined HITs (`limitsd_loadgen -P 16 -n 300000`), then `callgrind_annotate "
+        p("`valgrind --tool=callgrind` on `limitsd --storage memory://` serving up to 100,000 "
+          "pipelined HITs (`limitsd_loadgen -P 16 -n 100000`), then `callgrind_annotate "
           "--inclusive=no`: the top symbols by instructions executed (self cost).\n")
         p("```")
         p(profile.read_text().rstrip())

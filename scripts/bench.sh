@@ -204,8 +204,8 @@ redis_bytes() {  # EXPIRE(0|1) -> bytes per key for 1M keys
   redis-cli -p "$redis_port" FLUSHALL >/dev/null
   local before after
   before=$(redis-cli -p "$redis_port" INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
-  for start in $(seq 1 100000 1000000); do
-    redis-cli -p "$redis_port" EVAL "$redis_fill" 0 "$start" $((start + 99999)) "$1" >/dev/null
+  for first in $(seq 1 100000 1000000); do
+    redis-cli -p "$redis_port" EVAL "$redis_fill" 0 "$first" $((first + 99999)) "$1" >/dev/null
   done
   after=$(redis-cli -p "$redis_port" INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p')
   echo $(( (after - before) / 1000000 ))
@@ -233,7 +233,7 @@ if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v valgrind >/dev/null; then
   prof_port=$(free_port)
   start prof "$prof_port" valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
     "$limitsd" --listen "127.0.0.1:$prof_port" --storage memory:// --log-level warn
-  loadgen "$prof_port" -P 16 --warmup 0 -n 300000 -d 60 >/dev/null || true
+  loadgen "$prof_port" -P 16 --warmup 0 -n 100000 -d 60 >/dev/null || true
   kill -TERM "$pid_prof"; wait "$pid_prof" 2>/dev/null || true
   callgrind_annotate --inclusive=no "$work/callgrind.out" 2>/dev/null | sed -n '1,/^$/d;p' |
     grep -E '^ *[0-9,]+ ' | head -25 >"$profile" || true

@@ -14,7 +14,7 @@ ConformanceTarget MemoryTarget(bool manual_clock) {
   target.scheme = "memory";
   target.capabilities = CapabilitiesOf<memory::MemoryStorage>();
   target.manual_clock = manual_clock;
-  target.real_time_slack = std::chrono::milliseconds(100);
+  target.real_time_slack = std::chrono::milliseconds(250);
   target.make = [](const ConformanceEnv& env) {
     StorageContext context;
     context.uri = ParseStorageUri("memory://");

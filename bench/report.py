@@ -78,6 +78,10 @@ def latency_rows():
         f"| p50 (us) | {cell('latency_p50')} |",
         f"| p99 (us) | {cell('latency_p99')} |",
         f"| target: p99 < 1000 us | {verdict(med, 999, higher_is_better=False)} |",
+        f"| control, the echo server on the same schedule: p50 (us) | "
+        f"{cell('latency_echo_p50')} |",
+        f"| control, the echo server on the same schedule: p99 (us) | "
+        f"{cell('latency_echo_p99')} |",
     ]
 
 

@@ -175,6 +175,14 @@ for r in $(seq 1 "$rounds"); do
   record latency_rate "$(echo "$res" | field decisions_per_s)"
   log "latency round $r: $res"
 done
+# The same schedule against the echo server: the client's and the machine's share of it.
+for r in $(seq 1 "$rounds"); do
+  res=$(loadgen "$echo_port" -P 1 --rate "$half")
+  record latency_echo_p99 "$(echo "$res" | field p99_us | cut -d. -f1)"
+  record latency_echo_p50 "$(echo "$res" | field p50_us | cut -d. -f1)"
+  log "latency (echo server) round $r: $res"
+done
+cmd[latency_echo]="limitsd_loadgen --port ECHO -c 50 -k 100000 --limit 100/minute -d $secs -P 1 --rate $half"
 cmd[latency]="limitsd_loadgen --port LIMITSD_MEMORY -c 50 -k 100000 --limit 100/minute -d $secs -P 1 --rate $half"
 
 # In process: a fixed-window hit vs the Python limits library.
@@ -233,7 +241,8 @@ if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v valgrind >/dev/null; then
   prof_port=$(free_port)
   start prof "$prof_port" valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" \
     "$limitsd" --listen "127.0.0.1:$prof_port" --storage memory:// --log-level warn
-  loadgen "$prof_port" -P 16 --warmup 0 -n 100000 -d 60 >/dev/null || true
+  timeout 120 "$bin/limitsd_loadgen" --port "$prof_port" -c 50 -k 100000 --limit 100/minute \
+    -P 16 --warmup 0 -n 100000 -d 60 >/dev/null || true
   kill -TERM "$pid_prof"; wait "$pid_prof" 2>/dev/null || true
   callgrind_annotate --inclusive=no "$work/callgrind.out" 2>/dev/null | sed -n '1,/^$/d;p' |
     grep -E '^ *[0-9,]+ ' | head -25 >"$profile" || true
@@ -254,7 +263,8 @@ if [ "${BENCH_PROFILE:-1}" = 1 ] && command -v perf >/dev/null &&
     loadgen "$mem_port" -P "$pipe" --warmup 0 >/dev/null || true
     wait "$perf_pid" || true
     perf report -i "$work/perf.p$pipe.data" --stdio --no-children --sort dso,symbol \
-      --percent-limit 0.7 2>/dev/null | grep -E '^ +[0-9.]+%' | head -30 >"$work/perf.p$pipe.txt"
+      --percent-limit 0.7 2>/dev/null | grep -E '^ +[0-9.]+%' | head -30 >"$work/perf.p$pipe.txt" ||
+      true
   done
 fi
 

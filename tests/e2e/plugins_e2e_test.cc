@@ -26,8 +26,13 @@ TEST(PluginsE2E, AdvancedDatabaseServesEveryStrategyLikeMemory) {
 TEST(PluginsE2E, BasicDbServesFixedWindowsOnly) {
   DaemonProcess plugin(PluginConfig(LIMITSD_BASICDB_PLUGIN, "basicdb://localhost:42"));
   LineClient c(plugin.port());
-  EXPECT_EQ(c.Ask("HIT 2/minute k"), "OK 2 1 60000 0");
-  EXPECT_EQ(c.Ask("HIT 2/minute k"), "OK 2 0 60000 0");
+  // The plugin's calls run on a thread pool: a few milliseconds may pass between them.
+  for (const char* remaining : {"1", "0"}) {
+    const auto f = Fields(c.Ask("HIT 2/minute k"));
+    ASSERT_EQ(f.size(), 5u);
+    EXPECT_EQ(f[0] + " " + f[1] + " " + f[2], std::string("OK 2 ") + remaining);
+    EXPECT_GT(std::stoll(f[3]), 59000);
+  }
   EXPECT_EQ(Fields(c.Ask("HIT 2/minute k")).at(0), "DENY");
   const auto unsupported = Fields(c.Ask("HIT moving-window:2/minute k"));
   ASSERT_GE(unsupported.size(), 2u);
@@ -43,7 +48,7 @@ TEST(PluginsE2E, CheckNamesTheStrategyAndTheScheme) {
   EXPECT_NE(code, 0);
   EXPECT_NE(out.find("moving-window"), std::string::npos) << out;
   EXPECT_NE(out.find("basicdb"), std::string::npos) << out;
-  EXPECT_NE(out.find("limitsd.yaml:5:"), std::string::npos) << out;
+  EXPECT_NE(out.find("limitsd.yaml:4:"), std::string::npos) << out;  // the login limit
 }
 
 TEST(PluginsE2E, AMissingPluginFileIsNamed) {

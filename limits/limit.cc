@@ -56,6 +56,14 @@ void Limit::AppendStorageKey(std::string_view key, std::size_t i, std::string& o
   out += key_suffixes_[i];
 }
 
+std::size_t Limit::StorageKeysSize(std::string_view key) const noexcept {
+  std::size_t size = 0;
+  for (const std::string& suffix : key_suffixes_) {
+    size += 2 + name_.size() + key.size() + suffix.size();  // '{' and ' ' around the name
+  }
+  return size;
+}
+
 std::string Limit::Describe() const {
   std::string text;
   for (const RateLimitItem& rate : rates_) {

@@ -33,6 +33,8 @@ class Limit {
   /// lives in one Redis Cluster slot and one memory shard; the strategy and the rate make
   /// counters of different strategies or rates distinct. Appended to `out`.
   void AppendStorageKey(std::string_view key, std::size_t i, std::string& out) const;
+  /// The total length of every rate's storage key for `key`.
+  std::size_t StorageKeysSize(std::string_view key) const noexcept;
 
   /// "100 per 1 minute; 2000 per 1 hour (sliding-window-counter)"
   std::string Describe() const;

@@ -20,6 +20,7 @@ struct KeySet {
 
   KeySet(const Limit& limit, std::string_view key) {
     const auto& rates = limit.rates();
+    buffer.reserve(limit.StorageKeysSize(key));  // one allocation, not one per growth
     boost::container::small_vector<std::size_t, 3> ends;
     for (std::size_t i = 0; i < rates.size(); ++i) {
       limit.AppendStorageKey(key, i, buffer);

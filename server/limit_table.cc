@@ -11,8 +11,10 @@ LimitTable::LimitTable(std::shared_ptr<const NamedLimits> named,
       supports_(std::move(supports)) {}
 
 Resolution LimitTable::Resolve(std::string_view token) {
-  if (const auto it = named_->find(token); it != named_->end()) return {it->second, {}, {}};
+  // A configured name never looks inline (it starts with a letter or '_' and has no ':'),
+  // so each token is looked up in one map only.
   if (!limits::LooksInline(token)) {
+    if (const auto it = named_->find(token); it != named_->end()) return {it->second, {}, {}};
     return {nullptr, protocol::ErrorCode::kUnknownLimit,
             "no limit named '" + std::string(token) + "' is configured"};
   }

@@ -128,6 +128,9 @@ def main():
         p(f"{name}: {commands[name]}")
     p("```\n")
     p("## Micro-benchmarks (google-benchmark, one thread)\n")
+    p("`limitsd_limits_bench` and `limitsd_protocol_bench` with `--benchmark_min_time=0.2`. "
+      "Debian's libbenchmark warns that it was built as DEBUG: that is the library's own "
+      "build, not the measured code's (-O2).\n")
     micro = work / "micro.txt"
     p("```")
     p(micro.read_text().rstrip() if micro.exists() else "(not run)")

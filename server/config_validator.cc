@@ -1,6 +1,5 @@
 #include "server/config_validator.h"
 
-#include <cctype>
 
 #include "limits/rate_parser.h"
 #include "storage/configuration_error.h"
@@ -35,9 +34,7 @@ std::optional<storage::StorageUri> CheckStorage(const Config& config,
   const auto& s = config.storage;
   try {
     // The scheme first: an unknown one is the error to report, not its URI's shape.
-    const std::size_t sep = s.uri.find("://");
-    std::string scheme = s.uri.substr(0, sep == std::string::npos ? 0 : sep);
-    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string scheme = storage::SchemeOf(s.uri);
     const storage::SchemeInfo* info = storage::StorageRegistry::Instance().Find(scheme);
     if (info == nullptr && !scheme.empty()) {
       std::string known;

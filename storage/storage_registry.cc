@@ -4,16 +4,10 @@
 #include <cctype>
 
 #include "storage/configuration_error.h"
+#include "storage/storage_uri.h"
 
 namespace limitsd::storage {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string Join(const std::vector<std::string>& items) {
   std::string out;
@@ -50,7 +44,7 @@ StorageRegistry& StorageRegistry::Instance() {
 }
 
 void StorageRegistry::Register(SchemeInfo info) {
-  info.scheme = Lower(info.scheme);
+  info.scheme = LowerAscii(info.scheme);
   std::lock_guard lock(mutex_);
   if (info.abi_version != kStorageAbiVersion) {
     errors_.push_back("storage " + info.type_name + " (scheme '" + info.scheme +
@@ -74,7 +68,7 @@ void StorageRegistry::Register(SchemeInfo info) {
 }
 
 const SchemeInfo* StorageRegistry::Find(std::string_view scheme) const {
-  const std::string wanted = Lower(scheme);
+  const std::string wanted = LowerAscii(scheme);
   std::lock_guard lock(mutex_);
   // Entries are never removed, and std::vector may move them on insert, so Find is meant
   // for after start-up registration; the pointer stays valid until the next Register.
@@ -101,7 +95,7 @@ std::unique_ptr<Storage> StorageRegistry::Create(const StorageContext& context) 
   StorageFactory factory;
   {
     std::lock_guard lock(mutex_);
-    const std::string wanted = Lower(context.uri.scheme);
+    const std::string wanted = LowerAscii(context.uri.scheme);
     const auto it = std::find_if(schemes_.begin(), schemes_.end(),
                                  [&](const SchemeInfo& s) { return s.scheme == wanted; });
     if (it != schemes_.end()) factory = it->factory;

@@ -7,14 +7,20 @@
 #include "storage/configuration_error.h"
 
 namespace limitsd::storage {
-namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
+std::string LowerAscii(std::string_view text) {
+  std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
+
+std::string SchemeOf(std::string_view uri) {
+  const std::size_t sep = uri.find("://");
+  return sep == std::string_view::npos ? std::string() : LowerAscii(uri.substr(0, sep));
+}
+
+namespace {
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -133,7 +139,7 @@ bool ParseLocation(std::string_view loc, Location& out, bool& missing) {
     if (ec != std::errc{} || ptr != port.data() + port.size() || value > 65535) return false;
   }
   missing = host.empty() || value == 0;
-  out.host = Lower(host);
+  out.host = LowerAscii(host);
   out.port = static_cast<std::uint16_t>(value);
   return true;
 }
@@ -188,7 +194,7 @@ StorageUri ParseStorageUri(std::string_view uri) {
   if (!parts.ok) Unparsable(uri);
   StorageUri result;
   result.original = std::string(uri);
-  result.scheme = Lower(parts.scheme);
+  result.scheme = LowerAscii(parts.scheme);
   const std::string_view netloc = Trim(parts.netloc);
   // The last '@' ends the user information, so user names and passwords may hold '@'.
   const std::size_t at = netloc.rfind('@');

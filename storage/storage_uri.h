@@ -30,6 +30,12 @@ struct StorageUri {
   std::string Redacted() const;
 };
 
+/// `text` with ASCII letters lower-cased (schemes are case-insensitive).
+std::string LowerAscii(std::string_view text);
+
+/// The lower-cased scheme of `uri` (before "://"), or "" when it has none.
+std::string SchemeOf(std::string_view uri);
+
 /// Parses `uri`; on failure throws ConfigurationError (start-up only). Locations are parsed
 /// when present; a location without a port, or with a bad port, is an error. Backends
 /// that need a location check `locations.empty()` themselves.

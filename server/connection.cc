@@ -90,7 +90,7 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
     start += r.consumed;
     if (r.kind == protocol::ParseResult::Kind::kNeedMore) break;
     if (r.kind == protocol::ParseResult::Kind::kError) {
-      worker_.metrics().errors.fetch_add(1, std::memory_order_relaxed);
+      Metrics::Add(worker_.metrics().errors);
       protocol::ReplyWriter(out).Error(r.error);
       if (r.error.close_connection) next = Next::kHalfClose;
       continue;

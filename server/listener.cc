@@ -103,12 +103,11 @@ storage::Task<void> Listener::AcceptLoop(Acceptor& acceptor, bool tcp) {
       continue;
     }
     next_worker_ = (next_worker_ + 1) % workers_.size();
-    Hand(std::move(socket), tcp);
+    Hand(std::move(socket), worker, tcp);
   }
 }
 
-void Listener::Hand(GenericSocket socket, bool tcp) {
-  Worker& worker = *workers_[(next_worker_ + workers_.size() - 1) % workers_.size()];
+void Listener::Hand(GenericSocket socket, Worker& worker, bool tcp) {
   Metrics& metrics = worker.metrics();
   const auto open = metrics.connections_open.fetch_add(1, std::memory_order_relaxed);
   if (open >= static_cast<std::int64_t>(max_connections_)) {

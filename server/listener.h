@@ -33,7 +33,8 @@ class Listener {
  private:
   using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::generic::stream_protocol>;
   storage::Task<void> AcceptLoop(Acceptor& acceptor, bool tcp);
-  void Hand(boost::asio::generic::stream_protocol::socket socket, bool tcp);
+  /// Gives an accepted socket (already on `worker`'s context) to `worker`.
+  void Hand(boost::asio::generic::stream_protocol::socket socket, Worker& worker, bool tcp);
   storage::Task<void> Reject(boost::asio::generic::stream_protocol::socket socket);
 
   boost::asio::io_context& io_;

@@ -1,7 +1,8 @@
 // limitsd_inprocess: what one in-process decision costs, in the same shape as the Python
 // `limits` library's benchmark (bench/python_limits_hits.py), and what a live key costs.
-//   --mode hits:   fixed-window HITs through limits::RateLimiter on memory://, over --keys
-//                  keys in turn, none denied; prints hits/s.
+//   --mode hits:   fixed-window HITs through limits::RateLimiter::DecideNow on memory:// (as
+//                  the daemon decides), over --keys keys in turn, none denied; prints hits/s.
+//   --mode clock:  --hits reads of the store's clock alone, the floor under any hit.
 //   --mode memory: --keys distinct fixed-window HITs; prints (VmRSS after - before) / keys.
 // The last line is machine-readable: "RESULT key=value ...".
 
@@ -34,20 +35,33 @@ int Hits(std::uint64_t hits, std::size_t key_count) {
   const std::vector<std::string> keys = MakeKeys(key_count);
   std::uint64_t allowed = 0;
   const auto start = std::chrono::steady_clock::now();
-  RunCoroutine([&]() -> storage::Task<void> {
-    std::size_t k = 0;
-    for (std::uint64_t i = 0; i < hits; ++i) {
-      auto decision = co_await m.limiter.Hit(limit, keys[k], 1);
-      allowed += decision && decision->allowed;
-      if (++k == keys.size()) k = 0;
-    }
-  });
+  std::size_t k = 0;
+  for (std::uint64_t i = 0; i < hits; ++i) {
+    auto decision = m.limiter.DecideNow(limit, keys[k], 1, storage::TakeMode::kHit);
+    allowed += decision && decision->allowed;
+    if (++k == keys.size()) k = 0;
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("RESULT hits_per_s=%.0f hits=%llu allowed=%llu keys=%zu seconds=%.3f\n",
               static_cast<double>(hits) / seconds, (unsigned long long)hits,
               (unsigned long long)allowed, key_count, seconds);
   return allowed == hits ? 0 : 1;
+}
+
+// The floor under any hit: one read of the store's clock (a decision needs the time).
+int ClockReads(std::uint64_t reads) {
+  const storage::SystemClock clock;
+  const storage::Clock& any = clock;  // through the interface, as the store reads it
+  std::int64_t sum = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (std::uint64_t i = 0; i < reads; ++i) sum += any.Now().count() & 1;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("RESULT reads_per_s=%.0f reads=%llu seconds=%.3f odd=%lld\n",
+              static_cast<double>(reads) / seconds, (unsigned long long)reads, seconds,
+              (long long)sum);
+  return 0;
 }
 
 int Memory(std::size_t key_count) {
@@ -77,7 +91,7 @@ int Main(int argc, char** argv) {
   std::uint64_t hits = 2'000'000;
   std::size_t keys = 10'000;
   po::options_description desc("limitsd_inprocess options");
-  desc.add_options()("mode", po::value(&mode)->default_value(mode), "hits | memory")
+  desc.add_options()("mode", po::value(&mode)->default_value(mode), "hits | clock | memory")
       ("hits", po::value(&hits)->default_value(hits), "hits to time (--mode hits)")
       ("keys", po::value(&keys)->default_value(keys), "distinct keys");
   po::variables_map vm;
@@ -86,7 +100,8 @@ int Main(int argc, char** argv) {
   if (keys == 0) throw std::invalid_argument("--keys must be >= 1");
   if (mode == "hits") return Hits(hits, keys);
   if (mode == "memory") return Memory(keys);
-  throw std::invalid_argument("--mode must be hits or memory");
+  if (mode == "clock") return ClockReads(hits);
+  throw std::invalid_argument("--mode must be hits, clock or memory");
 }
 
 }  // namespace

@@ -156,7 +156,8 @@ class LoadThread {
     while (Clock::now() < end_) {
       for (Connection& c : conns_) MaybeSend(c, budget);
       if (live_ == 0 || (spent_ && Outstanding() == 0)) break;
-      const int n = epoll_wait(epoll_, events, 64, WaitMillis());
+      const timespec wait = WaitTime();
+      const int n = epoll_pwait2(epoll_, events, 64, &wait, nullptr);
       for (int i = 0; i < n; ++i) {
         Connection& c = conns_[events[i].data.u64];
         if (events[i].events & EPOLLOUT) Flush(c);
@@ -254,14 +255,19 @@ class LoadThread {
     return n;
   }
 
-  int WaitMillis() const {
-    if (interval_.count() == 0) return 50;
-    Clock::time_point next = end_;
-    for (const Connection& c : conns_) {
-      if (c.fd >= 0 && c.outstanding == 0) next = std::min(next, c.next_send);
+  // How long epoll may sleep: until the next scheduled batch (to the nanosecond, so the
+  // schedule is neither late by a rounded millisecond nor kept by spinning), at most 50 ms.
+  timespec WaitTime() const {
+    nanoseconds wait = std::chrono::milliseconds(50);
+    if (interval_.count() > 0) {
+      Clock::time_point next = end_;
+      for (const Connection& c : conns_) {
+        if (c.fd >= 0 && c.outstanding == 0) next = std::min(next, c.next_send);
+      }
+      wait = std::clamp<nanoseconds>(next - Clock::now(), nanoseconds(0), wait);
     }
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
-    return static_cast<int>(std::clamp<std::int64_t>(wait.count(), 0, 50));
+    return timespec{static_cast<time_t>(wait.count() / 1'000'000'000),
+                    static_cast<long>(wait.count() % 1'000'000'000)};
   }
 
   const Options& o_;

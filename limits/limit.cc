@@ -1,5 +1,7 @@
 #include "limits/limit.h"
 
+#include <cstring>
+
 #include "limits/rate_parser.h"
 
 namespace limitsd::limits {
@@ -48,19 +50,22 @@ Limit::Limit(std::string name, StrategyKind strategy, std::vector<RateLimitItem>
   }
 }
 
-void Limit::AppendStorageKey(std::string_view key, std::size_t i, std::string& out) const {
-  out += '{';
-  out += name_;
-  out += ' ';
-  out += key;
-  out += key_suffixes_[i];
+char* Limit::WriteStorageKey(std::string_view key, std::size_t i, char* out) const noexcept {
+  const auto put = [&out](std::string_view bytes) {
+    std::memcpy(out, bytes.data(), bytes.size());
+    out += bytes.size();
+  };
+  *out++ = '{';
+  put(name_);
+  *out++ = ' ';
+  put(key);
+  put(key_suffixes_[i]);
+  return out;
 }
 
 std::size_t Limit::StorageKeysSize(std::string_view key) const noexcept {
   std::size_t size = 0;
-  for (const std::string& suffix : key_suffixes_) {
-    size += 2 + name_.size() + key.size() + suffix.size();  // '{' and ' ' around the name
-  }
+  for (std::size_t i = 0; i < key_suffixes_.size(); ++i) size += StorageKeySize(key, i);
   return size;
 }
 

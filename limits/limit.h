@@ -31,8 +31,13 @@ class Limit {
   /// The storage key of rate `i` for `key`: "{<name> <key>}/<strategy>/<amount>/<multiples>/
   /// <granularity>". The hash tag covers the limit and the key, so every rate of one request
   /// lives in one Redis Cluster slot and one memory shard; the strategy and the rate make
-  /// counters of different strategies or rates distinct. Appended to `out`.
-  void AppendStorageKey(std::string_view key, std::size_t i, std::string& out) const;
+  /// counters of different strategies or rates distinct. Written at `out`, which must have
+  /// room for StorageKeySize(key, i) bytes; returns the end of what was written.
+  char* WriteStorageKey(std::string_view key, std::size_t i, char* out) const noexcept;
+  /// The length of rate `i`'s storage key for `key`.
+  std::size_t StorageKeySize(std::string_view key, std::size_t i) const noexcept {
+    return 2 + name_.size() + key.size() + key_suffixes_[i].size();  // '{' and ' '
+  }
   /// The total length of every rate's storage key for `key`.
   std::size_t StorageKeysSize(std::string_view key) const noexcept;
 

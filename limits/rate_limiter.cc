@@ -1,6 +1,7 @@
 #include "limits/rate_limiter.h"
 
 #include <algorithm>
+#include <new>
 #include <string>
 
 #include <boost/container/small_vector.hpp>
@@ -13,24 +14,24 @@ namespace {
 using Queries = boost::container::small_vector<storage::RateQuery, 2>;
 using Verdicts = boost::container::small_vector<RateVerdict, 2>;
 
-// The storage keys of every rate, built in one buffer that lives as long as the request.
+// The storage keys of every rate, built in one buffer that lives as long as the request:
+// on the stack for any key of ordinary length.
 struct KeySet {
-  std::string buffer;
+  KeySet(const KeySet&) = delete;  // the queries point into the buffer
+  KeySet& operator=(const KeySet&) = delete;
+
+  boost::container::small_vector<char, 256> buffer;
   Queries queries;
 
   KeySet(const Limit& limit, std::string_view key) {
     const auto& rates = limit.rates();
-    buffer.reserve(limit.StorageKeysSize(key));  // one allocation, not one per growth
-    boost::container::small_vector<std::size_t, 3> ends;
+    buffer.resize(limit.StorageKeysSize(key), boost::container::default_init);
+    char* at = buffer.data();
     for (std::size_t i = 0; i < rates.size(); ++i) {
-      limit.AppendStorageKey(key, i, buffer);
-      ends.push_back(buffer.size());
-    }
-    std::size_t begin = 0;
-    for (std::size_t i = 0; i < rates.size(); ++i) {
-      const std::string_view k(buffer.data() + begin, ends[i] - begin);
-      queries.push_back({k, limit.strategy(), rates[i].amount(), rates[i].Expiry()});
-      begin = ends[i];
+      char* const end = limit.WriteStorageKey(key, i, at);
+      queries.push_back({std::string_view(at, static_cast<std::size_t>(end - at)),
+                         limit.strategy(), rates[i].amount(), rates[i].Expiry()});
+      at = end;
     }
   }
 };
@@ -74,7 +75,9 @@ Decision Combine(const Limit& limit, std::span<const RateVerdict> verdicts, bool
 }
 
 RateLimiter::RateLimiter(storage::Storage& storage)
-    : storage_(storage), multi_rate_(storage.AsMultiRate()) {}
+    : storage_(storage),
+      multi_rate_(storage.AsMultiRate()),
+      immediate_(storage.AsImmediateTake()) {}
 
 bool RateLimiter::Supports(storage::Storage& storage, StrategyKind kind) {
   switch (kind) {
@@ -99,6 +102,20 @@ Task<Result<Decision>> RateLimiter::Stats(const Limit& limit, std::string_view k
   return Decide(limit, key, 1, storage::TakeMode::kPeek);
 }
 
+Result<Decision> RateLimiter::DecideNow(const Limit& limit, std::string_view key,
+                                        std::int64_t cost, storage::TakeMode mode) {
+  if (immediate_ == nullptr || !Supports(storage_, limit.strategy())) {
+    return storage::StorageErrc::kUnsupported;
+  }
+  if (CostExceedsAnyRate(limit, cost)) mode = storage::TakeMode::kPeek;
+  try {
+    const KeySet keys(limit, key);
+    return Conclude(limit, immediate_->TakeAllImmediately(keys.queries, cost, mode), cost, mode);
+  } catch (const std::bad_alloc&) {
+    return storage::StorageErrc::kInternal;  // the data path never throws
+  }
+}
+
 Task<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view key,
                                            std::int64_t cost, storage::TakeMode mode) {
   if (!Supports(storage_, limit.strategy())) co_return storage::StorageErrc::kUnsupported;
@@ -112,8 +129,14 @@ Task<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view 
   } else {
     outcome = co_await TakeWithPrimitives(limit, keys.queries, cost, mode);
   }
-  if (!outcome) co_return outcome.error();
-  if (outcome->states.size() != limit.rates().size()) co_return storage::StorageErrc::kProtocol;
+  co_return Conclude(limit, outcome, cost, mode);
+}
+
+Result<Decision> RateLimiter::Conclude(const Limit& limit,
+                                       const Result<storage::TakeOutcome>& outcome,
+                                       std::int64_t cost, storage::TakeMode mode) {
+  if (!outcome) return outcome.error();
+  if (outcome->states.size() != limit.rates().size()) return storage::StorageErrc::kProtocol;
   Verdicts verdicts;
   bool all_fit = true;
   for (std::size_t i = 0; i < limit.rates().size(); ++i) {
@@ -121,7 +144,7 @@ Task<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view 
     all_fit = all_fit && verdicts.back().fits;
   }
   const bool allowed = mode == storage::TakeMode::kHit ? outcome->taken : all_fit;
-  co_return Combine(limit, verdicts, allowed);
+  return Combine(limit, verdicts, allowed);
 }
 
 // Several rates without MultiRateSupport: test every rate first, then take them in turn.

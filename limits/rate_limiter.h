@@ -34,11 +34,22 @@ class RateLimiter {
   /// Forgets every rate's window for `key`.
   Task<Result<void>> Clear(const Limit& limit, std::string_view key);
 
+  /// Whether the storage decides without waiting (ImmediateTakeSupport), so that
+  /// DecideNow() can stand in for Hit/Test/Stats.
+  bool Immediate() const noexcept { return immediate_ != nullptr; }
+  /// Hit (kHit) or Test (kPeek; Stats is kPeek with cost 1) on the calling thread, with no
+  /// coroutine; kUnsupported when the storage is not Immediate().
+  Result<Decision> DecideNow(const Limit& limit, std::string_view key, std::int64_t cost,
+                             storage::TakeMode mode);
+
   storage::Storage& storage() noexcept { return storage_; }
 
  private:
   Task<Result<Decision>> Decide(const Limit& limit, std::string_view key, std::int64_t cost,
                                 storage::TakeMode mode);
+  static Result<Decision> Conclude(const Limit& limit,
+                                   const Result<storage::TakeOutcome>& outcome,
+                                   std::int64_t cost, storage::TakeMode mode);
   Task<Result<storage::TakeOutcome>> TakeWithPrimitives(const Limit& limit,
                                                         std::span<const storage::RateQuery> rates,
                                                         std::int64_t cost,
@@ -46,6 +57,7 @@ class RateLimiter {
 
   storage::Storage& storage_;
   storage::MultiRateSupport* multi_rate_;
+  storage::ImmediateTakeSupport* immediate_;
 };
 
 /// The binding rate's decision from every rate's verdict (see decision.h).

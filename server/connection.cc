@@ -1,6 +1,7 @@
 #include "server/connection.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -95,7 +96,10 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
       if (r.error.close_connection) next = Next::kHalfClose;
       continue;
     }
-    if (!co_await worker_.handler().Handle(r.request, out)) next = Next::kClose;
+    // Most requests are answered without suspending; the others are awaited.
+    std::optional<bool> keep_open = worker_.handler().TryHandleNow(r.request, out);
+    if (!keep_open) keep_open = co_await worker_.handler().Handle(r.request, out);
+    if (!*keep_open) next = Next::kClose;
   }
   input_.Consume(start);
   co_return next;

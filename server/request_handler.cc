@@ -30,13 +30,7 @@ RequestHandler::RequestHandler(limits::RateLimiter& limiter, limits::RateLimiter
 
 storage::Task<bool> RequestHandler::Handle(const protocol::Request& request, std::string& out) {
   Metrics::Add(metrics_.requests);
-  protocol::ReplyWriter writer(out);
-  switch (request.verb) {
-    case Verb::kPing: writer.Pong(request.wire, request.argument); co_return true;
-    case Verb::kQuit: writer.Bye(request.wire); co_return false;
-    case Verb::kHandshake: writer.Handshake(request); co_return true;
-    default: break;
-  }
+  if (const std::optional<bool> answered = AnswerControl(request, out)) co_return *answered;
   const Resolution resolved = table_.Resolve(request.limit);
   if (!resolved.limit) {
     WriteError(request.wire, resolved.error, resolved.message, out);
@@ -48,6 +42,42 @@ storage::Task<bool> RequestHandler::Handle(const protocol::Request& request, std
     co_await Decide(request, *resolved.limit, out);
   }
   co_return true;
+}
+
+std::optional<bool> RequestHandler::TryHandleNow(const protocol::Request& request,
+                                                 std::string& out) {
+  if (request.verb == Verb::kReset || !limiter_.Immediate()) return std::nullopt;
+  Metrics::Add(metrics_.requests);
+  if (const std::optional<bool> answered = AnswerControl(request, out)) return answered;
+  const Resolution resolved = table_.Resolve(request.limit);
+  if (!resolved.limit) {
+    WriteError(request.wire, resolved.error, resolved.message, out);
+    return true;
+  }
+  const limits::Limit& limit = *resolved.limit;
+  const bool peek = request.verb != Verb::kHit;
+  const std::int64_t cost = request.verb == Verb::kStats ? 1 : request.cost;
+  const auto mode = peek ? storage::TakeMode::kPeek : storage::TakeMode::kHit;
+  const storage::Result<limits::Decision> decision =
+      limiter_.DecideNow(limit, request.key, cost, mode);
+  if (decision || decision.error() == storage::StorageErrc::kUnsupported) {
+    WriteOutcome(request, limit, decision, out);
+  } else if (!AnswerStorageError(request, limit, decision.error(), out)) {
+    // on_error: local over a store that fails immediately: nothing better to ask.
+    WriteError(request.wire, ErrorCode::kStorage, decision.error().message(), out);
+  }
+  return true;
+}
+
+std::optional<bool> RequestHandler::AnswerControl(const protocol::Request& request,
+                                                  std::string& out) {
+  protocol::ReplyWriter writer(out);
+  switch (request.verb) {
+    case Verb::kPing: writer.Pong(request.wire, request.argument); return true;
+    case Verb::kQuit: writer.Bye(request.wire); return false;
+    case Verb::kHandshake: writer.Handshake(request); return true;
+    default: return std::nullopt;
+  }
 }
 
 storage::Task<storage::Result<limits::Decision>> RequestHandler::Ask(
@@ -70,42 +100,59 @@ storage::Task<storage::Result<limits::Decision>> RequestHandler::Ask(
 storage::Task<void> RequestHandler::Decide(const protocol::Request& request,
                                            const limits::Limit& limit, std::string& out) {
   const storage::Result<limits::Decision> decision = co_await Ask(limiter_, request, limit);
-  if (decision) {
-    WriteDecision(request, *decision, out);
-  } else if (decision.error() == storage::StorageErrc::kUnsupported) {
-    WriteError(request.wire, ErrorCode::kUnsupported,
-               "the storage does not support " +
-                   std::string(storage::StrategyName(limit.strategy())),
-               out);
+  if (decision || decision.error() == storage::StorageErrc::kUnsupported) {
+    WriteOutcome(request, limit, decision, out);
   } else {
     co_await OnStorageError(request, limit, decision.error(), out);
   }
 }
 
-storage::Task<void> RequestHandler::OnStorageError(const protocol::Request& request,
-                                                   const limits::Limit& limit,
-                                                   std::error_code error, std::string& out) {
+// A decision, or the refusal of a strategy the storage lacks.
+void RequestHandler::WriteOutcome(const protocol::Request& request, const limits::Limit& limit,
+                                  const storage::Result<limits::Decision>& decision,
+                                  std::string& out) {
+  if (decision) {
+    WriteDecision(request, *decision, out);
+    return;
+  }
+  WriteError(request.wire, ErrorCode::kUnsupported,
+             "the storage does not support " +
+                 std::string(storage::StrategyName(limit.strategy())),
+             out);
+}
+
+bool RequestHandler::AnswerStorageError(const protocol::Request& request,
+                                        const limits::Limit& limit, std::error_code error,
+                                        std::string& out) {
   Metrics::Add(metrics_.storage_errors);
   LogStorageError(error);
   const std::int64_t amount = limit.rates().front().amount();
   switch (settings_.on_error) {
     case config::OnError::kDeny:
       WriteDecision(request, {false, 0, amount, 0, 0, settings_.timeout_ms}, out);
-      co_return;
+      return true;
     case config::OnError::kAllow:
       WriteDecision(request, {true, 0, amount, amount, 0, 0}, out);
+      return true;
+    case config::OnError::kError:
+      WriteError(request.wire, ErrorCode::kStorage, error.message(), out);
+      return true;
+    case config::OnError::kLocal: break;
+  }
+  return false;
+}
+
+storage::Task<void> RequestHandler::OnStorageError(const protocol::Request& request,
+                                                   const limits::Limit& limit,
+                                                   std::error_code error, std::string& out) {
+  if (AnswerStorageError(request, limit, error, out)) co_return;
+  if (fallback_ != nullptr) {
+    const auto local = co_await Ask(*fallback_, request, limit);
+    if (local) {
+      Metrics::Add(metrics_.local_decisions);
+      WriteDecision(request, *local, out);
       co_return;
-    case config::OnError::kLocal:
-      if (fallback_ != nullptr) {
-        const auto local = co_await Ask(*fallback_, request, limit);
-        if (local) {
-          Metrics::Add(metrics_.local_decisions);
-          WriteDecision(request, *local, out);
-          co_return;
-        }
-      }
-      break;
-    case config::OnError::kError: break;
+    }
   }
   WriteError(request.wire, ErrorCode::kStorage, error.message(), out);
 }

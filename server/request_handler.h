@@ -3,6 +3,7 @@
 // storage.on_error when the backend fails, and appends the reply. One per I/O thread.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -27,8 +28,19 @@ class RequestHandler {
 
   /// Appends the reply to `out`; false when the connection is to close after it (QUIT).
   storage::Task<bool> Handle(const protocol::Request& request, std::string& out);
+  /// Handle() without suspending, when the request allows it: PING, QUIT, handshakes,
+  /// refused limits, and HIT/TEST/STATS over a storage that decides immediately (memory://).
+  /// Returns what Handle() would; nullopt when it did nothing and Handle() must be awaited.
+  std::optional<bool> TryHandleNow(const protocol::Request& request, std::string& out);
 
  private:
+  /// Answers PING, QUIT and handshakes: nullopt for any other verb.
+  std::optional<bool> AnswerControl(const protocol::Request& request, std::string& out);
+  void WriteOutcome(const protocol::Request& request, const limits::Limit& limit,
+                    const storage::Result<limits::Decision>& decision, std::string& out);
+  /// on_error deny/allow/error; false when the policy is local (a fallback decision).
+  bool AnswerStorageError(const protocol::Request& request, const limits::Limit& limit,
+                          std::error_code error, std::string& out);
   storage::Task<void> Decide(const protocol::Request& request, const limits::Limit& limit,
                              std::string& out);
   storage::Task<void> Reset(const protocol::Request& request, const limits::Limit& limit,

@@ -70,4 +70,14 @@ class MultiRateSupport {
                                             TakeMode mode) = 0;
 };
 
+/// The multi-rate take of an in-process store, which never waits on I/O: it completes on
+/// the caller's thread before returning, so a caller can skip the coroutine machinery
+/// (frames, resumptions) that an awaited call costs. Same contract as TakeAll.
+class ImmediateTakeSupport {
+ public:
+  virtual ~ImmediateTakeSupport() = default;
+  virtual Result<TakeOutcome> TakeAllImmediately(std::span<const RateQuery> rates,
+                                                 std::int64_t cost, TakeMode mode) noexcept = 0;
+};
+
 }  // namespace limitsd::storage

@@ -14,4 +14,8 @@ SlidingWindowCounterSupport* Storage::AsSlidingWindowCounter() noexcept {
 
 MultiRateSupport* Storage::AsMultiRate() noexcept { return dynamic_cast<MultiRateSupport*>(this); }
 
+ImmediateTakeSupport* Storage::AsImmediateTake() noexcept {
+  return dynamic_cast<ImmediateTakeSupport*>(this);
+}
+
 }  // namespace limitsd::storage

@@ -14,6 +14,7 @@ namespace limitsd::storage {
 class MovingWindowSupport;
 class SlidingWindowCounterSupport;
 class MultiRateSupport;
+class ImmediateTakeSupport;
 
 /// Base of every storage, the counterpart of `limits.aio.storage.Storage`.
 ///
@@ -46,6 +47,7 @@ class Storage {
   virtual MovingWindowSupport* AsMovingWindow() noexcept;
   virtual SlidingWindowCounterSupport* AsSlidingWindowCounter() noexcept;
   virtual MultiRateSupport* AsMultiRate() noexcept;
+  virtual ImmediateTakeSupport* AsImmediateTake() noexcept;
 
   /// A one-line description for logs: the scheme and locations, never a secret.
   virtual std::string Describe() const = 0;

@@ -60,6 +60,28 @@ std::int64_t MemoryShard::AddFixed(const KeyDigest& d, std::int64_t now, std::in
   return entry.count;
 }
 
+MemoryShard::FixedHit MemoryShard::HitFixed(const KeyDigest& d, std::int64_t now,
+                                             std::int64_t expiry, std::int64_t limit,
+                                             std::int64_t amount) {
+  auto [it, inserted] = fixed_.try_emplace(d, FixedEntry{0, 0});
+  FixedEntry& entry = it->second;
+  const bool fresh = inserted || entry.expires_at <= now;
+  const std::int64_t count = fresh ? 0 : entry.count;
+  if (amount < 0 || amount > limit || count + amount > limit) {
+    if (fresh) {
+      fixed_.erase(it);  // absent or expired: nothing to keep
+      return {};
+    }
+    return {FixedWindowState{entry.count, Micros{entry.expires_at - now}}, false};
+  }
+  if (fresh) {
+    entry = FixedEntry{0, AddClamped(now, std::max<std::int64_t>(expiry, 1))};
+    NoteExpiry(entry.expires_at);
+  }
+  entry.count += amount;
+  return {FixedWindowState{entry.count, Micros{entry.expires_at - now}}, true};
+}
+
 void MemoryShard::SubtractFixed(const KeyDigest& d, std::int64_t now, std::int64_t amount) {
   FixedEntry* entry = FindLive(fixed_, d, now);
   if (entry == nullptr) return;

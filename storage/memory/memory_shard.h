@@ -35,6 +35,14 @@ class alignas(64) MemoryShard {
   /// Adds `amount`, creating the counter with `expiry` to live when absent; the new count.
   std::int64_t AddFixed(const KeyDigest& d, std::int64_t now, std::int64_t expiry,
                         std::int64_t amount);
+  struct FixedHit {
+    FixedWindowState state;  ///< after the hit when taken, otherwise as it is
+    bool taken = false;
+  };
+  /// A whole fixed-window hit in one lookup: adds `amount` when count + amount <= limit
+  /// (and 0 <= amount <= limit), creating the counter as AddFixed does.
+  FixedHit HitFixed(const KeyDigest& d, std::int64_t now, std::int64_t expiry,
+                    std::int64_t limit, std::int64_t amount);
   /// Subtracts `amount`, never below 0; no-op when absent.
   void SubtractFixed(const KeyDigest& d, std::int64_t now, std::int64_t amount);
 

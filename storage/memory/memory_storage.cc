@@ -153,8 +153,29 @@ bool MemoryStorage::AcquireSlidingNow(std::string_view key, std::int64_t limit, 
   });
 }
 
+TakeOutcome MemoryStorage::TakeOneNow(const RateQuery& rate, std::int64_t cost, TakeMode mode) {
+  return WithShard(rate.key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+    TakeOutcome outcome;
+    if (mode == TakeMode::kHit && rate.strategy == StrategyKind::kFixedWindow) {
+      const MemoryShard::FixedHit hit =
+          shard.HitFixed(d, now, rate.expiry.count(), rate.limit, cost);
+      outcome.states.emplace_back(hit.state);
+      outcome.taken = hit.taken;
+      return outcome;
+    }
+    outcome.states.push_back(ReadState(shard, d, rate, cost, now));
+    if (mode == TakeMode::kHit && Fits(outcome.states.back(), rate, cost)) {
+      TakeRate(shard, d, rate, cost, now);
+      outcome.states.back() = ReadState(shard, d, rate, cost, now);
+      outcome.taken = true;
+    }
+    return outcome;
+  });
+}
+
 TakeOutcome MemoryStorage::TakeAllNow(std::span<const RateQuery> rates, std::int64_t cost,
                                       TakeMode mode) {
+  if (rates.size() == 1) return TakeOneNow(rates.front(), cost, mode);
   boost::container::small_vector<Located, 4> located;
   boost::container::small_vector<MemoryShard*, 4> shards;
   for (const RateQuery& rate : rates) {
@@ -287,6 +308,11 @@ Task<Result<void>> MemoryStorage::ClearSlidingWindow(std::string_view key, Micro
 Task<Result<TakeOutcome>> MemoryStorage::TakeAll(std::span<const RateQuery> rates,
                                                  std::int64_t cost, TakeMode mode) {
   co_return Guarded([&] { return TakeAllNow(rates, cost, mode); });
+}
+
+Result<TakeOutcome> MemoryStorage::TakeAllImmediately(std::span<const RateQuery> rates,
+                                                      std::int64_t cost, TakeMode mode) noexcept {
+  return Guarded([&] { return TakeAllNow(rates, cost, mode); });
 }
 
 std::size_t MemoryStorage::SweepAll() {

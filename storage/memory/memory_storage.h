@@ -38,7 +38,8 @@ struct MemoryStats {
 class MemoryStorage final : public Storage,
                             public MovingWindowSupport,
                             public SlidingWindowCounterSupport,
-                            public MultiRateSupport {
+                            public MultiRateSupport,
+                            public ImmediateTakeSupport {
  public:
   static constexpr std::string_view kSchemes[] = {"memory"};
 
@@ -70,6 +71,8 @@ class MemoryStorage final : public Storage,
 
   Task<Result<TakeOutcome>> TakeAll(std::span<const RateQuery> rates, std::int64_t cost,
                                     TakeMode mode) override;
+  Result<TakeOutcome> TakeAllImmediately(std::span<const RateQuery> rates, std::int64_t cost,
+                                         TakeMode mode) noexcept override;
 
   // The same operations, synchronous (the coroutines above only wrap them).
   std::int64_t IncrNow(std::string_view key, Micros expiry, std::int64_t amount);
@@ -98,6 +101,8 @@ class MemoryStorage final : public Storage,
   /// Runs `op(shard, digest, now)` under the key's shard lock, then the sweep bookkeeping.
   template <class Op>
   auto WithShard(std::string_view key, Op&& op);
+  /// TakeAllNow of a single rate: one lock, and one lookup for a fixed-window hit.
+  TakeOutcome TakeOneNow(const RateQuery& rate, std::int64_t cost, TakeMode mode);
   /// Sweeps the next shard in turn if it may hold expired entries and is not busy.
   void SweepNext(std::int64_t now);
 

@@ -27,15 +27,33 @@ struct Step {
   std::string expect;
 };
 
-// Runs every scenario twice: through MultiRateSupport (one atomic step) and through the
-// seed's primitives alone; both must give the same answers.
-class RateLimiterTest : public ::testing::TestWithParam<bool> {
+// The three ways a decision reaches a store.
+enum class Path {
+  kMultiRate,   ///< awaited MultiRateSupport::TakeAll (one atomic step)
+  kPrimitives,  ///< awaited, through the seed's primitives alone
+  kImmediate,   ///< RateLimiter::DecideNow over ImmediateTakeSupport (no coroutine)
+};
+
+// Runs every scenario through each Path; all must give the same answers.
+class RateLimiterTest : public ::testing::TestWithParam<Path> {
  protected:
   RateLimiterTest()
       : clock_(std::make_shared<ManualClock>(kStart)),
         memory_(clock_, 16),
         primitives_(memory_),
-        limiter_(GetParam() ? static_cast<storage::Storage&>(primitives_) : memory_) {}
+        limiter_(GetParam() == Path::kPrimitives ? static_cast<storage::Storage&>(primitives_)
+                                                 : memory_) {}
+
+  Result<Decision> Decide(const Limit& limit, const std::string& verb, std::int64_t cost,
+                          std::string_view key) {
+    if (GetParam() == Path::kImmediate) {
+      const auto mode = verb == "HIT" ? storage::TakeMode::kHit : storage::TakeMode::kPeek;
+      return limiter_.DecideNow(limit, key, verb == "STATS" ? 1 : cost, mode);
+    }
+    if (verb == "HIT") return RunTask(io_, limiter_.Hit(limit, key, cost));
+    if (verb == "TEST") return RunTask(io_, limiter_.Test(limit, key, cost));
+    return RunTask(io_, limiter_.Stats(limit, key));
+  }
 
   std::string Run(const Limit& limit, const std::string& verb, std::int64_t cost,
                   std::string_view key = "k") {
@@ -43,9 +61,7 @@ class RateLimiterTest : public ::testing::TestWithParam<bool> {
       const auto r = RunTask(io_, limiter_.Clear(limit, key));
       return r ? "OK" : "ERR " + r.error().message();
     }
-    const auto r = verb == "HIT"    ? RunTask(io_, limiter_.Hit(limit, key, cost))
-                   : verb == "TEST" ? RunTask(io_, limiter_.Test(limit, key, cost))
-                                    : RunTask(io_, limiter_.Stats(limit, key));
+    const Result<Decision> r = Decide(limit, verb, cost, key);
     if (!r) return "ERR " + r.error().message();
     return (r->allowed ? "OK " : "DENY ") + std::to_string(r->limit) + " " +
            std::to_string(r->remaining) + " " + std::to_string(r->reset_ms) + " " +
@@ -165,8 +181,26 @@ TEST_P(RateLimiterTest, KeysAndLimitsAreIndependent) {
   EXPECT_EQ(Run(moving, "HIT", 1, "a"), "OK 1 0 60000 0");
 }
 
-INSTANTIATE_TEST_SUITE_P(Paths, RateLimiterTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Primitives" : "MultiRate"; });
+TEST_P(RateLimiterTest, OnlyAnImmediateStorageDecidesNow) {
+  const auto limit = ParseInlineLimit("1/minute", StrategyKind::kFixedWindow).limit;
+  EXPECT_EQ(limiter_.Immediate(), GetParam() != Path::kPrimitives);
+  if (GetParam() == Path::kPrimitives) {
+    const auto r = limiter_.DecideNow(*limit, "k", 1, storage::TakeMode::kHit);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), storage::StorageErrc::kUnsupported);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Paths, RateLimiterTest,
+                         ::testing::Values(Path::kMultiRate, Path::kPrimitives, Path::kImmediate),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case Path::kMultiRate: return "MultiRate";
+                             case Path::kPrimitives: return "Primitives";
+                             case Path::kImmediate: return "Immediate";
+                           }
+                           return "Unknown";
+                         });
 
 TEST(Combine, PicksTheBindingRate) {
   const Limit limit("x", StrategyKind::kFixedWindow, ParseRates("10/second;100/hour").items);

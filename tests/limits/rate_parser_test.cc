@@ -117,11 +117,15 @@ TEST(InlineLimit, RecognisesItsShape) {
 TEST(Limit, StorageKeysShareAHashTagAndNameTheStrategyAndRate) {
   const Limit limit("api", StrategyKind::kSlidingWindowCounter,
                     ParseRates("100/minute;2000/hour").items);
-  std::string a, b;
-  limit.AppendStorageKey("user42", 0, a);
-  limit.AppendStorageKey("user42", 1, b);
-  EXPECT_EQ(a, "{api user42}/sliding-window-counter/100/1/minute");
-  EXPECT_EQ(b, "{api user42}/sliding-window-counter/2000/1/hour");
+  const auto key = [&](std::size_t i) {
+    std::string out(limit.StorageKeySize("user42", i), '?');
+    const char* end = limit.WriteStorageKey("user42", i, out.data());
+    EXPECT_EQ(end, out.data() + out.size());  // exactly StorageKeySize bytes
+    return out;
+  };
+  EXPECT_EQ(key(0), "{api user42}/sliding-window-counter/100/1/minute");
+  EXPECT_EQ(key(1), "{api user42}/sliding-window-counter/2000/1/hour");
+  EXPECT_EQ(limit.StorageKeysSize("user42"), key(0).size() + key(1).size());
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ end
 )lua";
 
 // Layouts (K = "<key_prefix>:<key>"):
-//   fixed window    a string counter with a PX expiry set at creation.
+//   fixed window    a string counter with a PX expiry set when the first hit creates it.
 //   sliding window  a string "bucket:previous:current", bucket = floor(now / E), expiring
 //                   when the bucket after the current one ends.
 //   moving window   a sorted set of runs: member = the run's time (us), score = the
@@ -51,35 +51,55 @@ end
 //                   at newest-first index i is the first run scoring >= total - i.
 //                   Hits at one time merge into one run, so neither cost nor limit
 //                   multiplies the work: a hit costs O(log runs) plus the runs it expires.
+//
+// A fixed-window hit takes first and asks later: INCRBY, PTTL; then PEXPIRE when the key
+// had no TTL (it was just created), or, when the request is denied, DECRBY (DEL when the
+// INCRBY created the key) so that a denied hit leaves nothing behind. TIME is read only
+// when a moving or sliding rate needs it.
 constexpr std::string_view kTakeSource = R"lua(
-local take = ARGV[1] == '1'
-local cost = tonumber(ARGV[2])
-local tm = redis.call('TIME')
-local clock = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
-
--- Fixed window ---------------------------------------------------------------------
-local function fixed_load(k)
-  local v = redis.call('GET', k)
-  if not v then return {count = 0, ttl = 0, exists = false} end
-  local ttl = redis.call('PTTL', k)
-  if ttl < 0 then ttl = 0 end
-  return {count = tonumber(v), ttl = ttl * 1000, exists = true}
+local clock
+local function now_us()
+  if not clock then
+    local tm = redis.call('TIME')
+    clock = tonumber(tm[1]) * 1000000 + tonumber(tm[2])
+  end
+  return clock
 end
 
-local function fixed_take(k, s, expiry)
-  if s.exists then
-    s.count = redis.call('INCRBY', k, fmt(cost))
-  else
-    redis.call('SET', k, fmt(cost), 'PX', fmt(ms_ceil(expiry)))
-    s.count = cost
-    s.ttl = ms_ceil(expiry) * 1000
-    s.exists = true
+-- Fixed window ---------------------------------------------------------------------
+-- s = {count, pttl_ms (-1: no TTL, -2: absent), added (whether count includes the cost)}
+local function fixed_add(k, cost_s)
+  local c = redis.call('INCRBY', k, cost_s)
+  return {c, redis.call('PTTL', k), true}
+end
+
+local function fixed_load(k)
+  local v = redis.call('GET', k)
+  if not v then return {0, -2, false} end
+  return {tonumber(v), redis.call('PTTL', k), false}
+end
+
+-- Keeps the tentative take (taken) or gives it back; returns count, ttl_us.
+local function fixed_settle(k, s, taken, cost, cost_s, ms)
+  local count, ttl = s[1], s[2]
+  if s[3] then
+    if taken then
+      if ttl == -1 then redis.call('PEXPIRE', k, ms); ttl = tonumber(ms) end
+    elseif ttl == -1 and count == cost then
+      redis.call('DEL', k)  -- created by our INCRBY: as if never touched
+      return 0, 0
+    else
+      redis.call('DECRBY', k, cost_s)
+      count = count - cost
+    end
   end
+  if ttl < 0 then ttl = 0 end
+  return count, ttl * 1000
 end
 
 -- Sliding window counter -----------------------------------------------------------
 local function sliding_load(k, e)
-  local now = clock
+  local now = now_us()
   local n = bucket_of(now, e)
   local prev, cur = 0, 0
   local v = redis.call('GET', k)
@@ -96,7 +116,7 @@ local function sliding_weighted(s, e)
   return mul_div(s.prev, e - s.elapsed, e) + s.cur
 end
 
-local function sliding_take(k, s, e)
+local function sliding_take(k, s, e, cost)
   s.cur = s.cur + cost
   local value = fmt(s.n) .. ':' .. fmt(s.prev) .. ':' .. fmt(s.cur)
   redis.call('SET', k, value, 'PX', fmt(ms_ceil((s.n + 2) * e - s.now)))
@@ -104,7 +124,7 @@ end
 
 -- Moving window --------------------------------------------------------------------
 local function moving_load(k, e)
-  local now = clock
+  local now = now_us()
   local base = tonumber(redis.call('ZSCORE', k, 'b') or '0')
   local newest = redis.call('ZRANGE', k, -1, -1, 'WITHSCORES')
   if #newest == 0 or newest[1] == 'b' then
@@ -131,7 +151,7 @@ local function moving_load(k, e)
   return s
 end
 
-local function moving_state(k, s, limit)
+local function moving_state(k, s, limit, cost)
   local count = s.total - s.base
   local newest_age, blocking = 0, -1
   if count > 0 then newest_age = s.now - s.newest_time end
@@ -142,10 +162,10 @@ local function moving_state(k, s, limit)
     local r = redis.call('ZRANGEBYSCORE', k, fmt(unit), '+inf', 'LIMIT', 0, 1)
     blocking = s.now - tonumber(r[1])
   end
-  return {count, newest_age, blocking}
+  return count, newest_age, blocking
 end
 
-local function moving_take(k, s, limit, e)
+local function moving_take(k, s, limit, e, cost)
   s.total = s.total + cost
   local member = fmt(s.now)
   s.newest_time = s.now
@@ -166,46 +186,67 @@ local function moving_take(k, s, limit, e)
   redis.call('PEXPIRE', k, fmt(ms_ceil(e + 1)))
 end
 
--- All rates --------------------------------------------------------------------------
-local rates, states = {}, {}
-local allowed = true
-for i = 1, #KEYS do
-  local a = 3 + (i - 1) * 3
-  local r = {kind = ARGV[a], limit = tonumber(ARGV[a + 1]), e = tonumber(ARGV[a + 2])}
-  local k = KEYS[i]
-  local s
-  if r.kind == 'f' then
-    s = fixed_load(k)
-    if s.count + cost > r.limit then allowed = false end
-  elseif r.kind == 's' then
-    s = sliding_load(k, r.e)
-    if sliding_weighted(s, r.e) + cost > r.limit then allowed = false end
-  else
-    s = moving_load(k, r.e)
-    if s.total - s.base + cost > r.limit then allowed = false end
+-- One request: every rate or none. ARGV from `a`: mode, cost, rate count, then per rate
+-- kind, limit, window (ms for a fixed window, us otherwise); its keys start at KEYS[ki].
+local function run_request(ki, a)
+  local take = ARGV[a] == '1'
+  local cost_s = ARGV[a + 1]
+  local cost = tonumber(cost_s)
+  local n = tonumber(ARGV[a + 2])
+  a = a + 3
+  local allowed = true
+  for i = 0, n - 1 do
+    if cost > tonumber(ARGV[a + i * 3 + 1]) then allowed = false; take = false end
   end
-  if cost > r.limit then allowed = false end
-  rates[i], states[i] = r, s
+  local states = {}
+  for i = 0, n - 1 do
+    local kind, limit, e = ARGV[a + i * 3], tonumber(ARGV[a + i * 3 + 1]), tonumber(ARGV[a + i * 3 + 2])
+    local k = KEYS[ki + i]
+    local s
+    if kind == 'f' then
+      if take then
+        s = fixed_add(k, cost_s)
+        if s[1] > limit then allowed = false end
+      else
+        s = fixed_load(k)
+        if s[1] + cost > limit then allowed = false end
+      end
+    elseif kind == 's' then
+      s = sliding_load(k, e)
+      if sliding_weighted(s, e) + cost > limit then allowed = false end
+    else
+      s = moving_load(k, e)
+      if s.total - s.base + cost > limit then allowed = false end
+    end
+    states[i] = s
+  end
+  local taken = take and allowed
+  local out = {taken and 1 or 0}
+  for i = 0, n - 1 do
+    local kind, limit, e = ARGV[a + i * 3], tonumber(ARGV[a + i * 3 + 1]), tonumber(ARGV[a + i * 3 + 2])
+    local k, s = KEYS[ki + i], states[i]
+    local o = #out
+    if kind == 'f' then
+      out[o + 1], out[o + 2] = fixed_settle(k, s, taken, cost, cost_s, ARGV[a + i * 3 + 2])
+      out[o + 3] = 0
+    elseif kind == 's' then
+      if taken then sliding_take(k, s, e, cost) end
+      out[o + 1], out[o + 2], out[o + 3] = s.prev, s.cur, s.elapsed
+    else
+      if taken then moving_take(k, s, limit, e, cost) end
+      out[o + 1], out[o + 2], out[o + 3] = moving_state(k, s, limit, cost)
+    end
+  end
+  return out, ki + n, a + n * 3
 end
 
-local taken = take and allowed
-local out = {taken and 1 or 0}
-for i = 1, #KEYS do
-  local r, s, k = rates[i], states[i], KEYS[i]
-  local o
-  if r.kind == 'f' then
-    if taken then fixed_take(k, s, r.e) end
-    o = {s.count, s.ttl, 0}
-  elseif r.kind == 's' then
-    if taken then sliding_take(k, s, r.e) end
-    o = {s.prev, s.cur, s.elapsed}
-  else
-    if taken then moving_take(k, s, r.limit, r.e) end
-    o = moving_state(k, s, r.limit)
-  end
-  for j = 1, 3 do out[#out + 1] = o[j] end
+-- Every request of the batch, in order.
+local replies = {}
+local ki, a = 1, 1
+while a <= #ARGV do
+  replies[#replies + 1], ki, a = run_request(ki, a)
 end
-return out
+return replies
 )lua";
 
 constexpr std::string_view kIncrSource = R"lua(

@@ -2,7 +2,7 @@
 // The Lua scripts of the Redis backend, each run by EVALSHA (EVAL again on NOSCRIPT).
 //
 // All times come from the server's TIME, in microseconds, so daemons sharing one Redis
-// share one clock. Numbers stay below 2^53 so that Lua's doubles hold them exactly, and
+// share one clock (fixed windows need no clock: Redis expires them). Numbers stay below 2^53 so that Lua's doubles hold them exactly, and
 // every number handed to redis.call is formatted with "%.0f" (Lua's own tostring would
 // switch to exponent notation above 1e14).
 
@@ -17,10 +17,11 @@ struct RedisScript {
   std::string sha1;  ///< lower-case hex SHA-1 of `source`, as SCRIPT LOAD computes it
 };
 
-/// Every rate of one request, all or nothing, mixed strategies.
-/// KEYS: one per rate. ARGV: mode ("1" take, "0" peek), cost, then per rate
-/// (strategy: "f" | "m" | "s", limit, window in microseconds).
-/// Returns {taken, then per rate three integers}:
+/// One or more requests ("a batch"), each of them every rate or none, in order.
+/// KEYS: every request's keys, one per rate, request after request. ARGV: per request
+/// mode ("1" take, "0" peek), cost, number of rates n, then per rate (strategy: "f" | "m" |
+/// "s", limit, window: in milliseconds (at least 1) for "f", in microseconds otherwise).
+/// Returns one array per request: {taken, then per rate three integers}:
 ///   fixed window:   count, ttl_us, 0
 ///   moving window:  count, newest_age_us, blocking_age_us
 ///   sliding window: previous, current, elapsed_us

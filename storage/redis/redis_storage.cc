@@ -9,6 +9,7 @@
 
 #include "storage/redis/cluster_router.h"
 #include "storage/redis/redis_log.h"
+#include "storage/redis/redis_script_call.h"
 #include "storage/redis/sentinel_router.h"
 #include "storage/storage_error.h"
 #include "storage/storage_registry.h"
@@ -24,14 +25,6 @@ std::string ToMillis(Micros us) {
   return std::to_string(std::max<std::int64_t>(1, (us.count() + 999) / 1000));
 }
 
-// Errors that mean "the server cannot serve right now", not a bug of ours.
-bool IsTransient(const redisReply& reply) {
-  for (std::string_view code : {"LOADING", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN", "BUSY"}) {
-    if (ErrorIs(reply, code)) return true;
-  }
-  return false;
-}
-
 // Escapes glob characters, for SCAN MATCH.
 std::string GlobEscape(std::string_view text) {
   std::string out;
@@ -42,34 +35,10 @@ std::string GlobEscape(std::string_view text) {
   return out;
 }
 
-char StrategyCode(StrategyKind kind) {
-  switch (kind) {
-    case StrategyKind::kFixedWindow: return 'f';
-    case StrategyKind::kMovingWindow: return 'm';
-    case StrategyKind::kSlidingWindowCounter: return 's';
-  }
-  return 'f';
-}
-
-std::optional<WindowState> StateOf(StrategyKind kind, const redisReply* const* v) {
-  const auto a = ReplyInteger(*v[0]);
-  const auto b = ReplyInteger(*v[1]);
-  const auto c = ReplyInteger(*v[2]);
-  if (!a || !b || !c) return std::nullopt;
-  switch (kind) {
-    case StrategyKind::kFixedWindow: return FixedWindowState{*a, Micros{*b}};
-    case StrategyKind::kMovingWindow: return MovingWindowState{*a, Micros{*b}, Micros{*c}};
-    case StrategyKind::kSlidingWindowCounter: return SlidingWindowState{*a, *b, Micros{*c}};
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 RedisStorage::RedisStorage(const StorageContext& context) : settings_(ParseRedisSettings(context)) {
-  for (const auto& executor : context.executors) {
-    slots_.push_back(ExecutorSlot{executor, MakeRouter(executor)});
-  }
+  for (const auto& executor : context.executors) slots_.push_back(MakeSlot(executor));
   RedisLog().info("redis storage: {}", settings_.description);
 }
 
@@ -81,6 +50,15 @@ RedisStorage::~RedisStorage() {
   for (auto& slot : slots_) close(slot);
   std::lock_guard lock(extra_mutex_);
   for (auto& slot : extra_slots_) close(slot);
+}
+
+RedisStorage::ExecutorSlot RedisStorage::MakeSlot(
+    const boost::asio::any_io_executor& executor) const {
+  ExecutorSlot slot{executor, MakeRouter(executor), nullptr};
+  if (settings_.topology != Topology::kCluster) {
+    slot.batcher = std::make_shared<RedisBatcher>(executor, slot.router);
+  }
+  return slot;
 }
 
 std::shared_ptr<RedisRouter> RedisStorage::MakeRouter(
@@ -98,17 +76,22 @@ std::shared_ptr<RedisRouter> RedisStorage::MakeRouter(
       std::make_shared<RedisPool>(executor, s.endpoints.front(), s.session, s.pool_size));
 }
 
-Task<RedisRouter*> RedisStorage::CurrentRouter() {
+Task<const RedisStorage::ExecutorSlot*> RedisStorage::CurrentSlot() {
   const auto executor = co_await boost::asio::this_coro::executor;
   for (const auto& slot : slots_) {
-    if (slot.executor == executor) co_return slot.router.get();
+    if (slot.executor == executor) co_return &slot;
   }
   std::lock_guard lock(extra_mutex_);
   for (const auto& slot : extra_slots_) {
-    if (slot.executor == executor) co_return slot.router.get();
+    if (slot.executor == executor) co_return &slot;
   }
-  extra_slots_.push_back(ExecutorSlot{executor, MakeRouter(executor)});
-  co_return extra_slots_.back().router.get();
+  extra_slots_.push_back(MakeSlot(executor));
+  co_return &extra_slots_.back();
+}
+
+Task<RedisRouter*> RedisStorage::CurrentRouter() {
+  const ExecutorSlot* slot = co_await CurrentSlot();
+  co_return slot->router.get();
 }
 
 std::string RedisStorage::FullKey(std::string_view key) const {
@@ -130,9 +113,11 @@ Task<Result<RedisReply>> RedisStorage::Command(std::string_view slot_key,
   auto reply = co_await router->Call(slot_key, command, CallDeadline());
   if (!reply) co_return reply;
   if (IsError(**reply)) {
-    if (IsTransient(**reply)) co_return StorageErrc::kUnavailable;
-    RedisLog().warn("{} failed: {}", args.front(), ReplyText(**reply));
-    co_return StorageErrc::kProtocol;
+    const std::error_code code = ErrorReplyCode(**reply);
+    if (code != StorageErrc::kUnavailable) {
+      RedisLog().warn("{} failed: {}", args.front(), ReplyText(**reply));
+    }
+    co_return code;
   }
   co_return reply;
 }
@@ -140,28 +125,8 @@ Task<Result<RedisReply>> RedisStorage::Command(std::string_view slot_key,
 Task<Result<RedisReply>> RedisStorage::RunScript(const RedisScript& script,
                                                  std::span<const std::string_view> keys,
                                                  std::span<const std::string_view> args) {
-  const std::string key_count = std::to_string(keys.size());
-  ArgList argv{"EVALSHA", script.sha1, key_count};
-  argv.insert(argv.end(), keys.begin(), keys.end());
-  argv.insert(argv.end(), args.begin(), args.end());
   RedisRouter* router = co_await CurrentRouter();
-  const Deadline deadline = CallDeadline();
-  std::string command = FormatCommand(argv);
-  auto reply = co_await router->Call(keys.front(), command, deadline);
-  if (reply && ErrorIs(**reply, "NOSCRIPT")) {
-    // First use on this server (or after SCRIPT FLUSH / a restart): EVAL caches it.
-    argv[0] = "EVAL";
-    argv[1] = script.source;
-    command = FormatCommand(argv);
-    reply = co_await router->Call(keys.front(), command, deadline);
-  }
-  if (!reply) co_return reply;
-  if (IsError(**reply)) {
-    if (IsTransient(**reply)) co_return StorageErrc::kUnavailable;
-    RedisLog().warn("script {} failed: {}", script.name, ReplyText(**reply));
-    co_return StorageErrc::kProtocol;
-  }
-  co_return reply;
+  co_return co_await CallScript(*router, script, keys, args, CallDeadline());
 }
 
 Task<Result<std::int64_t>> RedisStorage::Incr(std::string_view key, Micros expiry,
@@ -222,34 +187,22 @@ Task<Result<void>> RedisStorage::ClearSlidingWindow(std::string_view key, Micros
 Task<Result<TakeOutcome>> RedisStorage::TakeAll(std::span<const RateQuery> rates,
                                                 std::int64_t cost, TakeMode mode) {
   if (rates.empty()) co_return TakeOutcome{};
-  boost::container::small_vector<std::string, 2> keys;
-  boost::container::small_vector<std::string, 8> numbers;  // backs the args' views
-  numbers.reserve(1 + rates.size() * 3);
-  ArgList key_views;
-  ArgList args{mode == TakeMode::kHit ? "1" : "0"};
-  numbers.push_back(std::to_string(cost));
-  args.push_back(numbers.back());
-  for (const RateQuery& rate : rates) {
-    keys.push_back(FullKey(rate.key));
-    numbers.push_back(std::string(1, StrategyCode(rate.strategy)));
-    numbers.push_back(std::to_string(rate.limit));
-    numbers.push_back(std::to_string(rate.expiry.count()));
-  }
-  for (const auto& key : keys) key_views.push_back(key);
-  for (std::size_t i = 1; i < numbers.size(); ++i) args.push_back(numbers[i]);
-  auto reply = co_await RunScript(TakeScript(), key_views, args);
+  TakeRequest request = EncodeTake(settings_.key_prefix, rates, cost, mode);
+  const ExecutorSlot* slot = co_await CurrentSlot();
+  if (slot->batcher) co_return co_await slot->batcher->Take(std::move(request), CallDeadline());
+  co_return co_await TakeAlone(*slot->router, request);
+}
+
+Task<Result<TakeOutcome>> RedisStorage::TakeAlone(RedisRouter& router,
+                                                  const TakeRequest& request) {
+  const ArgList keys(request.keys.begin(), request.keys.end());
+  const ArgList args(request.args.begin(), request.args.end());
+  auto reply = co_await CallScript(router, TakeScript(), keys, args, CallDeadline());
   if (!reply) co_return reply.error();
   const redisReply& r = **reply;
-  if (r.type != REDIS_REPLY_ARRAY || r.elements != 1 + 3 * rates.size()) {
-    co_return StorageErrc::kProtocol;
-  }
+  if (r.type != REDIS_REPLY_ARRAY || r.elements != 1) co_return StorageErrc::kProtocol;
   TakeOutcome outcome;
-  outcome.taken = r.element[0]->type == REDIS_REPLY_INTEGER && r.element[0]->integer == 1;
-  for (std::size_t i = 0; i < rates.size(); ++i) {
-    auto state = StateOf(rates[i].strategy, r.element + 1 + 3 * i);
-    if (!state) co_return StorageErrc::kProtocol;
-    outcome.states.push_back(*state);
-  }
+  if (auto error = DecodeTake(*r.element[0], request.kinds, outcome)) co_return error;
   co_return outcome;
 }
 

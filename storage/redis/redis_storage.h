@@ -2,8 +2,10 @@
 // The Redis family of storages: redis://, rediss://, redis+unix://, redis+sentinel://,
 // redis+cluster:// and their valkey* aliases (see redis_settings.h for URIs and options).
 //
-// Each decision is one round trip: one Lua script (redis_scripts.h) over every rate of a
-// request, timed by the server's TIME, so daemons sharing one Redis share one clock.
+// Each decision is one Lua script (redis_scripts.h) over every rate of a request, timed by
+// the server's TIME when a rate needs a clock, so daemons sharing one Redis share one
+// clock. Except on a cluster, the decisions that meet on one executor during one turn of
+// its event loop share one script call (redis_batcher.h).
 // Connections are asynchronous, on the daemon's own event loop: a small pool per I/O
 // thread and server, pipelined, each call bounded by storage.timeout_ms. A call that
 // times out returns kTimeout; its command may still run on the server (so such a request
@@ -15,6 +17,7 @@
 // Every executor that awaits this storage must be single-threaded (one io_context per
 // thread, as the daemon runs them): the connections of an executor are only touched there.
 
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,6 +27,7 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "storage/capabilities.h"
+#include "storage/redis/redis_batcher.h"
 #include "storage/redis/redis_router.h"
 #include "storage/redis/redis_scripts.h"
 #include "storage/redis/redis_settings.h"
@@ -73,10 +77,13 @@ class RedisStorage final : public Storage,
   struct ExecutorSlot {
     boost::asio::any_io_executor executor;
     std::shared_ptr<RedisRouter> router;
+    std::shared_ptr<RedisBatcher> batcher;  ///< null on a cluster
   };
 
-  /// The router of the executor this coroutine runs on (created on first use).
+  /// The slot of the executor this coroutine runs on (created on first use).
+  Task<const ExecutorSlot*> CurrentSlot();
   Task<RedisRouter*> CurrentRouter();
+  ExecutorSlot MakeSlot(const boost::asio::any_io_executor& executor) const;
   std::shared_ptr<RedisRouter> MakeRouter(const boost::asio::any_io_executor& executor) const;
   std::string FullKey(std::string_view key) const;
   Deadline CallDeadline() const;
@@ -87,12 +94,15 @@ class RedisStorage final : public Storage,
   Task<Result<RedisReply>> RunScript(const RedisScript& script,
                                      std::span<const std::string_view> keys,
                                      std::span<const std::string_view> args);
+  /// One request as a script call of its own (a cluster, or no batcher).
+  Task<Result<TakeOutcome>> TakeAlone(RedisRouter& router, const TakeRequest& request);
   Task<Result<std::int64_t>> ResetMaster(RedisPool& pool, Deadline deadline);
 
   RedisSettings settings_;
   std::vector<ExecutorSlot> slots_;  ///< one per StorageContext executor, fixed
   mutable std::mutex extra_mutex_;
-  std::vector<ExecutorSlot> extra_slots_;  ///< executors met later (tests, tools)
+  std::deque<ExecutorSlot> extra_slots_;  ///< executors met later (tests, tools); stable
+                                         ///< addresses
 };
 
 }  // namespace limitsd::storage::redis

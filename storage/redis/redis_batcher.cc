@@ -1,0 +1,104 @@
+#include "storage/redis/redis_batcher.h"
+
+#include <algorithm>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "storage/redis/redis_script_call.h"
+#include "storage/redis/redis_scripts.h"
+#include "storage/storage_error.h"
+
+namespace limitsd::storage::redis {
+namespace {
+
+namespace asio = boost::asio;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+}  // namespace
+
+struct RedisBatcher::Entry {
+  Entry(const asio::any_io_executor& executor, TakeRequest r, Deadline d)
+      : request(std::move(r)), deadline(d), timer(executor) {}
+  TakeRequest request;
+  Deadline deadline;
+  asio::steady_timer timer;  ///< the caller waits on it; cancelled when the result is in
+  TakeOutcome outcome;
+  std::error_code error;
+  bool done = false;  ///< a result is in, or the caller gave up
+};
+
+RedisBatcher::RedisBatcher(asio::any_io_executor executor, std::shared_ptr<RedisRouter> router)
+    : executor_(std::move(executor)), router_(std::move(router)) {}
+
+RedisBatcher::~RedisBatcher() = default;
+
+Task<Result<TakeOutcome>> RedisBatcher::Take(TakeRequest request, Deadline deadline) {
+  auto entry = std::make_shared<Entry>(executor_, std::move(request), deadline);
+  pending_.push_back(entry);
+  if (pending_.size() >= kMaxBatch) {
+    Flush();
+  } else if (!flush_posted_) {
+    flush_posted_ = true;
+    asio::post(executor_, [self = shared_from_this()] {
+      self->flush_posted_ = false;
+      self->Flush();
+    });
+  }
+  entry->timer.expires_at(deadline);
+  co_await entry->timer.async_wait(kTuple);
+  if (!entry->done) {
+    entry->done = true;  // a late result is dropped
+    co_return StorageErrc::kTimeout;
+  }
+  if (entry->error) co_return entry->error;
+  co_return std::move(entry->outcome);
+}
+
+void RedisBatcher::Flush() {
+  Batch batch;
+  batch.reserve(pending_.size());
+  for (auto& entry : pending_) {
+    if (!entry->done) batch.push_back(std::move(entry));
+  }
+  pending_.clear();
+  if (batch.empty()) return;
+  ++batches_sent_;
+  requests_sent_ += batch.size();
+  asio::co_spawn(executor_, Send(std::move(batch)), asio::detached);
+}
+
+Task<void> RedisBatcher::Send(Batch batch) {
+  auto self = shared_from_this();
+  std::vector<std::string_view> keys;
+  std::vector<std::string_view> args;
+  Deadline deadline = Deadline::min();
+  for (const auto& entry : batch) {
+    keys.insert(keys.end(), entry->request.keys.begin(), entry->request.keys.end());
+    args.insert(args.end(), entry->request.args.begin(), entry->request.args.end());
+    deadline = std::max(deadline, entry->deadline);
+  }
+  auto reply = co_await CallScript(*router_, TakeScript(), keys, args, deadline);
+  if (reply && ((*reply)->type != REDIS_REPLY_ARRAY || (*reply)->elements != batch.size())) {
+    reply = StorageErrc::kProtocol;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Entry& entry = *batch[i];
+    if (entry.done) continue;
+    Finish(entry, reply ? DecodeTake(*(*reply)->element[i], entry.request.kinds, entry.outcome)
+                        : reply.error());
+  }
+}
+
+void RedisBatcher::Finish(Entry& entry, std::error_code error) {
+  if (entry.done) return;
+  entry.error = error;
+  entry.done = true;
+  entry.timer.cancel();
+}
+
+}  // namespace limitsd::storage::redis

@@ -1,0 +1,67 @@
+#pragma once
+// Gathers the TakeAll calls that meet on one executor into one EVALSHA of the take script.
+//
+// Redis pays a fixed cost per script call (dispatch, Lua call set-up, reply), so calls
+// that arrive during one turn of the event loop share one: the first caller posts a flush,
+// and every call queued before it runs joins the batch (at most kMaxBatch; a full batch is
+// sent at once). A batch of one is an ordinary single call. Each request stays atomic and
+// all-or-nothing inside the script, and the whole batch runs atomically on the server.
+//
+// Only for deployments where every key lives on one master (standalone, sentinel): on a
+// cluster, different requests' keys live in different slots.
+//
+// Each call keeps its own deadline: at its deadline it returns kTimeout, and its request,
+// if already sent, may still run (and count), like any call that times out. An error reply
+// (or a lost connection, a timeout of the whole batch) fails every request of that batch
+// with the error code a single call gets.
+//
+// Lives on one single-threaded executor; Take() must be awaited there.
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "storage/capabilities.h"
+#include "storage/redis/redis_router.h"
+#include "storage/redis/redis_take_request.h"
+#include "storage/result.h"
+
+namespace limitsd::storage::redis {
+
+class RedisBatcher : public std::enable_shared_from_this<RedisBatcher> {
+ public:
+  static constexpr std::size_t kMaxBatch = 256;
+
+  RedisBatcher(boost::asio::any_io_executor executor, std::shared_ptr<RedisRouter> router);
+  ~RedisBatcher();
+  RedisBatcher(const RedisBatcher&) = delete;
+  RedisBatcher& operator=(const RedisBatcher&) = delete;
+
+  /// Runs `request` in the next batch; kTimeout at `deadline`.
+  Task<Result<TakeOutcome>> Take(TakeRequest request, Deadline deadline);
+
+  /// Batches sent and requests they carried, for tests and metrics.
+  std::size_t batches_sent() const noexcept { return batches_sent_; }
+  std::size_t requests_sent() const noexcept { return requests_sent_; }
+
+ private:
+  struct Entry;
+  using Batch = std::vector<std::shared_ptr<Entry>>;
+
+  /// Sends what is pending (skipping calls that timed out already).
+  void Flush();
+  Task<void> Send(Batch batch);
+  /// Hands the entry its result (already in entry.outcome unless `error`).
+  static void Finish(Entry& entry, std::error_code error);
+
+  boost::asio::any_io_executor executor_;
+  std::shared_ptr<RedisRouter> router_;
+  Batch pending_;
+  bool flush_posted_ = false;
+  std::size_t batches_sent_ = 0;
+  std::size_t requests_sent_ = 0;
+};
+
+}  // namespace limitsd::storage::redis

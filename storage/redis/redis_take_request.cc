@@ -1,0 +1,77 @@
+#include "storage/redis/redis_take_request.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "storage/redis/redis_protocol.h"
+#include "storage/storage_error.h"
+
+namespace limitsd::storage::redis {
+namespace {
+
+std::string_view StrategyCode(StrategyKind kind) {
+  switch (kind) {
+    case StrategyKind::kFixedWindow: return "f";
+    case StrategyKind::kMovingWindow: return "m";
+    case StrategyKind::kSlidingWindowCounter: return "s";
+  }
+  return "f";
+}
+
+// A fixed window is handed to PEXPIRE, in whole milliseconds; the others stay exact.
+std::string WindowArg(StrategyKind kind, Micros expiry) {
+  if (kind != StrategyKind::kFixedWindow) return std::to_string(expiry.count());
+  return std::to_string(std::max<std::int64_t>(1, (expiry.count() + 999) / 1000));
+}
+
+std::optional<WindowState> StateOf(StrategyKind kind, const redisReply* const* v) {
+  const auto a = ReplyInteger(*v[0]);
+  const auto b = ReplyInteger(*v[1]);
+  const auto c = ReplyInteger(*v[2]);
+  if (!a || !b || !c) return std::nullopt;
+  switch (kind) {
+    case StrategyKind::kFixedWindow: return FixedWindowState{*a, Micros{*b}};
+    case StrategyKind::kMovingWindow: return MovingWindowState{*a, Micros{*b}, Micros{*c}};
+    case StrategyKind::kSlidingWindowCounter: return SlidingWindowState{*a, *b, Micros{*c}};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TakeRequest EncodeTake(std::string_view key_prefix, std::span<const RateQuery> rates,
+                       std::int64_t cost, TakeMode mode) {
+  TakeRequest request;
+  request.args.reserve(3 + 3 * rates.size());
+  request.args.emplace_back(mode == TakeMode::kHit ? "1" : "0");
+  request.args.push_back(std::to_string(cost));
+  request.args.push_back(std::to_string(rates.size()));
+  for (const RateQuery& rate : rates) {
+    std::string& key = request.keys.emplace_back();
+    key.reserve(key_prefix.size() + 1 + rate.key.size());
+    key.append(key_prefix).push_back(':');
+    key.append(rate.key);
+    request.args.emplace_back(StrategyCode(rate.strategy));
+    request.args.push_back(std::to_string(rate.limit));
+    request.args.push_back(WindowArg(rate.strategy, rate.expiry));
+    request.kinds.push_back(rate.strategy);
+  }
+  return request;
+}
+
+std::error_code DecodeTake(const redisReply& reply, std::span<const StrategyKind> kinds,
+                           TakeOutcome& outcome) {
+  if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 1 + 3 * kinds.size()) {
+    return StorageErrc::kProtocol;
+  }
+  outcome.taken = reply.element[0]->type == REDIS_REPLY_INTEGER && reply.element[0]->integer == 1;
+  outcome.states.clear();
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    auto state = StateOf(kinds[i], reply.element + 1 + 3 * i);
+    if (!state) return StorageErrc::kProtocol;
+    outcome.states.push_back(*state);
+  }
+  return {};
+}
+
+}  // namespace limitsd::storage::redis

@@ -1,0 +1,36 @@
+#pragma once
+// One TakeAll call in the take script's layout (see TakeScript in redis_scripts.h), owning
+// its bytes, so that it can wait in a batch after its caller's views are gone.
+
+#include <hiredis/hiredis.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <boost/container/small_vector.hpp>
+
+#include "storage/capabilities.h"
+#include "storage/result.h"
+
+namespace limitsd::storage::redis {
+
+struct TakeRequest {
+  boost::container::small_vector<std::string, 2> keys;  ///< "<key_prefix>:<key>", per rate
+  /// mode, cost, number of rates, then per rate: strategy, limit, window.
+  boost::container::small_vector<std::string, 8> args;
+  boost::container::small_vector<StrategyKind, 2> kinds;  ///< to read the reply
+};
+
+/// Encodes one call; `rates` must not be empty.
+TakeRequest EncodeTake(std::string_view key_prefix, std::span<const RateQuery> rates,
+                       std::int64_t cost, TakeMode mode);
+
+/// Reads one request's reply array ({taken, three integers per rate}) into `outcome`;
+/// kProtocol when it does not have the shape `kinds` asks for.
+std::error_code DecodeTake(const redisReply& reply, std::span<const StrategyKind> kinds,
+                           TakeOutcome& outcome);
+
+}  // namespace limitsd::storage::redis

@@ -186,6 +186,23 @@ local function moving_take(k, s, limit, e, cost)
   redis.call('PEXPIRE', k, fmt(ms_ceil(e + 1)))
 end
 
+-- The common case, one fixed-window rate, without the general path's tables.
+local function fixed_only(k, take, cost, cost_s, limit, ms)
+  if not take or cost > limit then
+    local s = fixed_load(k)
+    local count, ttl = fixed_settle(k, s, false, cost, cost_s, ms)
+    return {0, count, ttl, 0}
+  end
+  local c = redis.call('INCRBY', k, cost_s)
+  local ttl = redis.call('PTTL', k)
+  if c <= limit then
+    if ttl == -1 then redis.call('PEXPIRE', k, ms); ttl = tonumber(ms) end
+    return {1, c, ttl * 1000, 0}
+  end
+  local count, left = fixed_settle(k, {c, ttl, true}, false, cost, cost_s, ms)
+  return {0, count, left, 0}
+end
+
 -- One request: every rate or none. ARGV from `a`: mode, cost, rate count, then per rate
 -- kind, limit, window (ms for a fixed window, us otherwise); its keys start at KEYS[ki].
 local function run_request(ki, a)
@@ -194,6 +211,9 @@ local function run_request(ki, a)
   local cost = tonumber(cost_s)
   local n = tonumber(ARGV[a + 2])
   a = a + 3
+  if n == 1 and ARGV[a] == 'f' then
+    return fixed_only(KEYS[ki], take, cost, cost_s, tonumber(ARGV[a + 1]), ARGV[a + 2]), ki + 1, a + 3
+  end
   local allowed = true
   for i = 0, n - 1 do
     if cost > tonumber(ARGV[a + i * 3 + 1]) then allowed = false; take = false end

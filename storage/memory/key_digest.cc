@@ -36,11 +36,20 @@ inline std::uint64_t Load64(const char* p) noexcept {
   return v;
 }
 
-// Up to 8 trailing bytes, zero-padded (the length is mixed in at the end).
-inline std::uint64_t LoadTail(const char* p, std::size_t n) noexcept {
-  std::uint64_t v = 0;
-  std::memcpy(&v, p, n);
+inline std::uint64_t Load32(const char* p) noexcept {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
   return v;
+}
+
+// 1 to 8 trailing bytes as one word, without a variable-length copy: overlapping fixed-size
+// loads for 4 to 8 bytes, three single bytes below 4. For a given n the mapping is
+// one-to-one, and n is mixed in at the end.
+inline std::uint64_t LoadShort(const char* p, std::size_t n) noexcept {
+  if (n >= 4) return Load32(p) | (Load32(p + n - 4) << 32);
+  const auto byte = [p](std::size_t i) { return static_cast<std::uint64_t>(
+                                             static_cast<unsigned char>(p[i])); };
+  return byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16);
 }
 
 inline std::uint64_t Rotl(std::uint64_t x, int r) noexcept { return (x << r) | (x >> (64 - r)); }
@@ -56,29 +65,42 @@ KeyHasher KeyHasher::Random() {
   return KeyHasher(seed);
 }
 
-KeyDigest KeyHasher::Digest(std::string_view bytes) const noexcept {
-  const char* p = bytes.data();
-  std::size_t n = bytes.size();
-  std::uint64_t a = seed_lo_;
-  std::uint64_t b = seed_hi_;
+KeyHasher::Lanes KeyHasher::Absorb(Lanes lanes, const char* p, std::size_t n) const noexcept {
+  auto [a, b] = lanes;
   // Each lane keeps its previous value (xor) so that a block whose product happens to be
   // zero cannot erase what came before it.
-  for (; n >= 16; n -= 16, p += 16) {
-    const std::uint64_t w0 = Load64(p);
-    const std::uint64_t w1 = Load64(p + 8);
+  const auto mix = [&](std::uint64_t w0, std::uint64_t w1) {
     a ^= Fold(w0 ^ a ^ kK0, w1 ^ seed_hi_ ^ kK1);
     b ^= Fold(w1 ^ b ^ kK2, w0 ^ seed_lo_ ^ kK3);
+  };
+  for (; n >= 16; n -= 16, p += 16) mix(Load64(p), Load64(p + 8));
+  if (n > 8) {
+    // The last n - 8 bytes are the top of the word ending at p + n.
+    mix(Load64(p), Load64(p + n - 8) >> (8 * (16 - n)));
+  } else if (n > 0) {
+    mix(LoadShort(p, n), 0);
   }
-  if (n > 0) {
-    const std::uint64_t w0 = n >= 8 ? Load64(p) : LoadTail(p, n);
-    const std::uint64_t w1 = n > 8 ? LoadTail(p + 8, n - 8) : 0;
-    a ^= Fold(w0 ^ a ^ kK0, w1 ^ seed_hi_ ^ kK1);
-    b ^= Fold(w1 ^ b ^ kK2, w0 ^ seed_lo_ ^ kK3);
-  }
-  const std::uint64_t length = bytes.size();
-  const std::uint64_t x = Avalanche(a ^ Rotl(b, 23) ^ (length * kK3));
-  const std::uint64_t y = Avalanche(b ^ Rotl(a, 41) ^ (length * kK1));
+  return {a, b};
+}
+
+KeyDigest KeyHasher::Finish(Lanes lanes, std::uint64_t length) noexcept {
+  const std::uint64_t x = Avalanche(lanes.a ^ Rotl(lanes.b, 23) ^ (length * kK3));
+  const std::uint64_t y = Avalanche(lanes.b ^ Rotl(lanes.a, 41) ^ (length * kK1));
   return KeyDigest{x, y};
+}
+
+KeyDigest KeyHasher::Digest(std::string_view bytes) const noexcept {
+  return Finish(Absorb({seed_lo_, seed_hi_}, bytes.data(), bytes.size()), bytes.size());
+}
+
+KeyHasher::Tagged KeyHasher::DigestTagged(std::string_view key, std::size_t close) const noexcept {
+  const std::size_t tag_size = close - 1;
+  const Lanes tag = Absorb({seed_lo_, seed_hi_}, key.data() + 1, tag_size);
+  Lanes all = Absorb(tag, key.data() + close, key.size() - close);
+  // Separate this construction from Digest's, and bind where the tag ended.
+  all.a ^= kK2;
+  all.b ^= tag_size * kK0;
+  return Tagged{Finish(all, key.size()), Finish(tag, tag_size).lo};
 }
 
 std::string_view HashTag(std::string_view key) noexcept {

@@ -29,7 +29,23 @@ class KeyHasher {
   /// A 64-bit hash (one lane of Digest), e.g. to pick a shard.
   std::uint64_t Hash64(std::string_view bytes) const noexcept { return Digest(bytes).lo; }
 
+  struct Tagged {
+    KeyDigest digest;       ///< identifies the whole key
+    std::uint64_t tag_hash; ///< Hash64(tag)
+  };
+  /// For a key that starts with its hash tag, "{tag}rest", with `close` the index of the
+  /// '}': the key's digest and Hash64(tag) in one pass over the bytes. The digest is not
+  /// Digest(key) (a distinct construction), so use one or the other for a given key shape.
+  Tagged DigestTagged(std::string_view key, std::size_t close) const noexcept;
+
  private:
+  struct Lanes {
+    std::uint64_t a;
+    std::uint64_t b;
+  };
+  Lanes Absorb(Lanes lanes, const char* p, std::size_t n) const noexcept;
+  static KeyDigest Finish(Lanes lanes, std::uint64_t length) noexcept;
+
   std::uint64_t seed_lo_;
   std::uint64_t seed_hi_;
 };

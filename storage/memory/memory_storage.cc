@@ -87,6 +87,14 @@ MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t sha
 MemoryStorage::~MemoryStorage() = default;
 
 MemoryStorage::Located MemoryStorage::Locate(std::string_view key) const noexcept {
+  // The strategy layer's keys start with their hash tag: one pass gives both hashes.
+  if (key.size() > 2 && key[0] == '{') {
+    const std::size_t close = key.find('}', 1);
+    if (close != std::string_view::npos && close > 1) {
+      const KeyHasher::Tagged t = hasher_.DigestTagged(key, close);
+      return Located{t.digest, &shards_[t.tag_hash & shard_mask_]};
+    }
+  }
   const KeyDigest digest = hasher_.Digest(key);
   const std::string_view tag = HashTag(key);
   const std::uint64_t h = tag.size() == key.size() ? digest.lo : hasher_.Hash64(tag);

@@ -89,6 +89,45 @@ TEST(KeyDigestTest, HashTag) {
   EXPECT_EQ(HashTag(""), "");
 }
 
+TEST(KeyDigestTest, TaggedDigestHashesTheTagAsHash64Does) {
+  const KeyHasher hasher(7);
+  const std::string key = "{fixed-window:100/minute user42}/fixed-window/100/1/minute";
+  const std::size_t close = key.find('}');
+  const KeyHasher::Tagged t = hasher.DigestTagged(key, close);
+  EXPECT_EQ(t.tag_hash, hasher.Hash64("fixed-window:100/minute user42"));
+  EXPECT_EQ(t.digest, hasher.DigestTagged(key, close).digest);
+  EXPECT_NE(t.digest, hasher.Digest(key));  // a distinct construction
+}
+
+TEST(KeyDigestTest, TaggedDigestsOfDistinctKeysDiffer) {
+  const KeyHasher hasher(11);
+  std::unordered_set<KeyDigest, DigestHash> seen;
+  // Every tag length and rest length up to 40, and the same bytes split at other places.
+  for (std::size_t tag = 1; tag <= 40; ++tag) {
+    for (std::size_t rest = 0; rest <= 40; ++rest) {
+      const std::string key = "{" + std::string(tag, 'x') + "}" + std::string(rest, 'x');
+      EXPECT_TRUE(seen.insert(hasher.DigestTagged(key, tag + 1).digest).second) << key;
+    }
+  }
+  for (int i = 0; i < 10'000; ++i) {
+    const std::string key = "{api user" + std::to_string(i) + "}/fixed-window/1/1/second";
+    EXPECT_TRUE(seen.insert(hasher.DigestTagged(key, key.find('}')).digest).second) << key;
+  }
+}
+
+TEST(KeyDigestTest, EveryByteOfAShortTailCounts) {
+  const KeyHasher hasher(3);
+  for (std::size_t n = 1; n <= 24; ++n) {
+    const std::string base(n, 'a');
+    const KeyDigest d = hasher.Digest(base);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string changed = base;
+      changed[i] = 'b';
+      EXPECT_NE(hasher.Digest(changed), d) << "length " << n << ", byte " << i;
+    }
+  }
+}
+
 TEST(KeyDigestTest, TableHashIsTheHighLane) {
   const KeyDigest d = KeyHasher(5).Digest("k");
   EXPECT_EQ(KeyDigestHash{}(d), d.hi);

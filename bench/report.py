@@ -65,6 +65,13 @@ def comparison_rows():
         shown = f"{r:.2f}x" if r is not None else "n/a"
         out.append(f"| {title} | {cell(a)} | {cell(b)} | {shown} | >= {target:g}x | "
                    f"{verdict(r, target)} |")
+    # No target: the ceiling of the in-process ratio on this machine, since every hit reads
+    # the clock once.
+    r = ratio("inproc_clock", "inproc_py")
+    if r is not None:
+        out.append(f"| In process, the floor of any hit: reads of the clock alone / Python limits "
+                   f"MemoryStorage | {cell('inproc_clock')} | {cell('inproc_py')} | {r:.2f}x | "
+                   f"(none: the ceiling of the row above) | |")
     return out
 
 
@@ -107,7 +114,7 @@ def main():
       "min-max. The machine is shared with other work, so only the ratios mean something; "
       "absolute rates do not transfer to another machine or another moment.\n")
     p("## Machine\n")
-    for key in ("cpu", "nproc", "kernel", "redis", "build", "commit", "date",
+    for key in ("cpu", "nproc", "kernel", "redis", "build", "commit", "date", "pinning",
                 "loadavg_start", "loadavg_end"):
         p(f"- {key}: `{machine.get(key, '?')}`")
     p("\n## Throughput ratios (decisions or requests per second; hits/s in process)\n")
@@ -122,7 +129,9 @@ def main():
     p("Ports are free ports chosen by the script; servers: `limitsd --listen 127.0.0.1:PORT "
       "--storage memory://` (LIMITSD_MEMORY), `limitsd --config redis.yaml` with storage `redis://127.0.0.1:REDIS`, timeout_ms 1000 "
       "(LIMITSD_REDIS), `redis-server --save '' --appendonly no` (REDIS), "
-      "`limitsd_echo_server` (ECHO). All on 127.0.0.1; one I/O thread each.\n")
+      "`limitsd_echo_server` (ECHO). All on 127.0.0.1; one I/O thread each. Clients and "
+      "servers are pinned to CPUs as \"pinning\" under Machine says (clients on one CPU, "
+      "single servers on the other; limitsd in front of Redis is left to the scheduler).\n")
     p("```")
     for name in sorted(commands):
         p(f"{name}: {commands[name]}")

@@ -8,7 +8,14 @@
 # the medians, min-max and the ratio A/B against the target. Every server is started here on
 # 127.0.0.1 on a free port and stopped by pid; every run is bounded by `timeout`.
 # Environment: BENCH_OUT (default BENCHMARKS.md), BENCH_PROFILE=0 to skip the profile,
-# LIMITSD_JOBS (build parallelism, default 2), BENCH_NO_BUILD=1 to use the binaries as built.
+# LIMITSD_JOBS (build parallelism, default 2), BENCH_NO_BUILD=1 to use the binaries as built,
+# BENCH_PIN=0 not to pin processes to CPUs, BENCH_KEEP=1 to keep the raw results (the report
+# can be written again from them: bench/report.py WORK_DIR ROUNDS SECONDS).
+#
+# On a machine with 2 or more CPUs, every load client runs on CPU 0 and every single server
+# under test on CPU 1 (taskset), so that A and B get the same placement and neither shares
+# its core with the client. In the redis:// chain (limitsd in front of Redis) limitsd is left
+# to the scheduler: pinning it beside Redis would give two servers one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,11 +26,17 @@ out=${BENCH_OUT:-BENCHMARKS.md}
 python=/usr/bin/python3  # Debian's interpreter: python3-limits lives there
 work=$(mktemp -d /tmp/limitsd-bench.XXXXXX)
 pids=()
+client=()
+server=()
+if [ "${BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+  client=(taskset -c 0)
+  server=(taskset -c 1)
+fi
 
 cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then log "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -51,6 +64,7 @@ done
   echo "build=$build $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$build/CMakeCache.txt") $(sed -n 's/^CMAKE_CXX_FLAGS:STRING=//p' "$build/CMakeCache.txt")"
   echo "commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
   echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "pinning=${client[*]:-none} (clients), ${server[*]:-none} (single servers)"
 } >"$work/machine.txt"
 
 # --- servers -----------------------------------------------------------------------------
@@ -74,10 +88,10 @@ start() {
 }
 
 redis_port=$(free_port)
-start redis "$redis_port" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" \
+start redis "$redis_port" "${server[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 --save "" \
   --appendonly no --dir "$work"
 mem_port=$(free_port)
-start mem "$mem_port" "$limitsd" --listen "127.0.0.1:$mem_port" --storage memory:// \
+start mem "$mem_port" "${server[@]}" "$limitsd" --listen "127.0.0.1:$mem_port" --storage memory:// \
   --log-level warn
 red_port=$(free_port)
 # A backend call's deadline well above the default 50 ms: on a machine this busy, a slow
@@ -89,13 +103,13 @@ log: { level: warn }
 EOF
 start red "$red_port" "$limitsd" --config "$work/redis.yaml"
 echo_port=$(free_port)
-start echo "$echo_port" "$bin/limitsd_echo_server" "$echo_port"
+start echo "$echo_port" "${server[@]}" "$bin/limitsd_echo_server" "$echo_port"
 
 # --- measuring -----------------------------------------------------------------------------
 # Each run prints one number (the rate); results accumulate in $work/r.<name>.
 rb_rate() {  # PORT PIPELINE REQUESTS COMMAND...
   local port=$1 pipe=$2 n=$3; shift 3
-  timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -r 100000 -P "$pipe" \
+  timeout 120 "${client[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -r 100000 -P "$pipe" \
     --csv "$@" 2>/dev/null | tail -1 | awk -F'","' '{print $2}' | cut -d. -f1
 }
 # Requests for about $secs seconds, from a short calibration run.
@@ -106,7 +120,7 @@ rb_requests() {
 }
 loadgen() {  # PORT ARGS... -> the RESULT line
   local port=$1; shift
-  timeout $((secs + 60)) "$bin/limitsd_loadgen" --port "$port" -c 50 -k 100000 \
+  timeout $((secs + 60)) "${client[@]}" "$bin/limitsd_loadgen" --port "$port" -c 50 -k 100000 \
     --limit 100/minute -d "$secs" "$@" | tail -1
 }
 field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
@@ -194,10 +208,16 @@ run_inproc_py() {
   record inproc_py "$(timeout 120 "$python" bench/python_limits_hits.py 150000 10000 \
     | field hits_per_s)"
 }
+run_inproc_clock() {
+  record inproc_clock "$(timeout 120 "$bin/limitsd_inprocess" --mode clock --hits 10000000 \
+    | field reads_per_s)"
+}
 cmd[inproc_cc]="limitsd_inprocess --mode hits --hits 3000000 --keys 10000"
+cmd[inproc_clock]="limitsd_inprocess --mode clock --hits 10000000"
 cmd[inproc_py]="$python bench/python_limits_hits.py 150000 10000"
 log "in process: limitsd vs python limits"
 alternate inproc_cc inproc_py
+for r in $(seq 1 "$rounds"); do run_inproc_clock; done
 
 # Memory per live fixed-window key, 1M keys: limitsd's store vs Redis' used_memory.
 run_bytes_cc() {

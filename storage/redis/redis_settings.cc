@@ -10,10 +10,12 @@
 namespace limitsd::storage::redis {
 namespace {
 
-constexpr std::array<std::string_view, 11> kKnownOptions = {
-    "key_prefix",   "pool_size",         "connect_timeout_ms", "db",
-    "service_name", "sentinel_username", "sentinel_password",  "tls_ca_file",
-    "tls_cert_file", "tls_key_file",     "tls_verify"};
+constexpr std::array<std::string_view, 13> kKnownOptions = {
+    "key_prefix",    "pool_size",         "connect_timeout_ms", "db",
+    "service_name",  "sentinel_username", "sentinel_password",  "tls_ca_file",
+    "tls_cert_file", "tls_key_file",      "tls_verify",         "deny_cache",
+    "deny_cache_size"};
+constexpr long long kMaxDenyCacheSize = 1'000'000;
 
 // limits / redis-py spellings accepted as aliases.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kAliases = {{
@@ -134,6 +136,9 @@ RedisSettings ParseRedisSettings(const StorageContext& context) {
   s.key_prefix = c.Option("key_prefix", "LIMITS");
   s.pool_size = static_cast<std::size_t>(c.IntOption("pool_size", 2, 1, 64));
   s.timeout = c.timeout;
+  s.deny_cache_size = static_cast<std::size_t>(
+      c.IntOption("deny_cache_size", 4096, 1, kMaxDenyCacheSize));
+  if (!BoolOption(c, "deny_cache", true)) s.deny_cache_size = 0;
   s.session = std::make_shared<SessionOptions>();
   s.session->username = c.uri.username;
   s.session->password = c.uri.password;
@@ -168,8 +173,11 @@ RedisSettings ParseRedisSettings(const StorageContext& context) {
       s.sentinel_session->username = c.Option("sentinel_username", "");
     }
   }
-  s.description = fmt::format("{} (key prefix '{}', {} connection(s) per thread)",
-                              c.uri.Redacted(), s.key_prefix, s.pool_size);
+  s.description = fmt::format("{} (key prefix '{}', {} connection(s) per thread, {})",
+                              c.uri.Redacted(), s.key_prefix, s.pool_size,
+                              s.deny_cache_size == 0
+                                  ? std::string("no deny cache")
+                                  : fmt::format("deny cache of {} per thread", s.deny_cache_size));
   return s;
 }
 

@@ -11,7 +11,9 @@
 // pool_size (connections per I/O thread and server, default 2), connect_timeout_ms
 // (default 1000), db, service_name, sentinel_username, sentinel_password (default: the URI's
 // credentials), tls_ca_file, tls_cert_file, tls_key_file, tls_verify (default true; limits'
-// ssl_ca_certs, ssl_certfile, ssl_keyfile and ssl_cert_reqs=none are accepted too).
+// ssl_ca_certs, ssl_certfile, ssl_keyfile and ssl_cert_reqs=none are accepted too),
+// deny_cache (default true: remember fixed-window denials per I/O thread, see
+// deny_cache.h), deny_cache_size (entries per I/O thread, 1 to 1000000, default 4096).
 
 #include <cstddef>
 #include <memory>
@@ -36,6 +38,7 @@ struct RedisSettings {
   std::string key_prefix = "LIMITS";
   std::size_t pool_size = 2;
   Micros timeout{50'000};
+  std::size_t deny_cache_size = 4096;  ///< 0: no denial cache
   std::string description;  ///< the redacted URI and the main options, for logs
 };
 

@@ -58,6 +58,9 @@ RedisStorage::ExecutorSlot RedisStorage::MakeSlot(
   if (settings_.topology != Topology::kCluster) {
     slot.batcher = std::make_shared<RedisBatcher>(executor, slot.router);
   }
+  if (settings_.deny_cache_size > 0) {
+    slot.deny_cache = std::make_shared<DenyCache>(settings_.deny_cache_size);
+  }
   return slot;
 }
 
@@ -148,6 +151,7 @@ Task<Result<void>> RedisStorage::Decr(std::string_view key, std::int64_t amount)
   const std::array<std::string_view, 1> keys{full};
   const std::array<std::string_view, 1> args{by};
   auto reply = co_await RunScript(DecrScript(), keys, args);
+  generations_.BumpKey(key);  // even on a timeout: the command may have run
   if (!reply) co_return reply.error();
   co_return Result<void>{};
 }
@@ -176,6 +180,7 @@ Task<Result<void>> RedisStorage::Clear(std::string_view key) {
   const std::string full = FullKey(key);
   const std::array<std::string_view, 2> args{"DEL", full};
   auto reply = co_await Command(full, args);
+  generations_.BumpKey(key);  // even on a timeout: the command may have run
   if (!reply) co_return reply.error();
   co_return Result<void>{};
 }
@@ -187,10 +192,27 @@ Task<Result<void>> RedisStorage::ClearSlidingWindow(std::string_view key, Micros
 Task<Result<TakeOutcome>> RedisStorage::TakeAll(std::span<const RateQuery> rates,
                                                 std::int64_t cost, TakeMode mode) {
   if (rates.empty()) co_return TakeOutcome{};
-  TakeRequest request = EncodeTake(settings_.key_prefix, rates, cost, mode);
   const ExecutorSlot* slot = co_await CurrentSlot();
-  if (slot->batcher) co_return co_await slot->batcher->Take(std::move(request), CallDeadline());
-  co_return co_await TakeAlone(*slot->router, request);
+  DenyCache* cache = slot->deny_cache.get();
+  if (cache == nullptr || !DenyCache::Cacheable(rates)) {
+    co_return co_await SendTake(*slot, rates, cost, mode);
+  }
+  const Deadline sent = SteadyClock::now();
+  if (auto known = cache->Find(rates, cost, generations_, sent)) co_return std::move(*known);
+  const std::uint64_t stamp = generations_.Stamp(rates);  // before the request leaves
+  Result<TakeOutcome> outcome = co_await SendTake(*slot, rates, cost, mode);
+  if (outcome && !outcome->taken) {
+    cache->Remember(rates, cost, *outcome, stamp, sent, SteadyClock::now());
+  }
+  co_return outcome;
+}
+
+Task<Result<TakeOutcome>> RedisStorage::SendTake(const ExecutorSlot& slot,
+                                                 std::span<const RateQuery> rates,
+                                                 std::int64_t cost, TakeMode mode) {
+  TakeRequest request = EncodeTake(settings_.key_prefix, rates, cost, mode);
+  if (slot.batcher) co_return co_await slot.batcher->Take(std::move(request), CallDeadline());
+  co_return co_await TakeAlone(*slot.router, request);
 }
 
 Task<Result<TakeOutcome>> RedisStorage::TakeAlone(RedisRouter& router,
@@ -256,6 +278,12 @@ Task<bool> RedisStorage::Check() {
 }
 
 Task<Result<std::int64_t>> RedisStorage::Reset() {
+  Result<std::int64_t> deleted = co_await ResetMasters();
+  generations_.BumpAll();  // even after a failure: some keys may be gone
+  co_return deleted;
+}
+
+Task<Result<std::int64_t>> RedisStorage::ResetMasters() {
   RedisRouter* router = co_await CurrentRouter();
   // An administrative sweep: allowed more time than one decision.
   const Deadline deadline =

@@ -14,6 +14,10 @@
 // Keys are "<key_prefix>:<key>"; the strategy layer's keys carry a hash tag covering the
 // limit and the user key, so every rate of one request lives in one cluster slot.
 //
+// A fixed-window denial is remembered per executor (deny_cache.h) and answers the same
+// request again, without Redis, while it stays true; this daemon's Clear, Decr and Reset
+// drop what they may have made false (deny_generations.h), on every executor.
+//
 // Every executor that awaits this storage must be single-threaded (one io_context per
 // thread, as the daemon runs them): the connections of an executor are only touched there.
 
@@ -27,6 +31,8 @@
 #include <boost/asio/any_io_executor.hpp>
 
 #include "storage/capabilities.h"
+#include "storage/redis/deny_cache.h"
+#include "storage/redis/deny_generations.h"
 #include "storage/redis/redis_batcher.h"
 #include "storage/redis/redis_router.h"
 #include "storage/redis/redis_scripts.h"
@@ -78,6 +84,7 @@ class RedisStorage final : public Storage,
     boost::asio::any_io_executor executor;
     std::shared_ptr<RedisRouter> router;
     std::shared_ptr<RedisBatcher> batcher;  ///< null on a cluster
+    std::shared_ptr<DenyCache> deny_cache;  ///< null when turned off
   };
 
   /// The slot of the executor this coroutine runs on (created on first use).
@@ -94,11 +101,16 @@ class RedisStorage final : public Storage,
   Task<Result<RedisReply>> RunScript(const RedisScript& script,
                                      std::span<const std::string_view> keys,
                                      std::span<const std::string_view> args);
+  /// One request to Redis: batched, or alone.
+  Task<Result<TakeOutcome>> SendTake(const ExecutorSlot& slot, std::span<const RateQuery> rates,
+                                     std::int64_t cost, TakeMode mode);
   /// One request as a script call of its own (a cluster, or no batcher).
   Task<Result<TakeOutcome>> TakeAlone(RedisRouter& router, const TakeRequest& request);
+  Task<Result<std::int64_t>> ResetMasters();
   Task<Result<std::int64_t>> ResetMaster(RedisPool& pool, Deadline deadline);
 
   RedisSettings settings_;
+  DenyGenerations generations_;  ///< shared by every executor's deny cache
   std::vector<ExecutorSlot> slots_;  ///< one per StorageContext executor, fixed
   mutable std::mutex extra_mutex_;
   std::deque<ExecutorSlot> extra_slots_;  ///< executors met later (tests, tools); stable

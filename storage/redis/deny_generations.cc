@@ -1,0 +1,23 @@
+#include "storage/redis/deny_generations.h"
+
+#include <functional>
+
+namespace limitsd::storage::redis {
+
+std::size_t DenyGenerations::BucketOf(std::string_view key) noexcept {
+  return std::hash<std::string_view>{}(key) % kBuckets;
+}
+
+std::uint64_t DenyGenerations::Stamp(std::span<const RateQuery> rates) const noexcept {
+  std::uint64_t stamp = global_.load();
+  for (const RateQuery& rate : rates) stamp += buckets_[BucketOf(rate.key)].load();
+  return stamp;
+}
+
+void DenyGenerations::BumpKey(std::string_view key) noexcept {
+  buckets_[BucketOf(key)].fetch_add(1);
+}
+
+void DenyGenerations::BumpAll() noexcept { global_.fetch_add(1); }
+
+}  // namespace limitsd::storage::redis

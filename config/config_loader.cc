@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -309,7 +310,16 @@ void ConfigParser::ParseLog(const YAML::Node& node, LogConfig& log) {
 
 std::optional<YAML::Node> ParseYaml(std::string_view yaml, YamlReader& reader) {
   try {
-    return YAML::Load(std::string(yaml));
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
+    if (documents.size() > 1) {
+      // A second document would be ignored: say so rather than run half the file.
+      const YAML::Mark mark = documents[1].Mark();
+      reader.Error(mark.is_null() ? SourceMark{} : SourceMark{mark.line + 1, mark.column + 1},
+                   "the file holds more than one YAML document ('---'); limitsd reads one: "
+                   "merge them into a single document");
+      return std::nullopt;
+    }
+    return documents.empty() ? YAML::Node() : documents.front();
   } catch (const YAML::Exception& error) {
     const SourceMark mark = error.mark.is_null() ? SourceMark{}
                                                  : SourceMark{error.mark.line + 1,

@@ -1,5 +1,6 @@
 #include "storage/storage_context.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "storage/configuration_error.h"
@@ -25,6 +26,21 @@ long long StorageContext::IntOption(std::string_view name, long long fallback, l
                              text + "'");
   }
   return value;
+}
+
+void StorageContext::RequireKnownOptions(std::string_view storage,
+                                         std::span<const std::string_view> known) const {
+  if (!uri.query.empty()) {
+    throw ConfigurationError(std::string(storage) + " takes no URI query ('?" +
+                             uri.query.begin()->first + "=...'); set it under storage.options");
+  }
+  for (const auto& [name, value] : options) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string list;
+    for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+    throw ConfigurationError("unknown " + std::string(storage) + " storage option '" + name +
+                             "' (known: " + list + ")");
+  }
 }
 
 }  // namespace limitsd::storage

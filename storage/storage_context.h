@@ -3,6 +3,8 @@
 
 #include <map>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,10 @@ struct StorageContext {
   /// ConfigurationError naming the option.
   long long IntOption(std::string_view name, long long fallback, long long min,
                       long long max) const;
+  /// Throws ConfigurationError when an option is not one of `known`, or when the URI has a
+  /// query (a storage that calls this reads its options from storage.options only): a
+  /// misspelt option must stop the daemon, not be ignored.
+  void RequireKnownOptions(std::string_view storage, std::span<const std::string_view> known) const;
 };
 
 }  // namespace limitsd::storage

@@ -34,7 +34,15 @@ std::int64_t SteadyMicros() {
 // Result<bool> cannot tell an error_code from a bool: say which one it is.
 Result<bool> BoolError(std::error_code ec) { return {boost::system::in_place_error, ec}; }
 
+// The options this storage reads (docs/storage-memcached.md); any other is refused.
+constexpr std::string_view kOptions[] = {
+    "key_prefix",         "virtual_nodes",      "cas_retries",
+    "connect_timeout_ms", "backoff_initial_ms", "backoff_max_ms",
+    "max_pending",        "max_value_bytes",    "ttl_padding_s",
+    "generation_refresh_ms"};
+
 std::vector<ServerAddress> ServersOf(const StorageContext& context) {
+  context.RequireKnownOptions("memcached", kOptions);
   const StorageUri& uri = context.uri;
   std::vector<ServerAddress> servers;
   for (const Location& location : uri.locations) {

@@ -71,11 +71,18 @@ void TakeRate(MemoryShard& shard, const KeyDigest& d, const RateQuery& rate, std
   }
 }
 
+// The options this store reads; any other is refused at start-up.
+constexpr std::string_view kOptions[] = {"shards"};
+
+std::size_t ShardsOption(const StorageContext& context) {
+  context.RequireKnownOptions("memory", kOptions);
+  return static_cast<std::size_t>(context.IntOption("shards", kDefaultShards, 1, kMaxShards));
+}
+
 }  // namespace
 
 MemoryStorage::MemoryStorage(const StorageContext& context)
-    : MemoryStorage(context.clock, static_cast<std::size_t>(context.IntOption(
-                                       "shards", kDefaultShards, 1, kMaxShards))) {}
+    : MemoryStorage(context.clock, ShardsOption(context)) {}
 
 MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t shards)
     : clock_(clock ? std::move(clock) : std::make_shared<SystemClock>()),

@@ -55,6 +55,9 @@ const ErrorCase kErrorCases[] = {
     {"server: { threads: two }\n", "1:20", "\"server.threads\" must be a whole number from 0 to 1024, got \"two\""},
     {"server: { max_connections: 1.5 }\n", "1:28", "from 1 to 10000000"},
     {"allow_reset: maybe\n", "1:14", "\"allow_reset\" must be true or false, got \"maybe\""},
+    // A second document would be ignored.
+    {"server: { threads: 1 }\n---\nlog: { level: debug }\n", "3:1",
+     "more than one YAML document"},
     {"allow_inline_limits: 1\n", "1:22", "must be true or false"},
     {"plugins: lib.so\n", "1:10", "\"plugins\" must be a list"},
     {"plugins: [[a]]\n", "1:11", "\"plugins[0]\" needs a single value"},

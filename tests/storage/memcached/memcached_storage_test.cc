@@ -80,6 +80,11 @@ TEST(MemcachedConfigTest, UrisAndStartUpChecks) {
   EXPECT_THROW(MakeStorage("memcached://"), ConfigurationError);
   EXPECT_THROW(MakeStorage("memcached://h:1", {}, nullptr, kSecond, {{"key_prefix", "a b"}}),
                ConfigurationError);
+  // A misspelt option, or options in the URI, stop the start-up instead of being ignored.
+  EXPECT_THROW(MakeStorage("memcached://h:1", {}, nullptr, kSecond, {{"cas_retry", "3"}}),
+               ConfigurationError);
+  EXPECT_THROW(MakeStorage("memcached://h:1?cas_retries=3"), ConfigurationError);
+  EXPECT_NO_THROW(MakeStorage("memcached://h:1", {}, nullptr, kSecond, {{"cas_retries", "3"}}));
   EXPECT_EQ(MemcachedStorage::CheckLimit(10'000, 3600 * kSecond), std::nullopt);
   const auto too_large = MemcachedStorage::CheckLimit(1'000'000, 60 * kSecond);
   ASSERT_TRUE(too_large.has_value());

@@ -60,6 +60,12 @@ TEST_F(MemoryStorageTest, ShardsOption) {
   EXPECT_THROW(MemoryStorage{context}, ConfigurationError);
   context.options["shards"] = "many";
   EXPECT_THROW(MemoryStorage{context}, ConfigurationError);
+  // A misspelt option, or options in the URI, stop the start-up instead of being ignored.
+  context.options = {{"shard", "4"}};
+  EXPECT_THROW(MemoryStorage{context}, ConfigurationError);
+  context.options.clear();
+  context.uri = ParseStorageUri("memory://?shards=4");
+  EXPECT_THROW(MemoryStorage{context}, ConfigurationError);
 }
 
 TEST_F(MemoryStorageTest, KeysWithOneHashTagShareAShard) {

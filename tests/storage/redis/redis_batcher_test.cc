@@ -3,9 +3,6 @@
 // timeouts reach every request of the batch they hit.
 #include "storage/redis/redis_batcher.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <regex>
@@ -27,6 +24,7 @@ namespace limitsd::storage::redis {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::BlockServer;
 using testing::RedisServer;
 
 constexpr Micros kMinute{60'000'000};
@@ -56,20 +54,6 @@ RateQuery Fixed(std::int64_t limit) { return {{}, StrategyKind::kFixedWindow, li
 RateQuery Moving(std::int64_t limit) { return {{}, StrategyKind::kMovingWindow, limit, kMinute}; }
 RateQuery Sliding(std::int64_t limit) {
   return {{}, StrategyKind::kSlidingWindowCounter, limit, kMinute};
-}
-
-// Makes the server sleep (DEBUG SLEEP) on a socket of its own.
-void BlockServer(std::uint16_t port, const std::string& seconds) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  const std::string command = "DEBUG SLEEP " + seconds + "\r\n";
-  ASSERT_EQ(::write(fd, command.data(), command.size()), static_cast<ssize_t>(command.size()));
-  std::this_thread::sleep_for(100ms);
-  ::close(fd);
 }
 
 class RedisBatcherTest : public ::testing::Test {

@@ -1,5 +1,10 @@
 #include "tests/storage/redis/redis_servers.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <array>
 #include <csignal>
 #include <cstdio>
@@ -233,6 +238,21 @@ bool RedisSentinelSet::Failover(std::chrono::milliseconds timeout) {
     const std::uint16_t now = MasterPort();
     return now != 0 && now != before;
   });
+}
+
+void BlockServer(std::uint16_t port, const std::string& seconds) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::string command = "DEBUG SLEEP " + seconds + "\r\n";
+  const bool sent =
+      fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      ::write(fd, command.data(), command.size()) == static_cast<ssize_t>(command.size());
+  if (sent) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (fd >= 0) ::close(fd);  // the server finishes the sleep anyway
+  if (!sent) throw std::runtime_error("cannot send DEBUG SLEEP to port " + std::to_string(port));
 }
 
 }  // namespace limitsd::storage::redis::testing

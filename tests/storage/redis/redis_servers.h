@@ -15,6 +15,10 @@ namespace limitsd::storage::redis::testing {
 /// Runs a program and returns its standard output (empty when it cannot run).
 std::string RunProgram(const std::vector<std::string>& argv);
 
+/// Makes the server on `port` sleep for `seconds` (DEBUG SLEEP), sent on a socket of its
+/// own, so that the sleep has begun when this returns; throws when it cannot be sent.
+void BlockServer(std::uint16_t port, const std::string& seconds);
+
 class RedisServer {
  public:
   struct Options {

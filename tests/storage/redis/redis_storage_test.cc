@@ -2,9 +2,6 @@
 // not disturb other calls, Redis going away and coming back, TLS, and start-up errors.
 #include "storage/redis/redis_storage.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -27,22 +24,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using conformance::RunTask;
+using testing::BlockServer;
 using testing::RedisServer;
-
-// Makes the server sleep for `seconds` (DEBUG SLEEP), sent on a socket of its own so that
-// the sleep has begun when this returns.
-void BlockServer(std::uint16_t port, const std::string& seconds) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  const std::string command = "DEBUG SLEEP " + seconds + "\r\n";
-  ASSERT_EQ(::write(fd, command.data(), command.size()), static_cast<ssize_t>(command.size()));
-  std::this_thread::sleep_for(100ms);
-  ::close(fd);  // the server finishes the sleep anyway
-}
 
 class RedisStorageTest : public ::testing::Test {
  protected:

@@ -2,6 +2,13 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 namespace limitsd::storage::memcached::testing {
@@ -34,7 +41,21 @@ void MemcachedServer::Stop() {
 }
 
 void MemcachedServer::Signal(int sig) {
-  if (process_) process_->Signal(sig);
+  if (!process_) return;
+  process_->Signal(sig);
+  if (sig != SIGSTOP) return;
+  // kill() returns before every thread has stopped: wait until the kernel reports the
+  // process stopped ("T" in /proc/PID/stat), so that no request sent after this is served.
+  const std::string stat = "/proc/" + std::to_string(process_->pid()) + "/stat";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(stat);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::size_t close = text.rfind(')');
+    if (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'T') return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ADD_FAILURE() << "memcached did not stop after SIGSTOP";
 }
 
 std::string MemcachedServer::Location() const { return "127.0.0.1:" + std::to_string(port_); }

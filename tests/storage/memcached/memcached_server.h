@@ -19,7 +19,8 @@ class MemcachedServer {
   void Stop();
   /// Starts it again on the same port; true when it listens.
   bool Start();
-  /// Sends a signal (SIGSTOP / SIGCONT to freeze and thaw it).
+  /// Sends a signal (SIGSTOP / SIGCONT to freeze and thaw it); after SIGSTOP, returns once
+  /// the process is stopped.
   void Signal(int sig);
 
   std::uint16_t port() const noexcept { return port_; }

@@ -77,7 +77,18 @@ Decision Combine(const Limit& limit, std::span<const RateVerdict> verdicts, bool
 RateLimiter::RateLimiter(storage::Storage& storage)
     : storage_(storage),
       multi_rate_(storage.AsMultiRate()),
-      immediate_(storage.AsImmediateTake()) {}
+      immediate_(storage.AsImmediateTake()),
+      moving_window_(storage.AsMovingWindow() != nullptr),
+      sliding_window_counter_(storage.AsSlidingWindowCounter() != nullptr) {}
+
+bool RateLimiter::Serves(StrategyKind kind) const noexcept {
+  switch (kind) {
+    case StrategyKind::kFixedWindow: return true;
+    case StrategyKind::kMovingWindow: return moving_window_;
+    case StrategyKind::kSlidingWindowCounter: return sliding_window_counter_;
+  }
+  return false;
+}
 
 bool RateLimiter::Supports(storage::Storage& storage, StrategyKind kind) {
   switch (kind) {
@@ -104,7 +115,7 @@ Task<Result<Decision>> RateLimiter::Stats(const Limit& limit, std::string_view k
 
 Result<Decision> RateLimiter::DecideNow(const Limit& limit, std::string_view key,
                                         std::int64_t cost, storage::TakeMode mode) {
-  if (immediate_ == nullptr || !Supports(storage_, limit.strategy())) {
+  if (immediate_ == nullptr || !Serves(limit.strategy())) {
     return storage::StorageErrc::kUnsupported;
   }
   if (CostExceedsAnyRate(limit, cost)) mode = storage::TakeMode::kPeek;
@@ -118,7 +129,7 @@ Result<Decision> RateLimiter::DecideNow(const Limit& limit, std::string_view key
 
 Task<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view key,
                                            std::int64_t cost, storage::TakeMode mode) {
-  if (!Supports(storage_, limit.strategy())) co_return storage::StorageErrc::kUnsupported;
+  if (!Serves(limit.strategy())) co_return storage::StorageErrc::kUnsupported;
   // A cost above some rate's amount can never pass: look, never take.
   if (CostExceedsAnyRate(limit, cost)) mode = storage::TakeMode::kPeek;
   const KeySet keys(limit, key);

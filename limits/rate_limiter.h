@@ -24,6 +24,9 @@ class RateLimiter {
 
   /// Whether `storage` has the capability `kind` needs.
   static bool Supports(storage::Storage& storage, StrategyKind kind);
+  /// The same for this limiter's storage, from the capabilities read once at construction
+  /// (Storage::As*() may be a dynamic_cast: not for every request).
+  bool Serves(StrategyKind kind) const noexcept;
 
   /// Takes `cost` from every rate of `limit` for `key` if every rate allows it.
   Task<Result<Decision>> Hit(const Limit& limit, std::string_view key, std::int64_t cost);
@@ -58,6 +61,8 @@ class RateLimiter {
   storage::Storage& storage_;
   storage::MultiRateSupport* multi_rate_;
   storage::ImmediateTakeSupport* immediate_;
+  bool moving_window_;
+  bool sliding_window_counter_;
 };
 
 /// The binding rate's decision from every rate's verdict (see decision.h).

@@ -22,17 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "bench-quick: nothing listens on port $1" >&2
-  exit 1
-}
+source scripts/bench-lib.sh  # free_port, wait_port (the working directory is the root)
 run() { echo "== $*"; timeout 120 "$@"; }
 
 run "$bin/limitsd_limits_bench" --benchmark_min_time=0.01

@@ -68,16 +68,7 @@ done
 } >"$work/machine.txt"
 
 # --- servers -----------------------------------------------------------------------------
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {
-  for _ in $(seq 1 300); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  log "nothing listens on port $1"; exit 1
-}
+source scripts/bench-lib.sh  # free_port, wait_port (the working directory is the root)
 # start NAME PORT COMMAND...: runs COMMAND in the background, logs to $work/NAME.log.
 start() {
   local name=$1 port=$2; shift 2

@@ -29,17 +29,13 @@ RequestHandler::RequestHandler(limits::RateLimiter& limiter, limits::RateLimiter
       metrics_(metrics) {}
 
 storage::Task<bool> RequestHandler::Handle(const protocol::Request& request, std::string& out) {
-  Metrics::Add(metrics_.requests);
-  if (const std::optional<bool> answered = AnswerControl(request, out)) co_return *answered;
-  const Resolution resolved = table_.Resolve(request.limit);
-  if (!resolved.limit) {
-    WriteError(request.wire, resolved.error, resolved.message, out);
-    co_return true;
-  }
+  bool keep_open = true;
+  const std::shared_ptr<const limits::Limit> limit = Begin(request, out, keep_open);
+  if (limit == nullptr) co_return keep_open;
   if (request.verb == Verb::kReset) {
-    co_await Reset(request, *resolved.limit, out);
+    co_await Reset(request, *limit, out);
   } else {
-    co_await Decide(request, *resolved.limit, out);
+    co_await Decide(request, *limit, out);
   }
   co_return true;
 }
@@ -47,14 +43,10 @@ storage::Task<bool> RequestHandler::Handle(const protocol::Request& request, std
 std::optional<bool> RequestHandler::TryHandleNow(const protocol::Request& request,
                                                  std::string& out) {
   if (request.verb == Verb::kReset || !limiter_.Immediate()) return std::nullopt;
-  Metrics::Add(metrics_.requests);
-  if (const std::optional<bool> answered = AnswerControl(request, out)) return answered;
-  const Resolution resolved = table_.Resolve(request.limit);
-  if (!resolved.limit) {
-    WriteError(request.wire, resolved.error, resolved.message, out);
-    return true;
-  }
-  const limits::Limit& limit = *resolved.limit;
+  bool keep_open = true;
+  const std::shared_ptr<const limits::Limit> resolved = Begin(request, out, keep_open);
+  if (resolved == nullptr) return keep_open;
+  const limits::Limit& limit = *resolved;
   const bool peek = request.verb != Verb::kHit;
   const std::int64_t cost = request.verb == Verb::kStats ? 1 : request.cost;
   const auto mode = peek ? storage::TakeMode::kPeek : storage::TakeMode::kHit;
@@ -69,15 +61,19 @@ std::optional<bool> RequestHandler::TryHandleNow(const protocol::Request& reques
   return true;
 }
 
-std::optional<bool> RequestHandler::AnswerControl(const protocol::Request& request,
-                                                  std::string& out) {
+std::shared_ptr<const limits::Limit> RequestHandler::Begin(const protocol::Request& request,
+                                                           std::string& out, bool& keep_open) {
+  Metrics::Add(metrics_.requests);
   protocol::ReplyWriter writer(out);
   switch (request.verb) {
-    case Verb::kPing: writer.Pong(request.wire, request.argument); return true;
-    case Verb::kQuit: writer.Bye(request.wire); return false;
-    case Verb::kHandshake: writer.Handshake(request); return true;
-    default: return std::nullopt;
+    case Verb::kPing: writer.Pong(request.wire, request.argument); return nullptr;
+    case Verb::kQuit: writer.Bye(request.wire); keep_open = false; return nullptr;
+    case Verb::kHandshake: writer.Handshake(request); return nullptr;
+    default: break;
   }
+  Resolution resolved = table_.Resolve(request.limit);
+  if (!resolved.limit) WriteError(request.wire, resolved.error, resolved.message, out);
+  return std::move(resolved.limit);
 }
 
 storage::Task<storage::Result<limits::Decision>> RequestHandler::Ask(

@@ -34,8 +34,12 @@ class RequestHandler {
   std::optional<bool> TryHandleNow(const protocol::Request& request, std::string& out);
 
  private:
-  /// Answers PING, QUIT and handshakes: nullopt for any other verb.
-  std::optional<bool> AnswerControl(const protocol::Request& request, std::string& out);
+  /// What Handle() and TryHandleNow() do first: counts the request, answers PING, QUIT,
+  /// handshakes and refused limits. Returns the limit to decide on (held for as long as
+  /// the request needs it), or null when the reply is written, with `keep_open` saying
+  /// whether the connection stays open.
+  std::shared_ptr<const limits::Limit> Begin(const protocol::Request& request,
+                                             std::string& out, bool& keep_open);
   void WriteOutcome(const protocol::Request& request, const limits::Limit& limit,
                     const storage::Result<limits::Decision>& decision, std::string& out);
   /// on_error deny/allow/error; false when the policy is local (a fallback decision).

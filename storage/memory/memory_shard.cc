@@ -51,13 +51,16 @@ std::int64_t MemoryShard::AddFixed(const KeyDigest& d, std::int64_t now, std::in
                                    std::int64_t amount) {
   auto [it, inserted] = fixed_.try_emplace(d, FixedEntry{0, 0});
   FixedEntry& entry = it->second;
-  if (inserted || entry.expires_at <= now) {
-    // A new window: its time to live starts now and later increments never extend it.
-    entry = FixedEntry{0, AddClamped(now, std::max<std::int64_t>(expiry, 1))};
-    NoteExpiry(entry.expires_at);
-  }
+  if (inserted || entry.expires_at <= now) StartFixedWindow(entry, now, expiry);
   entry.count = AddClamped(entry.count, amount);
   return entry.count;
+}
+
+// A new window: its time to live starts now and later increments never extend it.
+void MemoryShard::StartFixedWindow(FixedEntry& entry, std::int64_t now,
+                                   std::int64_t expiry) noexcept {
+  entry = FixedEntry{0, AddClamped(now, std::max<std::int64_t>(expiry, 1))};
+  NoteExpiry(entry.expires_at);
 }
 
 MemoryShard::FixedHit MemoryShard::HitFixed(const KeyDigest& d, std::int64_t now,
@@ -74,10 +77,7 @@ MemoryShard::FixedHit MemoryShard::HitFixed(const KeyDigest& d, std::int64_t now
     }
     return {FixedWindowState{entry.count, Micros{entry.expires_at - now}}, false};
   }
-  if (fresh) {
-    entry = FixedEntry{0, AddClamped(now, std::max<std::int64_t>(expiry, 1))};
-    NoteExpiry(entry.expires_at);
-  }
+  if (fresh) StartFixedWindow(entry, now, expiry);
   entry.count += amount;
   return {FixedWindowState{entry.count, Micros{entry.expires_at - now}}, true};
 }

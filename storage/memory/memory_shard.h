@@ -94,6 +94,8 @@ class alignas(64) MemoryShard {
     std::int64_t current;
   };
 
+  /// Resets `entry` to an empty window that lives `expiry` from `now`.
+  void StartFixedWindow(FixedEntry& entry, std::int64_t now, std::int64_t expiry) noexcept;
   /// The live entry of `d` in `table`, erasing it when expired; nullptr when absent.
   template <class Table>
   typename Table::mapped_type* FindLive(Table& table, const KeyDigest& d, std::int64_t now);

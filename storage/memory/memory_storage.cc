@@ -168,29 +168,23 @@ bool MemoryStorage::AcquireSlidingNow(std::string_view key, std::int64_t limit, 
   });
 }
 
-TakeOutcome MemoryStorage::TakeOneNow(const RateQuery& rate, std::int64_t cost, TakeMode mode) {
+TakeOutcome MemoryStorage::HitOneFixedNow(const RateQuery& rate, std::int64_t cost) {
   return WithShard(rate.key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+    const MemoryShard::FixedHit hit = shard.HitFixed(d, now, rate.expiry.count(), rate.limit, cost);
     TakeOutcome outcome;
-    if (mode == TakeMode::kHit && rate.strategy == StrategyKind::kFixedWindow) {
-      const MemoryShard::FixedHit hit =
-          shard.HitFixed(d, now, rate.expiry.count(), rate.limit, cost);
-      outcome.states.emplace_back(hit.state);
-      outcome.taken = hit.taken;
-      return outcome;
-    }
-    outcome.states.push_back(ReadState(shard, d, rate, cost, now));
-    if (mode == TakeMode::kHit && Fits(outcome.states.back(), rate, cost)) {
-      TakeRate(shard, d, rate, cost, now);
-      outcome.states.back() = ReadState(shard, d, rate, cost, now);
-      outcome.taken = true;
-    }
+    outcome.states.emplace_back(hit.state);
+    outcome.taken = hit.taken;
     return outcome;
   });
 }
 
 TakeOutcome MemoryStorage::TakeAllNow(std::span<const RateQuery> rates, std::int64_t cost,
                                       TakeMode mode) {
-  if (rates.size() == 1) return TakeOneNow(rates.front(), cost, mode);
+  // The daemon's most common request, in one lookup instead of a read, an add and a read.
+  if (rates.size() == 1 && mode == TakeMode::kHit &&
+      rates.front().strategy == StrategyKind::kFixedWindow) {
+    return HitOneFixedNow(rates.front(), cost);
+  }
   boost::container::small_vector<Located, 4> located;
   boost::container::small_vector<MemoryShard*, 4> shards;
   for (const RateQuery& rate : rates) {

@@ -101,8 +101,8 @@ class MemoryStorage final : public Storage,
   /// Runs `op(shard, digest, now)` under the key's shard lock, then the sweep bookkeeping.
   template <class Op>
   auto WithShard(std::string_view key, Op&& op);
-  /// TakeAllNow of a single rate: one lock, and one lookup for a fixed-window hit.
-  TakeOutcome TakeOneNow(const RateQuery& rate, std::int64_t cost, TakeMode mode);
+  /// TakeAllNow of a hit on a single fixed-window rate: one table lookup.
+  TakeOutcome HitOneFixedNow(const RateQuery& rate, std::int64_t cost);
   /// Sweeps the next shard in turn if it may hold expired entries and is not busy.
   void SweepNext(std::int64_t now);
 

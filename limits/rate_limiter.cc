@@ -99,18 +99,24 @@ bool RateLimiter::Supports(storage::Storage& storage, StrategyKind kind) {
   return false;
 }
 
+storage::Pending<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view key,
+                                                      std::int64_t cost, storage::TakeMode mode) {
+  if (immediate_ != nullptr) return DecideNow(limit, key, cost, mode);
+  return Awaited(limit, key, cost, mode);
+}
+
 Task<Result<Decision>> RateLimiter::Hit(const Limit& limit, std::string_view key,
                                         std::int64_t cost) {
-  return Decide(limit, key, cost, storage::TakeMode::kHit);
+  return Awaited(limit, key, cost, storage::TakeMode::kHit);
 }
 
 Task<Result<Decision>> RateLimiter::Test(const Limit& limit, std::string_view key,
                                          std::int64_t cost) {
-  return Decide(limit, key, cost, storage::TakeMode::kPeek);
+  return Awaited(limit, key, cost, storage::TakeMode::kPeek);
 }
 
 Task<Result<Decision>> RateLimiter::Stats(const Limit& limit, std::string_view key) {
-  return Decide(limit, key, 1, storage::TakeMode::kPeek);
+  return Awaited(limit, key, 1, storage::TakeMode::kPeek);
 }
 
 Result<Decision> RateLimiter::DecideNow(const Limit& limit, std::string_view key,
@@ -127,8 +133,8 @@ Result<Decision> RateLimiter::DecideNow(const Limit& limit, std::string_view key
   }
 }
 
-Task<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view key,
-                                           std::int64_t cost, storage::TakeMode mode) {
+Task<Result<Decision>> RateLimiter::Awaited(const Limit& limit, std::string_view key,
+                                            std::int64_t cost, storage::TakeMode mode) {
   if (!Serves(limit.strategy())) co_return storage::StorageErrc::kUnsupported;
   // A cost above some rate's amount can never pass: look, never take.
   if (CostExceedsAnyRate(limit, cost)) mode = storage::TakeMode::kPeek;

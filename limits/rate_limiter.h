@@ -11,6 +11,7 @@
 #include "limits/limit.h"
 #include "limits/window_math.h"
 #include "storage/capabilities.h"
+#include "storage/pending.h"
 #include "storage/storage.h"
 
 namespace limitsd::limits {
@@ -27,6 +28,11 @@ class RateLimiter {
   /// The same for this limiter's storage, from the capabilities read once at construction
   /// (Storage::As*() may be a dynamic_cast: not for every request).
   bool Serves(StrategyKind kind) const noexcept;
+
+  /// HIT (kHit) or TEST (kPeek; STATS is kPeek with cost 1): ready at once over a storage
+  /// that decides without waiting (ImmediateTakeSupport), otherwise a task to await.
+  storage::Pending<Result<Decision>> Decide(const Limit& limit, std::string_view key,
+                                            std::int64_t cost, storage::TakeMode mode);
 
   /// Takes `cost` from every rate of `limit` for `key` if every rate allows it.
   Task<Result<Decision>> Hit(const Limit& limit, std::string_view key, std::int64_t cost);
@@ -48,8 +54,8 @@ class RateLimiter {
   storage::Storage& storage() noexcept { return storage_; }
 
  private:
-  Task<Result<Decision>> Decide(const Limit& limit, std::string_view key, std::int64_t cost,
-                                storage::TakeMode mode);
+  Task<Result<Decision>> Awaited(const Limit& limit, std::string_view key, std::int64_t cost,
+                                 storage::TakeMode mode);
   static Result<Decision> Conclude(const Limit& limit,
                                    const Result<storage::TakeOutcome>& outcome,
                                    std::int64_t cost, storage::TakeMode mode);

@@ -1,7 +1,6 @@
 #include "server/connection.h"
 
 #include <algorithm>
-#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -96,10 +95,16 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
       if (r.error.close_connection) next = Next::kHalfClose;
       continue;
     }
-    // Most requests are answered without suspending; the others are awaited.
-    std::optional<bool> keep_open = worker_.handler().TryHandleNow(r.request, out);
-    if (!keep_open) keep_open = co_await worker_.handler().Handle(r.request, out);
-    if (!*keep_open) next = Next::kClose;
+    storage::Pending<bool> handled = worker_.handler().Handle(r.request, out);
+    // Most requests are answered at once; the others are awaited. (No co_await inside a
+    // conditional expression: g++ 12 miscompiles it.)
+    bool keep_open = true;
+    if (handled.ready()) {
+      keep_open = std::move(handled).value();
+    } else {
+      keep_open = co_await std::move(handled).Wait();
+    }
+    if (!keep_open) next = Next::kClose;
   }
   input_.Consume(start);
   co_return next;

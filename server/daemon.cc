@@ -62,7 +62,7 @@ void Daemon::BuildStorage(const config::Config& config, const ValidatedConfig& v
 }
 
 void Daemon::BuildWorkers(const config::Config& config, const ValidatedConfig& validated) {
-  HandlerSettings handler{config.allow_reset, config.storage.on_error,
+  DeciderSettings decider{config.allow_reset, config.storage.on_error,
                           static_cast<std::int64_t>(config.storage.timeout_ms)};
   ConnectionSettings connection{config.server.max_line_bytes,
                                 std::chrono::milliseconds(config.server.idle_timeout_ms)};
@@ -74,7 +74,7 @@ void Daemon::BuildWorkers(const config::Config& config, const ValidatedConfig& v
     LimitTable table(validated.limits, validated.default_strategy, config.allow_inline_limits,
                      supports);
     workers_.push_back(std::make_unique<Worker>(pool_.at(i), std::move(table), *limiter_,
-                                                fallback_.get(), handler, connection,
+                                                fallback_.get(), decider, connection,
                                                 metrics_));
   }
 }

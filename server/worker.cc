@@ -7,11 +7,12 @@
 namespace limitsd::server {
 
 Worker::Worker(boost::asio::io_context& io, LimitTable table, limits::RateLimiter& limiter,
-               limits::RateLimiter* fallback, HandlerSettings handler,
+               limits::RateLimiter* fallback, DeciderSettings decider,
                ConnectionSettings connection, Metrics& metrics)
     : io_(io),
       table_(std::move(table)),
-      handler_(limiter, fallback, table_, handler, metrics),
+      decider_(limiter, fallback, table_, decider, metrics),
+      handler_(decider_, metrics),
       settings_(connection),
       metrics_(metrics) {}
 

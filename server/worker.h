@@ -1,5 +1,6 @@
 #pragma once
-// What one I/O thread owns: its limit table, its request handler and its live connections.
+// What one I/O thread owns: its limit table, its decider, the line/RESP request handler and
+// its live connections.
 
 #include <cstdint>
 #include <memory>
@@ -7,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "server/decider.h"
 #include "server/limit_table.h"
 #include "server/metrics.h"
 #include "server/request_handler.h"
@@ -23,10 +25,13 @@ struct ConnectionSettings {
 class Worker {
  public:
   Worker(boost::asio::io_context& io, LimitTable table, limits::RateLimiter& limiter,
-         limits::RateLimiter* fallback, HandlerSettings handler, ConnectionSettings connection,
+         limits::RateLimiter* fallback, DeciderSettings decider, ConnectionSettings connection,
          Metrics& metrics);
 
   boost::asio::io_context& io() noexcept { return io_; }
+  /// The one entry point of every front door on this thread.
+  Decider& decider() noexcept { return decider_; }
+  /// The line protocol and RESP front door.
   RequestHandler& handler() noexcept { return handler_; }
   const ConnectionSettings& settings() const noexcept { return settings_; }
   Metrics& metrics() noexcept { return metrics_; }
@@ -40,6 +45,7 @@ class Worker {
  private:
   boost::asio::io_context& io_;
   LimitTable table_;
+  Decider decider_;
   RequestHandler handler_;
   ConnectionSettings settings_;
   Metrics& metrics_;

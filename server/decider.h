@@ -1,0 +1,95 @@
+#pragma once
+// The one entry point of every front door (line protocol and RESP, HTTP, Envoy's gRPC
+// service): a verb on a limit for a key, answered as a decision, a cleared window or an
+// error. It resolves the limit token, asks the rate limiter, applies storage.on_error when
+// the backend fails, and counts the outcome. The front doors only turn their requests into
+// a Query and the Answer into their own wire format. One Decider per I/O thread.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "limits/rate_limiter.h"
+#include "protocol/request.h"
+#include "server/limit_table.h"
+#include "server/metrics.h"
+#include "storage/pending.h"
+
+namespace limitsd::server {
+
+/// What a front door asks. The views must stay valid until the answer is ready.
+struct Query {
+  protocol::Verb verb = protocol::Verb::kHit;  ///< kHit, kTest, kStats or kReset
+  std::string_view limit;  ///< a configured name or an inline limit `[strategy:]rate[;rate...]`
+  std::string_view key;
+  std::int64_t cost = 1;   ///< kHit and kTest; kStats asks with 1
+};
+
+struct Answer {
+  enum class Kind : std::uint8_t {
+    kDecision,  ///< HIT, TEST, STATS: `decision` holds it
+    kCleared,   ///< RESET done
+    kError,     ///< `error` and `message` say what went wrong
+  };
+  Kind kind = Kind::kError;
+  limits::Decision decision{};
+  /// How the decision was made when the storage failed: by the memory store of
+  /// on_error: local, or substituted by on_error: allow / deny.
+  enum class Source : std::uint8_t { kStorage, kLocal, kSubstituted };
+  Source source = Source::kStorage;
+  protocol::ErrorCode error = protocol::ErrorCode::kStorage;
+  std::string message;
+  /// The resolved limit (its rates name the binding rate); null when it did not resolve.
+  std::shared_ptr<const limits::Limit> limit;
+
+  static Answer Error(protocol::ErrorCode code, std::string message,
+                      std::shared_ptr<const limits::Limit> limit = nullptr);
+};
+
+struct DeciderSettings {
+  bool allow_reset = true;
+  config::OnError on_error = config::OnError::kError;
+  std::int64_t timeout_ms = 50;
+};
+
+class Decider {
+ public:
+  /// `fallback` decides when on_error is local (a memory store); may be null otherwise.
+  Decider(limits::RateLimiter& limiter, limits::RateLimiter* fallback, LimitTable& table,
+          DeciderSettings settings, Metrics& metrics);
+
+  /// Resolves `query.limit` and decides. Ready at once when the storage needs no I/O.
+  storage::Pending<Answer> Decide(const Query& query);
+  /// Decides on a limit resolved by the caller (Envoy descriptors carry their own limits).
+  storage::Pending<Answer> Decide(protocol::Verb verb, std::shared_ptr<const limits::Limit> limit,
+                                  std::string_view key, std::int64_t cost);
+
+  LimitTable& table() noexcept { return table_; }
+
+ private:
+  /// The answer for a storage's result, or nullopt when on_error: local must decide.
+  std::optional<Answer> Settle(const std::shared_ptr<const limits::Limit>& limit,
+                               const storage::Result<limits::Decision>& result);
+  storage::Task<Answer> Await(storage::Pending<storage::Result<limits::Decision>> pending,
+                              std::shared_ptr<const limits::Limit> limit, std::string_view key,
+                              std::int64_t cost, storage::TakeMode mode);
+  storage::Task<Answer> Reset(std::shared_ptr<const limits::Limit> limit, std::string_view key);
+  Answer Decided(const std::shared_ptr<const limits::Limit>& limit, const limits::Decision& d,
+                 Answer::Source source);
+  Answer Failed(protocol::ErrorCode code, std::string message,
+                std::shared_ptr<const limits::Limit> limit = nullptr);
+  void LogStorageError(std::error_code error);
+
+  limits::RateLimiter& limiter_;
+  limits::RateLimiter* fallback_;
+  LimitTable& table_;
+  DeciderSettings settings_;
+  Metrics& metrics_;
+  std::chrono::steady_clock::time_point last_error_log_{};
+};
+
+}  // namespace limitsd::server

@@ -1,0 +1,46 @@
+#pragma once
+// A result that is either here now or has to be awaited: the one return type of an
+// operation that may or may not wait. A store that decides without I/O (memory://) answers
+// at once and its caller never builds a coroutine frame; one that must wait hands back the
+// task to await. Callers write one path:
+//
+//   Pending<Answer> p = decider.Decide(query);
+//   if (p.ready()) Use(p.value()); else Use(co_await std::move(p).Wait());
+//
+// (Never `co_await` inside a conditional expression: g++ 12 miscompiles it.)
+
+#include <optional>
+#include <utility>
+
+#include "storage/result.h"
+
+namespace limitsd::storage {
+
+template <class T>
+class Pending {
+ public:
+  /// Ready now.
+  Pending(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  /// To be awaited.
+  Pending(Task<T> task) : task_(std::move(task)) {}  // NOLINT(google-explicit-constructor)
+
+  bool ready() const noexcept { return value_.has_value(); }
+  /// The value; only when ready().
+  T&& value() && { return std::move(*value_); }
+  const T& value() const& { return *value_; }
+  /// The value, awaited when it is not ready (a ready value costs a coroutine frame here:
+  /// test ready() first on hot paths).
+  Task<T> Wait() && { return Resolve(std::move(*this)); }
+
+ private:
+  // Takes the Pending by value, so the awaited task owns what it awaits.
+  static Task<T> Resolve(Pending self) {
+    if (self.value_) co_return std::move(*self.value_);
+    co_return co_await std::move(self.task_);
+  }
+
+  std::optional<T> value_;
+  Task<T> task_;
+};
+
+}  // namespace limitsd::storage

@@ -43,65 +43,118 @@ def verdict(value, target, higher_is_better=True):
     return "**met**" if met else "**missed**"
 
 
+def med(name):
+    v = values(name)
+    return statistics.median(v) if v else None
+
+
+def table_row(title, a_cell, b_cell, value, target, higher_is_better=True, unit="x"):
+    shown = f"{value:.2f}{unit}" if value is not None else "n/a"
+    sign = ">=" if higher_is_better else "<="
+    return (f"| {title} | {a_cell} | {b_cell} | {shown} | {sign} {target:g}{unit} | "
+            f"{verdict(value, target, higher_is_better)} |")
+
+
+HEADER = ["| comparison | A: median (min-max) | B: median (min-max) | A/B | target | |",
+          "|---|---|---|---|---|---|"]
+
+
 def comparison_rows():
     rows = [
         ("RESP, 50 conns, -P 16: limitsd memory:// HIT / redis-server INCR",
-         "resp_mem_p16", "resp_incr_p16", 1.0),
+         "resp_mem_p16", "resp_incr_p16", 1.3),
         ("RESP, 50 conns, unpipelined: limitsd memory:// HIT / redis-server INCR",
-         "resp_mem_p1", "resp_incr_p1", 0.95),
-        ("RESP, 50 conns, unpipelined: limitsd redis:// HIT / EVALSHA straight to Redis",
-         "redis_hit", "redis_lua", 1.0),
-        ("Line, 50 conns, P16: limitsd memory:// / bare epoll echo server",
-         "line_mem_p16", "line_echo_p16", 0.6),
+         "resp_mem_p1", "resp_incr_p1", 0.97),
+        ("Line, 50 conns, -P 16: limitsd memory:// / bare epoll echo server",
+         "line_mem_p16", "line_echo_p16", 0.8),
         ("Line, 50 conns, unpipelined: limitsd memory:// / bare epoll echo server",
-         "line_mem_p1", "line_echo_p1", 0.75),
-        ("In process, fixed-window hit: limitsd memory store / Python limits MemoryStorage",
-         "inproc_cc", "inproc_py", 100.0),
-    ]
-    out = ["| comparison | A: median (min-max) | B: median (min-max) | A/B | target | |",
-           "|---|---|---|---|---|---|"]
+         "line_mem_p1", "line_echo_p1", 0.9),
+    ] + EXTRA_ROWS
+    out = list(HEADER)
     for title, a, b, target in rows:
+        out.append(table_row(title, cell(a), cell(b), ratio(a, b), target))
+    # For the record, no target.
+    for title, a, b in [
+        ("RESP, 50 conns, unpipelined: limitsd redis:// HIT / EVALSHA straight to Redis",
+         "redis_hit", "redis_lua"),
+        ("In process, fixed-window hit: limitsd memory store / Python limits MemoryStorage",
+         "inproc_cc", "inproc_py"),
+    ]:
         r = ratio(a, b)
         shown = f"{r:.2f}x" if r is not None else "n/a"
-        out.append(f"| {title} | {cell(a)} | {cell(b)} | {shown} | >= {target:g}x | "
-                   f"{verdict(r, target)} |")
-    # No target: the ceiling of the in-process ratio on this machine, since every hit reads
-    # the clock once.
-    r = ratio("inproc_clock", "inproc_py")
-    if r is not None:
-        out.append(f"| In process, the floor of any hit: reads of the clock alone / Python limits "
-                   f"MemoryStorage | {cell('inproc_clock')} | {cell('inproc_py')} | {r:.2f}x | "
-                   f"(none: the ceiling of the row above) | |")
+        out.append(f"| {title} | {cell(a)} | {cell(b)} | {shown} | (none) | |")
+    return out
+
+
+# Rows other front doors add: (title, A, B, target A/B).
+EXTRA_ROWS = []
+
+
+def cpu_rows():
+    via, direct, own = med("redis_cpu_via"), med("redis_cpu_direct"), med("limitsd_cpu_via")
+    out = ["| redis://, 50 conns unpipelined, CPU per decision (us) | A | B | A/B | target | |",
+           "|---|---|---|---|---|---|"]
+    r1 = via / direct if via is not None and direct else None
+    r2 = own / direct if own is not None and direct else None
+    out.append(table_row("Redis CPU through limitsd / Redis CPU per EVALSHA sent straight to it",
+                         cell3("redis_cpu_via"), cell3("redis_cpu_direct"), r1, 0.5, False))
+    out.append(table_row("limitsd's own CPU / Redis CPU per EVALSHA sent straight to it",
+                         cell3("limitsd_cpu_via"), cell3("redis_cpu_direct"), r2, 0.9, False))
+    return out
+
+
+def cell3(name):
+    v = values(name)
+    if not v:
+        return "n/a"
+    return f"{statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})"
+
+
+def ns(name):
+    v = med(name)
+    return 1e9 / v if v else None
+
+
+def inprocess_rows():
+    hot, clock, one_m = ns("inproc_hot"), ns("inproc_clock"), ns("inproc_1m")
+    out = ["| in process, fixed-window hit | value | target | |", "|---|---|---|---|"]
+    show = lambda v: f"{v:.1f}" if v is not None else "n/a"
+    r = hot / clock if hot is not None and clock else None
+    out.append(f"| one hot key: ns per hit | {show(hot)} | | |")
+    out.append(f"| a clock read: ns | {show(clock)} | | |")
+    out.append(f"| one hot key: ns per hit / ns per clock read | {show(r)}x | <= 2x | "
+               f"{verdict(r, 2.0, False)} |")
+    out.append(f"| 1M keys: ns per hit | {show(one_m)} | <= 250 | "
+               f"{verdict(one_m, 250, False)} |")
     return out
 
 
 def latency_rows():
-    p99 = values("latency_p99")
-    med = statistics.median(p99) if p99 else None
+    p99, echo = med("latency_p99"), med("latency_echo_p99")
+    r = p99 / echo if p99 is not None and echo else None
     return [
         "| at half the maximum unpipelined rate, 50 conns, line protocol | value |",
         "|---|---|",
         f"| offered rate (decisions/s) | {cell('latency_rate')} |",
         f"| p50 (us) | {cell('latency_p50')} |",
         f"| p99 (us) | {cell('latency_p99')} |",
-        f"| target: p99 < 1000 us | {verdict(med, 999, higher_is_better=False)} |",
         f"| control, the echo server on the same schedule: p50 (us) | "
         f"{cell('latency_echo_p50')} |",
         f"| control, the echo server on the same schedule: p99 (us) | "
         f"{cell('latency_echo_p99')} |",
+        f"| p99 / the control's p99 (target <= 1.0x) | "
+        f"{(f'{r:.2f}x' if r is not None else 'n/a')} {verdict(r, 1.0, False)} |",
     ]
 
 
 def memory_rows():
-    cc = values("bytes_cc")
-    med = statistics.median(cc) if cc else None
     return [
         "| 1M live fixed-window keys | bytes per key: median (min-max) |",
         "|---|---|",
         f"| limitsd memory store (VmRSS delta / keys) | {cell('bytes_cc')} |",
         f"| Redis, INCR + PEXPIRE (used_memory delta / keys) | {cell('bytes_redis')} |",
         f"| Redis, INCR only | {cell('bytes_redis_noexp')} |",
-        f"| target: limitsd <= 100 bytes | {verdict(med, 100, higher_is_better=False)} |",
+        f"| target: limitsd <= 64 bytes | {verdict(med('bytes_cc'), 64, False)} |",
     ]
 
 
@@ -119,6 +172,13 @@ def main():
         p(f"- {key}: `{machine.get(key, '?')}`")
     p("\n## Throughput ratios (decisions or requests per second; hits/s in process)\n")
     p("\n".join(comparison_rows()))
+    p("\n## CPU per decision behind Redis\n")
+    p("\n".join(cpu_rows()))
+    p("\nCPU seconds over the same runs as the redis:// row above: Redis' own `INFO cpu` "
+      "(used_cpu_sys + used_cpu_user) and limitsd's `/proc/PID/stat` (utime + stime), "
+      "divided by the requests of the run.\n")
+    p("## In process\n")
+    p("\n".join(inprocess_rows()))
     p("\n## Latency\n")
     p("\n".join(latency_rows()))
     p("\nLatency counts from each batch's scheduled send time (`--rate`), so a stall of the "
@@ -136,34 +196,14 @@ def main():
     for name in sorted(commands):
         p(f"{name}: {commands[name]}")
     p("```\n")
-    p("## Micro-benchmarks (google-benchmark, one thread)\n")
-    p("`limitsd_limits_bench` and `limitsd_protocol_bench` with `--benchmark_min_time=0.2`. "
-      "Debian's libbenchmark warns that it was built as DEBUG: that is the library's own "
-      "build, not the measured code's (-O2).\n")
-    micro = work / "micro.txt"
-    p("```")
-    p(micro.read_text().rstrip() if micro.exists() else "(not run)")
-    p("```\n")
-    p("## Profile\n")
-    profile = work / "profile.txt"
-    if profile.exists() and profile.read_text().strip():
-        p("`valgrind --tool=callgrind` on `limitsd --storage memory://` serving up to 100,000 "
-          "pipelined HITs (`limitsd_loadgen -P 16 -n 100000`), then `callgrind_annotate "
-          "--inclusive=no`: the top symbols by instructions executed (self cost).\n")
-        p("```")
-        p(profile.read_text().rstrip())
-        p("```\n")
-    else:
-        p("(not profiled in this run: valgrind missing or BENCH_PROFILE=0)\n")
-    for pipe in ("16", "1"):
-        perf = work / f"perf.p{pipe}.txt"
-        if perf.exists() and perf.read_text().strip():
-            p(f"`perf record -e cpu-clock -F 1999 -p PID -- sleep {seconds}` on the memory:// "
-              f"daemon while `limitsd_loadgen -c 50 -P {pipe}` drives it, then `perf report "
-              "--no-children --sort dso,symbol`: where the time goes, kernel included.\n")
-            p("```")
-            p(perf.read_text().rstrip())
-            p("```\n")
+    p("## Raw output\n")
+    p("The micro-benchmarks (`limitsd_limits_bench`, `limitsd_protocol_bench`, "
+      "`--benchmark_min_time=0.2`) and the profiles of this run are in `bench/results/`: "
+      "`micro.txt`; `profile.txt` (`valgrind --tool=callgrind` on the memory:// daemon "
+      "serving up to 100,000 pipelined HITs, `callgrind_annotate --inclusive=no`, top symbols "
+      "by self cost); `perf.p16.txt` and `perf.p1.txt` (`perf record -e cpu-clock -F 1999` "
+      "on the memory:// daemon under `limitsd_loadgen -c 50 -P 16` and `-P 1`, kernel "
+      "included).\n")
     if findings.exists():
         p(findings.read_text().rstrip())
 

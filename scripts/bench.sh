@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the comparisons of issue 7 side by side, in one run, and writes BENCHMARKS.md.
+# Runs the performance comparisons side by side, in one run, and writes BENCHMARKS.md.
 #
 #   scripts/bench.sh [BUILD_DIR]        (default build/release; configured Release if new)
 #
@@ -154,8 +154,34 @@ sha=$(redis-cli -p "$redis_port" SCRIPT LOAD "$lua")
 lua_cmd=(EVALSHA "$sha" 1 lua:__rand_int__ 60000 1)
 n_red=$(rb_requests "$red_port" 1 20000 "${hit_cmd[@]}")
 n_lua=$(rb_requests "$redis_port" 1 20000 "${lua_cmd[@]}")
-run_redis_hit() { record redis_hit "$(rb_rate "$red_port" 1 "$n_red" "${hit_cmd[@]}")"; }
-run_redis_lua() { record redis_lua "$(rb_rate "$redis_port" 1 "$n_lua" "${lua_cmd[@]}")"; }
+# CPU seconds of a process: Redis from its own INFO cpu, limitsd from /proc/PID/stat.
+redis_cpu() {
+  redis-cli -p "$redis_port" INFO cpu | tr -d '\r' |
+    awk -F: '/^used_cpu_(sys|user):/ {s += $2} END {printf "%.6f\n", s}'
+}
+proc_cpu() {  # PID
+  awk -v hz="$(getconf CLK_TCK)" '{printf "%.6f\n", ($14 + $15) / hz}' "/proc/$1/stat"
+}
+# cpu_per_decision NAME BEFORE AFTER REQUESTS: microseconds of CPU per request.
+cpu_per_decision() {
+  record "$1" "$(awk -v a="$2" -v b="$3" -v n="$4" 'BEGIN {printf "%.3f\n", (b - a) * 1e6 / n}')"
+}
+run_redis_hit() {
+  local r0 l0
+  r0=$(redis_cpu); l0=$(proc_cpu "$pid_red")
+  record redis_hit "$(rb_rate "$red_port" 1 "$n_red" "${hit_cmd[@]}")"
+  cpu_per_decision redis_cpu_via "$r0" "$(redis_cpu)" "$n_red"
+  cpu_per_decision limitsd_cpu_via "$l0" "$(proc_cpu "$pid_red")" "$n_red"
+}
+run_redis_lua() {
+  local r0
+  r0=$(redis_cpu)
+  record redis_lua "$(rb_rate "$redis_port" 1 "$n_lua" "${lua_cmd[@]}")"
+  cpu_per_decision redis_cpu_direct "$r0" "$(redis_cpu)" "$n_lua"
+}
+cmd[redis_cpu_via]="Redis used_cpu_sys+used_cpu_user (INFO cpu) over redis_hit / its requests"
+cmd[limitsd_cpu_via]="limitsd utime+stime (/proc/PID/stat) over redis_hit / its requests"
+cmd[redis_cpu_direct]="Redis used_cpu_sys+used_cpu_user (INFO cpu) over redis_lua / its requests"
 cmd[redis_hit]="redis-benchmark -p LIMITSD_REDIS -c 50 -n $n_red -r 100000 -P 1 --csv ${hit_cmd[*]}"
 cmd[redis_lua]="redis-benchmark -p REDIS -c 50 -n $n_lua -r 100000 -P 1 --csv ${lua_cmd[*]}"
 log "redis://: limitsd HIT vs EVALSHA"
@@ -203,12 +229,25 @@ run_inproc_clock() {
   record inproc_clock "$(timeout 120 "$bin/limitsd_inprocess" --mode clock --hits 10000000 \
     | field reads_per_s)"
 }
+# ns per hit on one hot key and on 1M keys, against the clock read they each contain.
+run_inproc_hot() {
+  record inproc_hot "$(timeout 120 "$bin/limitsd_inprocess" --mode hits --hits 10000000 \
+    --keys 1 | field hits_per_s)"
+}
+run_inproc_1m() {
+  record inproc_1m "$(timeout 120 "$bin/limitsd_inprocess" --mode hits --hits 5000000 \
+    --keys 1000000 | field hits_per_s)"
+}
+cmd[inproc_hot]="limitsd_inprocess --mode hits --hits 10000000 --keys 1"
+cmd[inproc_1m]="limitsd_inprocess --mode hits --hits 5000000 --keys 1000000"
 cmd[inproc_cc]="limitsd_inprocess --mode hits --hits 3000000 --keys 10000"
 cmd[inproc_clock]="limitsd_inprocess --mode clock --hits 10000000"
 cmd[inproc_py]="$python bench/python_limits_hits.py 150000 10000"
 log "in process: limitsd vs python limits"
 alternate inproc_cc inproc_py
-for r in $(seq 1 "$rounds"); do run_inproc_clock; done
+log "in process: a hot key and 1M keys vs a clock read"
+alternate inproc_hot inproc_clock
+for r in $(seq 1 "$rounds"); do run_inproc_1m; done
 
 # Memory per live fixed-window key, 1M keys: limitsd's store vs Redis' used_memory.
 run_bytes_cc() {
@@ -284,4 +323,8 @@ log "writing $out"
 "$python" "$root/bench/report.py" "$work" "$rounds" "$secs" >"$out" <<EOF
 $(for k in "${!cmd[@]}"; do printf '%s\t%s\n' "$k" "${cmd[$k]}"; done)
 EOF
-log "done: $out"
+mkdir -p "$root/bench/results"
+for f in micro.txt profile.txt perf.p16.txt perf.p1.txt; do
+  if [ -s "$work/$f" ]; then cp "$work/$f" "$root/bench/results/$f"; fi
+done
+log "done: $out (raw output in bench/results/)"

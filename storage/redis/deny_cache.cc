@@ -24,6 +24,23 @@ bool DenyCache::SameRates(const Entry& entry, std::span<const RateQuery> rates) 
   return true;
 }
 
+bool DenyCache::Blocks(const Entry& entry, std::int64_t cost) noexcept {
+  return std::any_of(entry.rates.begin(), entry.rates.end(), [cost](const Rate& rate) {
+    return rate.state.count + cost > rate.limit;
+  });
+}
+
+std::size_t DenyCache::InFlightBucket(std::string_view first_key) noexcept {
+  return std::hash<std::string_view>{}(first_key) % kInFlightBuckets;
+}
+
+DenyCache::TakeInFlight::TakeInFlight(DenyCache& cache, std::span<const RateQuery> rates) noexcept
+    : cache_(cache), bucket_(InFlightBucket(rates.front().key)) {
+  ++cache_.in_flight_[bucket_];
+}
+
+DenyCache::TakeInFlight::~TakeInFlight() { --cache_.in_flight_[bucket_]; }
+
 void DenyCache::Age(const Entry& entry, Deadline now, TakeOutcome& outcome) {
   const auto age = std::chrono::duration_cast<Micros>(now - entry.received);
   outcome.taken = false;
@@ -45,8 +62,11 @@ std::optional<TakeOutcome> DenyCache::Find(std::span<const RateQuery> rates, std
     entries_.erase(it);
     return std::nullopt;
   }
-  // A smaller cost may fit: only Redis can tell.
-  if (cost < entry.cost || !SameRates(entry, rates)) return std::nullopt;
+  // A cost that fits must be taken by Redis; a take in flight may change the counts.
+  if (!SameRates(entry, rates) || !Blocks(entry, cost) ||
+      in_flight_[InFlightBucket(rates.front().key)] != 0) {
+    return std::nullopt;
+  }
   ++hits_;
   std::optional<TakeOutcome> outcome(std::in_place);  // built in place: no copy of the states
   Age(entry, now, *outcome);
@@ -57,7 +77,7 @@ void DenyCache::Remember(std::span<const RateQuery> rates, std::int64_t cost,
                          const TakeOutcome& outcome, std::uint64_t stamp, Deadline sent,
                          Deadline received) {
   if (outcome.taken || rates.empty() || outcome.states.size() != rates.size()) return;
-  Entry entry{{}, cost, stamp, received, {}};
+  Entry entry{{}, stamp, received, {}};
   bool blocked = false;
   Micros good_for = Micros::max();
   for (std::size_t i = 0; i < rates.size(); ++i) {

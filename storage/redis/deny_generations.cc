@@ -18,6 +18,10 @@ void DenyGenerations::BumpKey(std::string_view key) noexcept {
   buckets_[BucketOf(key)].fetch_add(1);
 }
 
+void DenyGenerations::BumpRates(std::span<const RateQuery> rates) noexcept {
+  for (const RateQuery& rate : rates) BumpKey(rate.key);
+}
+
 void DenyGenerations::BumpAll() noexcept { global_.fetch_add(1); }
 
 }  // namespace limitsd::storage::redis

@@ -2,15 +2,16 @@
 // Invalidation counters for the per-thread denial caches (deny_cache.h), shared by every
 // I/O thread of one RedisStorage.
 //
-// Each key hashes to one of kBuckets counters; Clear() or Decr() of a key bumps its counter
-// once its command has run, and Reset() bumps the global one once its sweep is over. A
+// Each key hashes to one of kBuckets counters; a take that fitted (or may have), Clear() or
+// Decr() of a key bumps its counter once its command has run, and Reset() bumps the global one once its sweep is over. A
 // request reads its Stamp() before it is sent; a denial remembered under that stamp is good
 // only while the stamp is unchanged. Every counter only grows, so a sum that did not change
 // means none of its counters did. A bump that is visible before a request's stamp is read
 // came after the command that cleared Redis, so that request read the cleared data; one that
 // is not yet visible changes the stamp later and so drops the entry then.
 //
-// Lock-free and thread-safe; written only by administrative calls, read by denied keys.
+// Lock-free and thread-safe; written by takes that reached Redis and by administrative
+// calls, read by denied keys.
 
 #include <array>
 #include <atomic>
@@ -30,6 +31,8 @@ class DenyGenerations {
   std::uint64_t Stamp(std::span<const RateQuery> rates) const noexcept;
   /// After a command that may have lowered `key`'s count (DEL, DECRBY).
   void BumpKey(std::string_view key) noexcept;
+  /// After a take on `rates` that may have raised their counts.
+  void BumpRates(std::span<const RateQuery> rates) noexcept;
   /// After a sweep that may have deleted any key.
   void BumpAll() noexcept;
 

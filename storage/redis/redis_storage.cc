@@ -199,10 +199,23 @@ Task<Result<TakeOutcome>> RedisStorage::TakeAll(std::span<const RateQuery> rates
   }
   const Deadline sent = SteadyClock::now();
   if (auto known = cache->Find(rates, cost, generations_, sent)) co_return std::move(*known);
+  if (mode == TakeMode::kPeek) co_return co_await AskAndRemember(*slot, rates, cost, mode, sent);
+  const DenyCache::TakeInFlight in_flight(*cache, rates);
+  Result<TakeOutcome> outcome = co_await AskAndRemember(*slot, rates, cost, mode, sent);
+  // A take that happened (or may have, on an error) makes every remembered state of these
+  // rates stale, on every thread, including denials whose script ran before it.
+  if (!outcome || outcome->taken) generations_.BumpRates(rates);
+  co_return outcome;
+}
+
+Task<Result<TakeOutcome>> RedisStorage::AskAndRemember(const ExecutorSlot& slot,
+                                                       std::span<const RateQuery> rates,
+                                                       std::int64_t cost, TakeMode mode,
+                                                       Deadline sent) {
   const std::uint64_t stamp = generations_.Stamp(rates);  // before the request leaves
-  Result<TakeOutcome> outcome = co_await SendTake(*slot, rates, cost, mode);
+  Result<TakeOutcome> outcome = co_await SendTake(slot, rates, cost, mode);
   if (outcome && !outcome->taken) {
-    cache->Remember(rates, cost, *outcome, stamp, sent, SteadyClock::now());
+    slot.deny_cache->Remember(rates, cost, *outcome, stamp, sent, SteadyClock::now());
   }
   co_return outcome;
 }

@@ -14,8 +14,8 @@
 // Keys are "<key_prefix>:<key>"; the strategy layer's keys carry a hash tag covering the
 // limit and the user key, so every rate of one request lives in one cluster slot.
 //
-// A fixed-window denial is remembered per executor (deny_cache.h) and answers the same
-// request again, without Redis, while it stays true; this daemon's Clear, Decr and Reset
+// A fixed-window denial is remembered per executor (deny_cache.h) and answers later denied
+// requests for the same rates without Redis; this daemon's takes, Clear, Decr and Reset
 // drop what they may have made false (deny_generations.h), on every executor.
 //
 // Every executor that awaits this storage must be single-threaded (one io_context per
@@ -101,6 +101,10 @@ class RedisStorage final : public Storage,
   Task<Result<RedisReply>> RunScript(const RedisScript& script,
                                      std::span<const std::string_view> keys,
                                      std::span<const std::string_view> args);
+  /// SendTake, remembering a denial in the slot's deny cache.
+  Task<Result<TakeOutcome>> AskAndRemember(const ExecutorSlot& slot,
+                                           std::span<const RateQuery> rates, std::int64_t cost,
+                                           TakeMode mode, Deadline sent);
   /// One request to Redis: batched, or alone.
   Task<Result<TakeOutcome>> SendTake(const ExecutorSlot& slot, std::span<const RateQuery> rates,
                                      std::int64_t cost, TakeMode mode);

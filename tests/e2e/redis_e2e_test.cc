@@ -53,6 +53,47 @@ TEST(RedisE2E, TwoDaemonsSharingOneRedisAdmitExactlyTheLimit) {
   }
 }
 
+// The reply with each time inside (0, 10 s] written as "T", so that answers made at
+// slightly different moments compare equal.
+std::string TimesAsT(const std::string& reply) {
+  std::vector<std::string> fields = Fields(reply);
+  std::string out;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (i >= 3) {
+      const long long ms = std::stoll(fields[i]);
+      if (ms > 0 && ms <= 10'000) fields[i] = "T";
+    }
+    out += (i == 0 ? "" : " ") + fields[i];
+  }
+  return out;
+}
+
+// What a denial remembered by the redis:// deny cache answers after a smaller cost was
+// allowed, and after a cost above the amount: what memory:// answers.
+TEST(RedisE2E, RememberedDenialsAnswerTheCurrentCounts) {
+  const std::vector<std::pair<std::string, std::string>> steps{
+      {"HIT fixed-window:5/10seconds j 3", "OK 5 2 T 0"},
+      {"HIT fixed-window:5/10seconds j 3", "DENY 5 2 T T"},
+      {"HIT fixed-window:5/10seconds j 1", "OK 5 1 T 0"},
+      {"HIT fixed-window:5/10seconds j 6", "DENY 5 1 T -1"},
+      {"HIT fixed-window:5/10seconds j 3", "DENY 5 1 T T"},
+      {"HIT fixed-window:5/10seconds a 6", "DENY 5 5 0 -1"},
+      {"HIT fixed-window:5/10seconds a 2", "OK 5 3 T 0"},
+      {"TEST fixed-window:5/10seconds a 6", "DENY 5 3 T -1"},
+      {"HIT fixed-window:5/10seconds a 6", "DENY 5 3 T -1"},
+  };
+  RedisServer redis;
+  DaemonProcess memory("");
+  DaemonProcess on_redis(WithStorage(redis.Uri()));
+  for (const std::uint16_t port : {memory.port(), on_redis.port()}) {
+    LineClient c(port);
+    for (const auto& [request, expected] : steps) {
+      EXPECT_EQ(TimesAsT(c.Ask(request)), expected)
+          << request << (port == memory.port() ? " on memory://" : " on redis://");
+    }
+  }
+}
+
 TEST(RedisE2E, RedisDownThenBack) {
   RedisServer redis;
   DaemonProcess daemon(

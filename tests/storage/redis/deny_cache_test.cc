@@ -48,6 +48,46 @@ TEST_F(DenyCacheTest, AnswersTheSameRatesAtTheSameOrAHigherCost) {
   EXPECT_EQ(cache_.hits(), 2u);
 }
 
+TEST_F(DenyCacheTest, AnswersEveryCostTheRememberedCountsCannotFit) {
+  // Remembered at cost 3 with 4 of 5 counted: cost 2 cannot fit either, cost 1 can.
+  const std::array rates{Fixed("{k}/a", 5)};
+  RememberAtStart(rates, 3, Denied({{4, Micros{30'000'000}}}));
+  const auto found = cache_.Find(rates, 2, generations_, t0_ + 1s);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(std::get<FixedWindowState>(found->states.front()).count, 4);
+  EXPECT_FALSE(cache_.Find(rates, 1, generations_, t0_ + 1s).has_value());
+}
+
+TEST_F(DenyCacheTest, ACostAboveTheAmountOnAnEmptyWindowIsRemembered) {
+  const std::array rates{Fixed("{k}/a", 5, Micros{10'000'000})};
+  RememberAtStart(rates, 6, Denied({{0, Micros{0}}}));
+  const auto found = cache_.Find(rates, 6, generations_, t0_ + 1s);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(std::get<FixedWindowState>(found->states.front()).count, 0);
+  EXPECT_FALSE(cache_.Find(rates, 5, generations_, t0_ + 1s).has_value());
+  // Nothing was counted: good for one window from the send.
+  EXPECT_FALSE(cache_.Find(rates, 6, generations_, t0_ + 10s).has_value());
+}
+
+TEST_F(DenyCacheTest, NothingIsAnsweredForAKeyWhileAHitOnItIsInFlight) {
+  const std::array rates{Fixed("{k}/a", 5)};
+  RememberAtStart(rates, 1, Denied({{5, Micros{30'000'000}}}));
+  {
+    const DenyCache::TakeInFlight in_flight(cache_, rates);
+    EXPECT_FALSE(cache_.Find(rates, 1, generations_, t0_ + 1ms).has_value());
+  }
+  EXPECT_TRUE(cache_.Find(rates, 1, generations_, t0_ + 1ms).has_value());
+}
+
+TEST_F(DenyCacheTest, BumpingTheRatesOfATakeDropsTheEntry) {
+  const std::array rates{Fixed("{k}/a", 5), Fixed("{k}/b", 9)};
+  RememberAtStart(rates, 1, Denied({{5, Micros{30'000'000}}, {5, Micros{30'000'000}}}));
+  ASSERT_TRUE(cache_.Find(rates, 1, generations_, t0_ + 1ms).has_value());
+  generations_.BumpRates(rates);
+  EXPECT_FALSE(cache_.Find(rates, 1, generations_, t0_ + 1ms).has_value());
+  EXPECT_EQ(cache_.size(), 0u);
+}
+
 TEST_F(DenyCacheTest, AgesTheTtlFromTheReplyAndNeverBelowWhatRedisSaid) {
   const std::array rates{Fixed("{k}/a", 5)};
   RememberAtStart(rates, 1, Denied({{5, Micros{30'000'000}}}));

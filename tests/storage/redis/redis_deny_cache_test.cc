@@ -126,6 +126,48 @@ TEST_F(RedisDenyCacheTest, ALowerCostStillAsksRedisAndCanPass) {
   EXPECT_EQ(server.Cli({"GET", "LIMITS:{low}/a"}), "10");
 }
 
+TEST_F(RedisDenyCacheTest, AnAllowedSmallerCostDropsTheRememberedCounts) {
+  // 3 taken, 3 denied (remembered), 1 taken: later denials see 4, not the remembered 3.
+  RedisServer server;
+  auto storage = Make(server.Uri());
+  const std::array rates{RateQuery{"{small}/j", StrategyKind::kFixedWindow, 5, kMinute}};
+  ASSERT_TRUE(Hit(*storage, rates, 3).taken);
+  ASSERT_FALSE(Hit(*storage, rates, 3).taken);
+  ASSERT_TRUE(Hit(*storage, rates, 1).taken);
+  for (const std::int64_t cost : {6, 3, 2}) {
+    const TakeOutcome denied = Hit(*storage, rates, cost);
+    EXPECT_FALSE(denied.taken) << cost;
+    EXPECT_EQ(FixedOf(denied).count, 4) << cost;
+  }
+}
+
+TEST_F(RedisDenyCacheTest, ATakeOnAnotherThreadDropsTheRememberedCounts) {
+  RedisServer server;
+  auto storage = Make(server.Uri());
+  const std::array rates{RateQuery{"{other}/j", StrategyKind::kFixedWindow, 5, kMinute}};
+  ASSERT_TRUE(Hit(*storage, rates, 3).taken);
+  ASSERT_FALSE(Hit(*storage, rates, 3).taken);  // remembered on io_a_
+  ASSERT_TRUE(Take(io_b_, *storage, rates, 1).taken);
+  EXPECT_EQ(FixedOf(Hit(*storage, rates, 3)).count, 4);
+  EXPECT_EQ(FixedOf(Take(io_a_, *storage, rates, 3, TakeMode::kPeek)).count, 4);
+}
+
+TEST_F(RedisDenyCacheTest, ACostAboveTheAmountSeesLaterTakes) {
+  RedisServer server;
+  auto storage = Make(server.Uri());
+  const std::array rates{RateQuery{"{above}/a", StrategyKind::kFixedWindow, 5, kMinute}};
+  const TakeOutcome first = Hit(*storage, rates, 6);
+  ASSERT_FALSE(first.taken);
+  EXPECT_EQ(FixedOf(first).count, 0);
+  ASSERT_TRUE(Hit(*storage, rates, 2).taken);
+  const TakeOutcome peeked = Take(io_a_, *storage, rates, 6, TakeMode::kPeek);
+  EXPECT_EQ(FixedOf(peeked).count, 2);
+  EXPECT_GT(FixedOf(peeked).ttl, Micros{0});
+  const TakeOutcome hit = Hit(*storage, rates, 6);
+  EXPECT_FALSE(hit.taken);
+  EXPECT_EQ(FixedOf(hit).count, 2);
+}
+
 TEST_F(RedisDenyCacheTest, ClearOnAnotherThreadLetsTheNextHitPass) {
   RedisServer server;
   auto storage = Make(server.Uri());

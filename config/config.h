@@ -80,6 +80,8 @@ struct AdminConfig {
   std::optional<ListenAddress> address;  ///< `listen` parsed, when set
   int listen_line = 0;
   int listen_column = 0;
+  std::uint32_t max_connections = 64;    ///< admin connections served at once
+  std::uint32_t read_timeout_ms = 10000;  ///< to read one request
 };
 
 struct LogConfig {

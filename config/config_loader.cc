@@ -29,7 +29,8 @@ constexpr std::array<std::string_view, 5> kServerKeys = {
 constexpr std::array<std::string_view, 4> kStorageKeys = {"uri", "options", "timeout_ms",
                                                           "on_error"};
 constexpr std::array<std::string_view, 2> kLimitKeys = {"rate", "strategy"};
-constexpr std::array<std::string_view, 1> kAdminKeys = {"listen"};
+constexpr std::array<std::string_view, 3> kAdminKeys = {"listen", "max_connections",
+                                                        "read_timeout_ms"};
 constexpr std::array<std::string_view, 2> kLogKeys = {"level", "format"};
 constexpr std::array<std::string_view, 4> kOnErrorValues = {"error", "deny", "allow", "local"};
 constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
@@ -273,8 +274,18 @@ void ConfigParser::ParsePlugins(const YAML::Node& node, Config& config) {
 
 void ConfigParser::ParseAdmin(const YAML::Node& node, AdminConfig& admin) {
   if (!reader_.ExpectMap(node, "admin")) return;
-  reader_.ForEachKey(node, "admin", kAdminKeys, [&](const std::string&, const YAML::Node& key_node,
+  reader_.ForEachKey(node, "admin", kAdminKeys, [&](const std::string& key, const YAML::Node& key_node,
                                                     const YAML::Node& value) {
+    if (key == "max_connections") {
+      Set<std::uint32_t>(reader_.Integer(value, "admin.max_connections", 1, 100000),
+                         admin.max_connections);
+      return;
+    }
+    if (key == "read_timeout_ms") {
+      Set<std::uint32_t>(reader_.Integer(value, "admin.read_timeout_ms", 1, kMaxIdleTimeoutMs),
+                         admin.read_timeout_ms);
+      return;
+    }
     const std::optional<std::string> text = reader_.String(value, "admin.listen", true);
     if (!text) return;
     const SourceMark mark = value.IsNull() ? YamlReader::MarkOf(key_node) : YamlReader::MarkOf(value);

@@ -1,23 +1,42 @@
 #pragma once
-// The admin endpoint (admin.listen, off unless set): HTTP GET /metrics (Prometheus text),
-// GET /health (200 when the storage answers its check, 503 otherwise). One request per
-// connection; never on the decision path.
+// The admin endpoint (admin.listen, off unless set), HTTP/1.1, never on the decision path:
+//   GET /metrics   Prometheus text
+//   GET /livez     200 while the process serves
+//   GET /readyz    200 when requests get answers: the storage answers, or storage.on_error
+//                  answers without it; 503 while the daemon drains on SIGTERM
+//   GET /health    /readyz
+//   POST /reload   reloads the configuration file: 200, or 422 with every error
+// HEAD works wherever GET does; query strings are ignored. One request per connection,
+// read within admin.read_timeout_ms; at most admin.max_connections at once.
 
-#include <memory>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "config/config.h"
-#include "server/metrics.h"
-#include "storage/storage.h"
+#include "server/reloader.h"
+#include "storage/result.h"
 
 namespace limitsd::server {
 
+struct Readiness {
+  bool ready = false;
+  std::string reason;
+};
+
+/// What the endpoints ask the daemon.
+struct AdminHooks {
+  std::function<std::string()> metrics;
+  std::function<storage::Task<Readiness>()> readiness;
+  std::function<ReloadOutcome()> reload;
+};
+
 class AdminServer {
  public:
-  AdminServer(boost::asio::io_context& io, const Metrics& metrics, storage::Storage& storage);
+  AdminServer(boost::asio::io_context& io, AdminHooks hooks, const config::AdminConfig& config);
 
   /// Binds `address` (host:port); throws std::runtime_error naming it on failure.
   void Bind(const config::ListenAddress& address);
@@ -26,13 +45,23 @@ class AdminServer {
   void Stop();
 
  private:
+  struct Reply {
+    unsigned status = 200;
+    std::string content_type = "text/plain; charset=utf-8";
+    std::string body;
+    std::string allow;  ///< the Allow header of a 405
+  };
+
   storage::Task<void> AcceptLoop();
   storage::Task<void> Serve(boost::asio::ip::tcp::socket socket);
+  storage::Task<Reply> Route(std::string_view method, std::string_view path);
 
   boost::asio::io_context& io_;
-  const Metrics& metrics_;
-  storage::Storage& storage_;
+  AdminHooks hooks_;
+  std::uint32_t max_connections_;
+  std::chrono::milliseconds read_timeout_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::uint32_t open_ = 0;  // connections being served (on io_'s thread)
 };
 
 }  // namespace limitsd::server

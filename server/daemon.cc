@@ -12,86 +12,141 @@ namespace {
 constexpr std::chrono::seconds kDrainGrace{10};
 constexpr std::chrono::milliseconds kDrainPoll{20};
 
+const char* OnErrorName(config::OnError on_error) {
+  switch (on_error) {
+    case config::OnError::kError: return "error";
+    case config::OnError::kDeny: return "deny";
+    case config::OnError::kAllow: return "allow";
+    case config::OnError::kLocal: return "local";
+  }
+  return "error";
+}
+
+std::string RenderReloads(const ReloadCounters& reloads) {
+  auto get = [](const auto& counter) { return std::to_string(counter.load(std::memory_order_relaxed)); };
+  return "# HELP limitsd_config_reloads_total Configuration reloads, by result.\n"
+         "# TYPE limitsd_config_reloads_total counter\n"
+         "limitsd_config_reloads_total{result=\"success\"} " + get(reloads.succeeded) + "\n"
+         "limitsd_config_reloads_total{result=\"failure\"} " + get(reloads.failed) + "\n"
+         "# HELP limitsd_config_last_reload_success_timestamp_seconds When the running "
+         "configuration was loaded.\n"
+         "# TYPE limitsd_config_last_reload_success_timestamp_seconds gauge\n"
+         "limitsd_config_last_reload_success_timestamp_seconds " +
+         get(reloads.last_success_unix) + "\n";
+}
+
 }  // namespace
 
-Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated)
+Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
+               const config::CommandLineOptions& options)
     : pool_(config.server.threads),
       signals_(pool_.at(0), SIGINT, SIGTERM),
+      reload_signals_(pool_.at(0), SIGHUP),
       drain_timer_(pool_.at(0)) {
-  BuildStorage(config, validated);
-  BuildWorkers(config, validated);
+  BuildStorage(config, validated, options);
+  BuildWorkers(config);
   std::vector<Worker*> workers;
   for (auto& worker : workers_) workers.push_back(worker.get());
   listener_ = std::make_unique<Listener>(pool_.at(0), workers, config.server.max_connections);
   listener_->Bind(config.server.listen);
   if (config.admin.address) {
-    admin_ = std::make_unique<AdminServer>(pool_.at(0), metrics_, *storage_);
+    admin_ = std::make_unique<AdminServer>(pool_.at(0), MakeAdminHooks(), config.admin);
     admin_->Bind(*config.admin.address);
   }
+  StartConfigWatcher();
 }
 
 Daemon::~Daemon() {
-  // Connections and workers go before the storage they use, the storage before the pool.
+  // Connections and workers go before the storages they use, the storages before the pool.
   listener_.reset();
   admin_.reset();
+  watcher_.reset();
   workers_.clear();
-  fallback_.reset();
-  limiter_.reset();
-  fallback_storage_.reset();
-  storage_.reset();
+  reloader_.reset();
 }
 
-void Daemon::BuildStorage(const config::Config& config, const ValidatedConfig& validated) {
-  storage::StorageContext context;
-  context.uri = validated.uri;
-  context.options = config.storage.options;
-  context.timeout = std::chrono::milliseconds(config.storage.timeout_ms);
-  context.executors = pool_.Executors();
-  storage_ = storage::StorageRegistry::Instance().Create(context);
-  limiter_ = std::make_unique<limits::RateLimiter>(*storage_);
-  if (config.storage.on_error == config::OnError::kLocal) {
-    storage::StorageContext local = context;
-    local.uri = storage::ParseStorageUri("memory://");
-    local.options.clear();
-    fallback_storage_ = storage::StorageRegistry::Instance().Create(local);
-    fallback_ = std::make_unique<limits::RateLimiter>(*fallback_storage_);
-    spdlog::warn(
-        "storage.on_error is local: while the storage fails, this daemon decides on its own "
-        "memory store, so each daemon admits the full limit by itself");
-  }
+void Daemon::BuildStorage(const config::Config& config, const ValidatedConfig& validated,
+                          const config::CommandLineOptions& options) {
+  auto backend = Backend::Open(config, validated.uri, pool_.Executors());
+  auto generation = Generation::Make(config, validated, std::move(backend), 1);
+  reloader_ = std::make_unique<Reloader>(
+      options, config, std::move(generation), pool_.Executors(),
+      [this](std::shared_ptr<const Generation> next) { Publish(next); }, reloads_);
 }
 
-void Daemon::BuildWorkers(const config::Config& config, const ValidatedConfig& validated) {
-  DeciderSettings decider{config.allow_reset, config.storage.on_error,
-                          static_cast<std::int64_t>(config.storage.timeout_ms)};
+void Daemon::BuildWorkers(const config::Config& config) {
   ConnectionSettings connection{config.server.max_line_bytes,
                                 std::chrono::milliseconds(config.server.idle_timeout_ms)};
-  storage::Storage& storage = *storage_;
-  auto supports = [&storage](limits::StrategyKind kind) {
-    return limits::RateLimiter::Supports(storage, kind);
-  };
   for (std::size_t i = 0; i < pool_.size(); ++i) {
-    LimitTable table(validated.limits, validated.default_strategy, config.allow_inline_limits,
-                     supports);
-    workers_.push_back(std::make_unique<Worker>(pool_.at(i), std::move(table), *limiter_,
-                                                fallback_.get(), decider, connection,
-                                                metrics_));
+    workers_.push_back(std::make_unique<Worker>(pool_.at(i), reloader_->generation(),
+                                                connection, metrics_));
   }
+}
+
+// Each worker swaps the new generation in on its own thread, between two requests.
+void Daemon::Publish(const std::shared_ptr<const Generation>& generation) {
+  for (auto& worker : workers_) {
+    boost::asio::post(worker->io(), [w = worker.get(), generation] { w->Apply(generation); });
+  }
+}
+
+void Daemon::StartConfigWatcher() {
+  const std::string file = reloader_->file();
+  if (file.empty()) return;
+  try {
+    watcher_ = std::make_unique<ConfigWatcher>(pool_.at(0), file, [this] {
+      reloader_->Reload("the file changed");
+    });
+  } catch (const std::exception& e) {
+    spdlog::warn("not watching {} for changes ({}); reload with SIGHUP or POST /reload", file,
+                 e.what());
+  }
+}
+
+void Daemon::WatchReloadSignal() {
+  reload_signals_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    reloader_->Reload("SIGHUP");
+    WatchReloadSignal();
+  });
+}
+
+AdminHooks Daemon::MakeAdminHooks() {
+  AdminHooks hooks;
+  hooks.metrics = [this] { return metrics_.Render() + RenderReloads(reloads_); };
+  hooks.reload = [this] { return reloader_->Reload("POST /reload"); };
+  hooks.readiness = [this]() -> storage::Task<Readiness> {
+    if (draining_) co_return Readiness{false, "draining: the daemon is shutting down"};
+    const std::shared_ptr<const Generation> generation = reloader_->generation();
+    const bool answers = co_await generation->backend->storage().Check();
+    if (answers) co_return Readiness{true, "ready"};
+    const config::OnError on_error = generation->settings.on_error;
+    if (on_error == config::OnError::kError) {
+      co_return Readiness{false, "the storage does not answer (storage.on_error: error)"};
+    }
+    co_return Readiness{true, std::string("ready; the storage does not answer, so requests are "
+                                          "answered by storage.on_error: ") +
+                                  OnErrorName(on_error)};
+  };
+  return hooks;
 }
 
 int Daemon::Run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (!ec) BeginShutdown(signal);
   });
+  WatchReloadSignal();
+  if (watcher_) watcher_->Start();
   listener_->Start();
   if (admin_) {
     admin_->Start();
-    spdlog::info("admin endpoint on http://{} (/metrics, /health)", admin_->BoundAddress());
+    spdlog::info("admin endpoint on http://{} (/metrics, /livez, /readyz, /reload)",
+                 admin_->BoundAddress());
   }
   std::string where;
   for (const std::string& address : BoundAddresses()) where += (where.empty() ? "" : ", ") + address;
   spdlog::info("limitsd listening on {}; storage {}; {} I/O thread(s)", where,
-               storage_->Describe(), pool_.size());
+               reloader_->generation()->backend->storage().Describe(), pool_.size());
   pool_.Run();
   spdlog::info("limitsd stopped");
   return 0;
@@ -101,8 +156,10 @@ int Daemon::Run() {
 // then stop; connections still open after the grace period are closed by force.
 void Daemon::BeginShutdown(int signal) {
   spdlog::info("signal {} received: no new connections, finishing requests in flight", signal);
+  draining_ = true;  // /readyz answers 503 from now on; the admin port serves until exit
   listener_->Stop();
-  if (admin_) admin_->Stop();
+  if (watcher_) watcher_->Stop();
+  reload_signals_.cancel();
   for (auto& worker : workers_) {
     boost::asio::post(worker->io(), [w = worker.get()] { w->ShutdownAll(); });
   }

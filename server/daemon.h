@@ -1,6 +1,7 @@
 #pragma once
 // The running daemon: I/O threads, the storage, one worker per thread, the listener, and
-// the signals that stop it (SIGTERM/SIGINT: stop accepting, finish what is in flight, exit).
+// the signals that stop it (SIGTERM/SIGINT: stop accepting, finish what is in flight, exit)
+// and reload it (SIGHUP, a change to the --config file, POST /reload on the admin port).
 
 #include <memory>
 #include <string>
@@ -9,10 +10,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "config/command_line.h"
 #include "config/config.h"
 #include "limits/rate_limiter.h"
 #include "server/admin_server.h"
 #include "server/config_validator.h"
+#include "server/config_watcher.h"
+#include "server/generation.h"
+#include "server/reloader.h"
 #include "server/io_context_pool.h"
 #include "server/listener.h"
 #include "server/metrics.h"
@@ -24,7 +29,9 @@ namespace limitsd::server {
 class Daemon {
  public:
   /// Builds everything and binds the listen addresses; throws on failure (start-up only).
-  Daemon(const config::Config& config, const ValidatedConfig& validated);
+  /// `options` name the file that reloads read again (and the flags that override it).
+  Daemon(const config::Config& config, const ValidatedConfig& validated,
+         const config::CommandLineOptions& options = {});
   ~Daemon();
 
   std::vector<std::string> BoundAddresses() const { return listener_->BoundAddresses(); }
@@ -32,23 +39,29 @@ class Daemon {
   int Run();
 
  private:
-  void BuildStorage(const config::Config& config, const ValidatedConfig& validated);
-  void BuildWorkers(const config::Config& config, const ValidatedConfig& validated);
+  void BuildStorage(const config::Config& config, const ValidatedConfig& validated,
+                    const config::CommandLineOptions& options);
+  void BuildWorkers(const config::Config& config);
+  AdminHooks MakeAdminHooks();
+  void WatchReloadSignal();
+  void StartConfigWatcher();
+  void Publish(const std::shared_ptr<const Generation>& generation);
   void BeginShutdown(int signal);
   void WaitForDrain();
 
   IoContextPool pool_;
-  std::unique_ptr<storage::Storage> storage_;
-  std::unique_ptr<storage::Storage> fallback_storage_;
-  std::unique_ptr<limits::RateLimiter> limiter_;
-  std::unique_ptr<limits::RateLimiter> fallback_;
   Metrics metrics_;
+  ReloadCounters reloads_;
+  std::unique_ptr<Reloader> reloader_;  // owns every storage opened; outlives the workers
+  std::unique_ptr<ConfigWatcher> watcher_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<AdminServer> admin_;
   boost::asio::signal_set signals_;
+  boost::asio::signal_set reload_signals_;
   boost::asio::steady_timer drain_timer_;
   std::chrono::steady_clock::time_point drain_deadline_;
+  bool draining_ = false;  // on the first I/O thread only
 };
 
 }  // namespace limitsd::server

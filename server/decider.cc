@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/generation.h"
+
 namespace limitsd::server {
 namespace {
 
@@ -48,11 +50,31 @@ Answer Answer::Error(ErrorCode code, std::string message,
 
 Decider::Decider(limits::RateLimiter& limiter, limits::RateLimiter* fallback, LimitTable& table,
                  DeciderSettings settings, Metrics& metrics)
-    : limiter_(limiter),
+    : limiter_(&limiter),
       fallback_(fallback),
       table_(table),
       settings_(settings),
       metrics_(metrics) {}
+
+Decider::Decider(std::shared_ptr<const Generation> generation, LimitTable& table,
+                 Metrics& metrics)
+    : limiter_(&generation->backend->limiter()),
+      fallback_(generation->backend->fallback()),
+      generation_(generation),
+      table_(table),
+      settings_(generation->settings),
+      metrics_(metrics) {}
+
+void Decider::Apply(std::shared_ptr<const Generation> generation) {
+  Backend& backend = *generation->backend;
+  limits::RateLimiter* limiter = &backend.limiter();
+  table_.Replace(generation->limits, generation->default_strategy, generation->allow_inline,
+                 [limiter](limits::StrategyKind kind) { return limiter->Serves(kind); });
+  limiter_ = limiter;
+  fallback_ = backend.fallback();
+  settings_ = generation->settings;
+  generation_ = std::move(generation);
+}
 
 storage::Pending<Answer> Decider::Decide(const Query& query) {
   Resolution resolved = table_.Resolve(query.limit);
@@ -67,27 +89,31 @@ storage::Pending<Answer> Decider::Decide(Verb verb, std::shared_ptr<const limits
       return Failed(ErrorCode::kForbidden, "RESET is disabled (allow_reset: false)",
                     std::move(limit));
     }
-    return Reset(std::move(limit), key);
+    return Reset(std::move(limit), key, limiter_, fallback_);
   }
   const auto mode = verb == Verb::kHit ? storage::TakeMode::kHit : storage::TakeMode::kPeek;
   if (verb == Verb::kStats) cost = 1;
   storage::Pending<storage::Result<limits::Decision>> pending =
-      limiter_.Decide(*limit, key, cost, mode);
+      limiter_->Decide(*limit, key, cost, mode);
   if (pending.ready()) {
-    if (std::optional<Answer> answer = Settle(limit, pending.value())) return std::move(*answer);
+    if (std::optional<Answer> answer = Settle(limit, pending.value(), fallback_)) {
+      return std::move(*answer);
+    }
   }
-  return Await(std::move(pending), std::move(limit), key, cost, mode);
+  return Await(std::move(pending), std::move(limit), key, cost, mode, fallback_);
 }
 
 storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::Decision>> pending,
                                      std::shared_ptr<const limits::Limit> limit,
                                      std::string_view key, std::int64_t cost,
-                                     storage::TakeMode mode) {
+                                     storage::TakeMode mode, limits::RateLimiter* fallback) {
   const storage::Result<limits::Decision> result = co_await Guarded(std::move(pending));
-  if (std::optional<Answer> answer = Settle(limit, result)) co_return std::move(*answer);
+  if (std::optional<Answer> answer = Settle(limit, result, fallback)) {
+    co_return std::move(*answer);
+  }
   // on_error: local. The fallback is a memory store: its answer is ready or awaited alike.
   const storage::Result<limits::Decision> local =
-      co_await Guarded(fallback_->Decide(*limit, key, cost, mode));
+      co_await Guarded(fallback->Decide(*limit, key, cost, mode));
   if (local) {
     Metrics::Add(metrics_.local_decisions);
     co_return Decided(limit, *local, Answer::Source::kLocal);
@@ -96,7 +122,8 @@ storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::De
 }
 
 std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>& limit,
-                                      const storage::Result<limits::Decision>& result) {
+                                      const storage::Result<limits::Decision>& result,
+                                      const limits::RateLimiter* fallback) {
   if (result) return Decided(limit, *result, Answer::Source::kStorage);
   const std::error_code error = result.error();
   if (error == storage::StorageErrc::kUnsupported) {
@@ -112,7 +139,7 @@ std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>
     case config::OnError::kAllow:
       return Decided(limit, {true, 0, amount, amount, 0, 0}, Answer::Source::kSubstituted);
     case config::OnError::kLocal:
-      if (fallback_ != nullptr) return std::nullopt;
+      if (fallback != nullptr) return std::nullopt;
       break;
     case config::OnError::kError: break;
   }
@@ -120,11 +147,12 @@ std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>
 }
 
 storage::Task<Answer> Decider::Reset(std::shared_ptr<const limits::Limit> limit,
-                                     std::string_view key) {
+                                     std::string_view key, limits::RateLimiter* limiter,
+                                     limits::RateLimiter* fallback) {
   storage::Result<void> cleared = storage::StorageErrc::kInternal;
   try {
-    cleared = co_await limiter_.Clear(*limit, key);
-    if (fallback_ != nullptr) (void)co_await fallback_->Clear(*limit, key);
+    cleared = co_await limiter->Clear(*limit, key);
+    if (fallback != nullptr) (void)co_await fallback->Clear(*limit, key);
   } catch (const std::exception& e) {
     Log()->error("storage call threw: {}", e.what());
   }

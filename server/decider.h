@@ -50,6 +50,8 @@ struct Answer {
                       std::shared_ptr<const limits::Limit> limit = nullptr);
 };
 
+class Generation;
+
 struct DeciderSettings {
   bool allow_reset = true;
   config::OnError on_error = config::OnError::kError;
@@ -61,6 +63,12 @@ class Decider {
   /// `fallback` decides when on_error is local (a memory store); may be null otherwise.
   Decider(limits::RateLimiter& limiter, limits::RateLimiter* fallback, LimitTable& table,
           DeciderSettings settings, Metrics& metrics);
+  /// Decides with `generation` (its storage, limits and settings), resolving into `table`.
+  Decider(std::shared_ptr<const Generation> generation, LimitTable& table, Metrics& metrics);
+
+  /// Swaps in a reloaded configuration for the requests that follow (on this thread);
+  /// requests in flight finish with the one they started with.
+  void Apply(std::shared_ptr<const Generation> generation);
 
   /// Resolves `query.limit` and decides. Ready at once when the storage needs no I/O.
   storage::Pending<Answer> Decide(const Query& query);
@@ -73,19 +81,25 @@ class Decider {
  private:
   /// The answer for a storage's result, or nullopt when on_error: local must decide.
   std::optional<Answer> Settle(const std::shared_ptr<const limits::Limit>& limit,
-                               const storage::Result<limits::Decision>& result);
+                               const storage::Result<limits::Decision>& result,
+                               const limits::RateLimiter* fallback);
   storage::Task<Answer> Await(storage::Pending<storage::Result<limits::Decision>> pending,
                               std::shared_ptr<const limits::Limit> limit, std::string_view key,
-                              std::int64_t cost, storage::TakeMode mode);
-  storage::Task<Answer> Reset(std::shared_ptr<const limits::Limit> limit, std::string_view key);
+                              std::int64_t cost, storage::TakeMode mode,
+                              limits::RateLimiter* fallback);
+  storage::Task<Answer> Reset(std::shared_ptr<const limits::Limit> limit, std::string_view key,
+                              limits::RateLimiter* limiter, limits::RateLimiter* fallback);
   Answer Decided(const std::shared_ptr<const limits::Limit>& limit, const limits::Decision& d,
                  Answer::Source source);
   Answer Failed(protocol::ErrorCode code, std::string message,
                 std::shared_ptr<const limits::Limit> limit = nullptr);
   void LogStorageError(std::error_code error);
 
-  limits::RateLimiter& limiter_;
+  limits::RateLimiter* limiter_;
   limits::RateLimiter* fallback_;
+  // The daemon keeps every storage it opened until it exits, so a request in flight
+  // across a reload still has its storage and fallback.
+  std::shared_ptr<const Generation> generation_;  // null with the first constructor
   LimitTable& table_;
   DeciderSettings settings_;
   Metrics& metrics_;

@@ -10,6 +10,16 @@ LimitTable::LimitTable(std::shared_ptr<const NamedLimits> named,
       allow_inline_(allow_inline),
       supports_(std::move(supports)) {}
 
+void LimitTable::Replace(std::shared_ptr<const NamedLimits> named,
+                         limits::StrategyKind default_strategy, bool allow_inline,
+                         std::function<bool(limits::StrategyKind)> supports) {
+  named_ = std::move(named);
+  default_strategy_ = default_strategy;
+  allow_inline_ = allow_inline;
+  supports_ = std::move(supports);
+  inline_cache_.clear();
+}
+
 Resolution LimitTable::Resolve(std::string_view token) {
   // A configured name never looks inline (it starts with a letter or '_' and has no ':'),
   // so each token is looked up in one map only.

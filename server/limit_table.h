@@ -4,6 +4,7 @@
 // configured limits are shared and immutable, the cache of parsed inline limits is the
 // thread's own.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +44,11 @@ class LimitTable {
              bool allow_inline, std::function<bool(limits::StrategyKind)> supports);
 
   Resolution Resolve(std::string_view token);
+
+  /// Swaps in a reloaded configuration; forgets the inline limits parsed so far (the
+  /// default strategy or the storage may have changed).
+  void Replace(std::shared_ptr<const NamedLimits> named, limits::StrategyKind default_strategy,
+               bool allow_inline, std::function<bool(limits::StrategyKind)> supports);
 
  private:
   Resolution ResolveInline(std::string_view token);

@@ -40,7 +40,7 @@ int Main(int argc, char** argv) {
   }
   limitsd::server::SetUpLogging(loaded.config->log);
   try {
-    limitsd::server::Daemon daemon(*loaded.config, *validated);
+    limitsd::server::Daemon daemon(*loaded.config, *validated, options);
     return daemon.Run();
   } catch (const std::exception& e) {
     std::cerr << "limitsd: " << e.what() << "\n";

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "server/connection.h"
+#include "server/generation.h"
 
 namespace limitsd::server {
 
@@ -12,6 +13,18 @@ Worker::Worker(boost::asio::io_context& io, LimitTable table, limits::RateLimite
     : io_(io),
       table_(std::move(table)),
       decider_(limiter, fallback, table_, decider, metrics),
+      handler_(decider_, metrics),
+      settings_(connection),
+      metrics_(metrics) {}
+
+Worker::Worker(boost::asio::io_context& io, std::shared_ptr<const Generation> generation,
+               ConnectionSettings connection, Metrics& metrics)
+    : io_(io),
+      table_(generation->limits, generation->default_strategy, generation->allow_inline,
+             [limiter = &generation->backend->limiter()](limits::StrategyKind kind) {
+               return limiter->Serves(kind);
+             }),
+      decider_(generation, table_, metrics),
       handler_(decider_, metrics),
       settings_(connection),
       metrics_(metrics) {}

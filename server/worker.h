@@ -27,6 +27,12 @@ class Worker {
   Worker(boost::asio::io_context& io, LimitTable table, limits::RateLimiter& limiter,
          limits::RateLimiter* fallback, DeciderSettings decider, ConnectionSettings connection,
          Metrics& metrics);
+  /// Decides with `generation` until Apply() swaps in another.
+  Worker(boost::asio::io_context& io, std::shared_ptr<const Generation> generation,
+         ConnectionSettings connection, Metrics& metrics);
+
+  /// Swaps in a reloaded configuration; call on the worker's thread.
+  void Apply(std::shared_ptr<const Generation> generation) { decider_.Apply(std::move(generation)); }
 
   boost::asio::io_context& io() noexcept { return io_; }
   /// The one entry point of every front door on this thread.

@@ -2,6 +2,7 @@
 // The real limitsd binary, started with a YAML configuration on a free loopback port.
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,8 @@ class DaemonProcess {
   ~DaemonProcess();
 
   std::uint16_t port() const { return port_; }
+  /// The configuration file it was started with (rewrite it to test reloads).
+  std::filesystem::path config_path() const { return dir_.path() / "limitsd.yaml"; }
   testing::ChildProcess& process() { return *process_; }
   /// What the daemon wrote to stdout and stderr so far.
   std::string Log() const;

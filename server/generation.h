@@ -1,0 +1,32 @@
+#pragma once
+// One loaded configuration, as the I/O threads decide with it: the storage, the named
+// limits, and the settings a reload may change. Immutable; a reload builds a new one and
+// hands it to every worker, which swaps it in between two requests. Requests in flight
+// keep the generation they started with.
+
+#include <cstdint>
+#include <memory>
+
+#include "config/config.h"
+#include "server/backend.h"
+#include "server/config_validator.h"
+#include "server/decider.h"
+#include "server/limit_table.h"
+
+namespace limitsd::server {
+
+struct Generation {
+  std::uint64_t number = 0;  ///< 1 at start-up, then one more per successful reload
+  std::shared_ptr<Backend> backend;
+  std::shared_ptr<const NamedLimits> limits;
+  limits::StrategyKind default_strategy = limits::StrategyKind::kFixedWindow;
+  bool allow_inline = true;
+  DeciderSettings settings;
+
+  static std::shared_ptr<const Generation> Make(const config::Config& config,
+                                                const ValidatedConfig& validated,
+                                                std::shared_ptr<Backend> backend,
+                                                std::uint64_t number);
+};
+
+}  // namespace limitsd::server

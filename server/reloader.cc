@@ -1,0 +1,154 @@
+#include "server/reloader.h"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "config/diagnostic.h"
+
+namespace limitsd::server {
+namespace {
+
+std::shared_ptr<spdlog::logger> Log() {
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    auto existing = spdlog::get("reload");
+    return existing ? existing : spdlog::default_logger()->clone("reload");
+  }();
+  return logger;
+}
+
+std::string Addresses(const std::vector<config::ListenAddress>& addresses) {
+  std::string out;
+  for (const auto& a : addresses) out += (out.empty() ? "" : ", ") + a.text;
+  return out;
+}
+
+std::string Joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out.empty() ? "none" : out;
+}
+
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Reloader::Reloader(config::CommandLineOptions options, config::Config running,
+                   std::shared_ptr<const Generation> generation,
+                   std::vector<boost::asio::any_io_executor> executors, Publish publish,
+                   ReloadCounters& counters)
+    : options_(std::move(options)),
+      running_(std::move(running)),
+      generation_(std::move(generation)),
+      executors_(std::move(executors)),
+      publish_(std::move(publish)),
+      counters_(counters) {
+  backends_.push_back(generation_->backend);
+  counters_.last_success_unix.store(UnixNow(), std::memory_order_relaxed);
+}
+
+ReloadOutcome Reloader::Reload(std::string_view trigger) {
+  if (!options_.config_file) {
+    return Fail(trigger, "limitsd was started without --config: there is no file to reload");
+  }
+  config::ConfigLoader::Result loaded = config::CommandLine::Load(options_);
+  config::Diagnostics errors = loaded.errors;
+  std::optional<ValidatedConfig> validated;
+  if (loaded.ok()) validated = ConfigValidator::Validate(*loaded.config, errors);
+  if (!errors.empty() || !validated) {
+    std::string message = config::FormatDiagnostics(errors);
+    message += "the configuration has " + std::to_string(errors.size()) +
+               " error(s); still running the previous one\n";
+    return Fail(trigger, std::move(message));
+  }
+  config::Config next = std::move(*loaded.config);
+  KeepRestartOnly(next);
+  std::shared_ptr<Backend> backend;
+  try {
+    backend = Backend::Open(next, validated->uri, executors_, generation_->backend);
+  } catch (const std::exception& e) {
+    return Fail(trigger, std::string("cannot open the storage: ") + e.what() +
+                             "; still running the previous configuration\n");
+  }
+  const bool new_storage = !backend->SharesStorageWith(*generation_->backend);
+  if (new_storage) backends_.push_back(backend);
+  auto generation = Generation::Make(next, *validated, std::move(backend), generation_->number + 1);
+  std::string changes = DescribeChanges(*generation_->limits, *generation->limits);
+  if (new_storage) changes += "; storage " + generation->backend->storage().Describe() + " opened";
+  if (next.log.level != running_.log.level) {
+    spdlog::set_level(spdlog::level::from_str(next.log.level));
+    changes += "; log.level " + next.log.level;
+  }
+  publish_(generation);
+  generation_ = std::move(generation);
+  running_ = std::move(next);
+  counters_.succeeded.fetch_add(1, std::memory_order_relaxed);
+  counters_.last_success_unix.store(UnixNow(), std::memory_order_relaxed);
+  Log()->info("configuration reloaded ({}) from {}: {}", trigger, running_.source, changes);
+  return {true, "reloaded: " + changes + "\n"};
+}
+
+ReloadOutcome Reloader::Fail(std::string_view trigger, std::string message) {
+  counters_.failed.fetch_add(1, std::memory_order_relaxed);
+  Log()->error("configuration reload ({}) failed:\n{}", trigger, message);
+  return {false, std::move(message)};
+}
+
+void Reloader::KeepRestartOnly(config::Config& next) const {
+  std::vector<std::string> ignored;
+  auto differs = [&](bool changed, std::string what, const std::string& running,
+                     const std::string& wanted) {
+    if (!changed) return;
+    ignored.push_back(what + " changed (running " + running + ", file says " + wanted + ")");
+  };
+  const config::ServerConfig& was = running_.server;
+  const config::ServerConfig& now = next.server;
+  differs(Addresses(was.listen) != Addresses(now.listen), "server.listen", Addresses(was.listen),
+          Addresses(now.listen));
+  differs(was.threads != now.threads, "server.threads", std::to_string(was.threads),
+          std::to_string(now.threads));
+  differs(was.max_connections != now.max_connections, "server.max_connections",
+          std::to_string(was.max_connections), std::to_string(now.max_connections));
+  differs(was.max_line_bytes != now.max_line_bytes, "server.max_line_bytes",
+          std::to_string(was.max_line_bytes), std::to_string(now.max_line_bytes));
+  differs(was.idle_timeout_ms != now.idle_timeout_ms, "server.idle_timeout_ms",
+          std::to_string(was.idle_timeout_ms), std::to_string(now.idle_timeout_ms));
+  differs(running_.admin.listen != next.admin.listen, "admin.listen",
+          running_.admin.listen.empty() ? "off" : running_.admin.listen,
+          next.admin.listen.empty() ? "off" : next.admin.listen);
+  differs(running_.plugins != next.plugins, "plugins", Joined(running_.plugins),
+          Joined(next.plugins));
+  differs(running_.log.format != next.log.format, "log.format",
+          running_.log.format == config::LogFormat::kJson ? "json" : "text",
+          next.log.format == config::LogFormat::kJson ? "json" : "text");
+  for (const std::string& what : ignored) {
+    Log()->warn("{}, but only a restart applies it; keeping the running value", what);
+  }
+  next.server = running_.server;
+  next.admin = running_.admin;
+  next.plugins = running_.plugins;
+  next.plugin_marks = running_.plugin_marks;
+  next.log.format = running_.log.format;
+}
+
+std::string Reloader::DescribeChanges(const NamedLimits& before, const NamedLimits& after) {
+  int added = 0, removed = 0, changed = 0;
+  for (const auto& [name, limit] : after) {
+    const auto it = before.find(name);
+    if (it == before.end()) {
+      ++added;
+    } else if (it->second->Describe() != limit->Describe()) {
+      ++changed;  // its storage keys name the new rates: it starts with fresh counters
+    }
+  }
+  for (const auto& [name, limit] : before) removed += after.contains(name) ? 0 : 1;
+  return std::to_string(after.size()) + " named limit(s): " + std::to_string(added) +
+         " added, " + std::to_string(changed) + " changed (fresh counters), " +
+         std::to_string(removed) + " removed";
+}
+
+}  // namespace limitsd::server

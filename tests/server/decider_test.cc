@@ -1,0 +1,156 @@
+#include "server/decider.h"
+
+#include <gtest/gtest.h>
+
+#include "server/generation.h"
+#include "storage/storage_registry.h"
+#include "tests/server/down_storage.h"
+#include "tests/server/server_fixture.h"
+
+LIMITSD_REGISTER_STORAGE(limitsd::server::testing::DownStorage);
+
+namespace limitsd::server {
+namespace {
+
+using protocol::ErrorCode;
+using protocol::Verb;
+
+class DeciderTest : public ::testing::Test {
+ protected:
+  void Use(const std::string& yaml) {
+    generation_ = testing::MakeGeneration(yaml);
+    decider_.reset();
+    table_ = std::make_unique<LimitTable>(
+        generation_->limits, generation_->default_strategy, generation_->allow_inline,
+        [](limits::StrategyKind) { return true; });
+    decider_ = std::make_unique<Decider>(generation_, *table_, metrics_);
+  }
+  Answer Ask(Verb verb, std::string_view limit, std::string_view key = "k",
+             std::int64_t cost = 1) {
+    return testing::Get(io_, decider_->Decide(Query{verb, limit, key, cost}));
+  }
+
+  boost::asio::io_context io_;
+  Metrics metrics_;
+  std::shared_ptr<const Generation> generation_;
+  std::unique_ptr<LimitTable> table_;
+  std::unique_ptr<Decider> decider_;
+};
+
+TEST_F(DeciderTest, HitsANamedLimitUntilItDenies) {
+  Use("limits: { api: \"2/minute\" }\n");
+  Answer a = Ask(Verb::kHit, "api");
+  ASSERT_EQ(a.kind, Answer::Kind::kDecision) << a.message;
+  EXPECT_TRUE(a.decision.allowed);
+  EXPECT_EQ(a.decision.limit, 2);
+  EXPECT_EQ(a.decision.remaining, 1);
+  EXPECT_EQ(a.limit->name(), "api");
+  EXPECT_TRUE(Ask(Verb::kHit, "api").decision.allowed);
+  const Answer denied = Ask(Verb::kHit, "api");
+  EXPECT_FALSE(denied.decision.allowed);
+  EXPECT_GE(denied.decision.retry_ms, 1);
+  EXPECT_EQ(metrics_.allowed.load(), 2u);
+  EXPECT_EQ(metrics_.denied.load(), 1u);
+}
+
+TEST_F(DeciderTest, TestAndStatsTakeNothing) {
+  Use("limits: { api: \"2/minute\" }\n");
+  const Answer test = Ask(Verb::kTest, "api", "k", 2);
+  EXPECT_TRUE(test.decision.allowed);
+  EXPECT_EQ(test.decision.remaining, 2);
+  EXPECT_FALSE(Ask(Verb::kTest, "api", "k", 3).decision.allowed);
+  EXPECT_EQ(Ask(Verb::kStats, "api", "k", 2).decision.remaining, 2);
+  EXPECT_EQ(Ask(Verb::kHit, "api").decision.remaining, 1);
+}
+
+TEST_F(DeciderTest, ResetClearsAndCanBeForbidden) {
+  Use("limits: { api: \"1/minute\" }\n");
+  Ask(Verb::kHit, "api");
+  EXPECT_FALSE(Ask(Verb::kHit, "api").decision.allowed);
+  EXPECT_EQ(Ask(Verb::kReset, "api").kind, Answer::Kind::kCleared);
+  EXPECT_TRUE(Ask(Verb::kHit, "api").decision.allowed);
+
+  Use("allow_reset: false\nlimits: { api: \"1/minute\" }\n");
+  const Answer forbidden = Ask(Verb::kReset, "api");
+  EXPECT_EQ(forbidden.kind, Answer::Kind::kError);
+  EXPECT_EQ(forbidden.error, ErrorCode::kForbidden);
+}
+
+TEST_F(DeciderTest, ResolutionErrorsAreAnswers) {
+  Use("limits: { api: \"1/minute\" }\n");
+  EXPECT_EQ(Ask(Verb::kHit, "nope").error, ErrorCode::kUnknownLimit);
+  EXPECT_EQ(Ask(Verb::kHit, "5/parsec").error, ErrorCode::kBadRate);
+  EXPECT_EQ(metrics_.errors.load(), 2u);
+}
+
+TEST_F(DeciderTest, OnErrorErrorAnswersErrStorage) {
+  Use("storage: { uri: \"down://\" }\nlimits: { api: \"5/minute\" }\n");
+  const Answer a = Ask(Verb::kHit, "api");
+  EXPECT_EQ(a.kind, Answer::Kind::kError);
+  EXPECT_EQ(a.error, ErrorCode::kStorage);
+  EXPECT_EQ(metrics_.storage_errors.load(), 1u);
+}
+
+TEST_F(DeciderTest, OnErrorAllowAndDenySubstituteADecision) {
+  Use("storage: { uri: \"down://\", on_error: allow }\nlimits: { api: \"5/minute\" }\n");
+  Answer a = Ask(Verb::kHit, "api");
+  ASSERT_EQ(a.kind, Answer::Kind::kDecision);
+  EXPECT_TRUE(a.decision.allowed);
+  EXPECT_EQ(a.decision.remaining, 5);
+  EXPECT_EQ(a.source, Answer::Source::kSubstituted);
+
+  Use("storage: { uri: \"down://\", on_error: deny, timeout_ms: 70 }\n"
+      "limits: { api: \"5/minute\" }\n");
+  a = Ask(Verb::kHit, "api");
+  ASSERT_EQ(a.kind, Answer::Kind::kDecision);
+  EXPECT_FALSE(a.decision.allowed);
+  EXPECT_EQ(a.decision.retry_ms, 70);
+}
+
+TEST_F(DeciderTest, OnErrorLocalDecidesOnTheMemoryStore) {
+  Use("storage: { uri: \"down://\", on_error: local }\nlimits: { api: \"2/minute\" }\n");
+  EXPECT_EQ(Ask(Verb::kHit, "api").source, Answer::Source::kLocal);
+  EXPECT_TRUE(Ask(Verb::kHit, "api").decision.allowed);
+  const Answer third = Ask(Verb::kHit, "api");
+  EXPECT_FALSE(third.decision.allowed);
+  EXPECT_EQ(third.source, Answer::Source::kLocal);
+  EXPECT_EQ(metrics_.local_decisions.load(), 3u);
+}
+
+TEST_F(DeciderTest, ApplySwapsLimitsAndKeepsTheCountersOfUnchangedOnes) {
+  Use("limits: { kept: \"5/minute\", changed: \"2/minute\" }\n");
+  Ask(Verb::kHit, "kept");
+  Ask(Verb::kHit, "changed");
+  Ask(Verb::kHit, "changed");
+  auto next = testing::MakeGeneration("limits: { kept: \"5/minute\", changed: \"3/minute\" }\n",
+                                      generation_, 2);
+  ASSERT_TRUE(next->backend->SharesStorageWith(*generation_->backend));
+  decider_->Apply(next);
+  EXPECT_EQ(Ask(Verb::kHit, "kept").decision.remaining, 3);
+  const Answer changed = Ask(Verb::kHit, "changed");
+  EXPECT_EQ(changed.decision.limit, 3);
+  EXPECT_EQ(changed.decision.remaining, 2);  // a changed rate starts afresh
+}
+
+TEST_F(DeciderTest, ApplyWithOtherStorageSettingsOpensAnotherStorage) {
+  Use("limits: { api: \"5/minute\" }\n");
+  Ask(Verb::kHit, "api");
+  auto next = testing::MakeGeneration(
+      "storage: { uri: \"memory://\", options: { shards: \"4\" } }\nlimits: { api: \"5/minute\" }\n",
+      generation_, 2);
+  EXPECT_FALSE(next->backend->SharesStorageWith(*generation_->backend));
+  decider_->Apply(next);
+  EXPECT_EQ(Ask(Verb::kHit, "api").decision.remaining, 4);
+}
+
+TEST_F(DeciderTest, ApplyChangesOnError) {
+  Use("storage: { uri: \"down://\" }\nlimits: { api: \"5/minute\" }\n");
+  EXPECT_EQ(Ask(Verb::kHit, "api").kind, Answer::Kind::kError);
+  decider_->Apply(testing::MakeGeneration(
+      "storage: { uri: \"down://\", on_error: allow }\nlimits: { api: \"5/minute\" }\n",
+      generation_, 2));
+  EXPECT_TRUE(Ask(Verb::kHit, "api").decision.allowed);
+}
+
+}  // namespace
+}  // namespace limitsd::server

@@ -1,0 +1,89 @@
+#include "server/limit_table.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/server/server_fixture.h"
+
+namespace limitsd::server {
+namespace {
+
+using limits::StrategyKind;
+using protocol::ErrorCode;
+
+LimitTable TableOf(const std::string& yaml, bool supports_moving = true) {
+  auto generation = testing::MakeGeneration(yaml);
+  return LimitTable(generation->limits, generation->default_strategy, generation->allow_inline,
+                    [supports_moving](StrategyKind kind) {
+                      return supports_moving || kind != StrategyKind::kMovingWindow;
+                    });
+}
+
+TEST(LimitTable, ANameResolvesToItsConfiguredLimit) {
+  LimitTable table = TableOf("limits: { api: { rate: \"5/minute;100/hour\" } }\n");
+  const Resolution r = table.Resolve("api");
+  ASSERT_NE(r.limit, nullptr) << r.message;
+  EXPECT_EQ(r.limit->name(), "api");
+  EXPECT_EQ(r.limit->rates().size(), 2u);
+  EXPECT_EQ(table.Resolve("api").limit, r.limit);  // the same shared limit every time
+}
+
+TEST(LimitTable, AnUnknownNameIsUnknownLimit) {
+  LimitTable table = TableOf("limits: { api: \"5/minute\" }\n");
+  const Resolution r = table.Resolve("apj");
+  EXPECT_EQ(r.limit, nullptr);
+  EXPECT_EQ(r.error, ErrorCode::kUnknownLimit);
+  EXPECT_NE(r.message.find("'apj'"), std::string::npos) << r.message;
+}
+
+TEST(LimitTable, InlineLimitsParseWithTheDefaultStrategyAndAreCached) {
+  LimitTable table = TableOf("strategy: sliding-window-counter\n");
+  const Resolution r = table.Resolve("10/second");
+  ASSERT_NE(r.limit, nullptr) << r.message;
+  EXPECT_EQ(r.limit->strategy(), StrategyKind::kSlidingWindowCounter);
+  EXPECT_EQ(table.Resolve("10/second").limit, r.limit);
+  const Resolution moving = table.Resolve("moving-window:5/10seconds");
+  ASSERT_NE(moving.limit, nullptr) << moving.message;
+  EXPECT_EQ(moving.limit->strategy(), StrategyKind::kMovingWindow);
+}
+
+TEST(LimitTable, ABadInlineRateIsBadRate) {
+  LimitTable table = TableOf("");
+  const Resolution r = table.Resolve("10/parsec");
+  EXPECT_EQ(r.limit, nullptr);
+  EXPECT_EQ(r.error, ErrorCode::kBadRate);
+  EXPECT_FALSE(r.message.empty());
+}
+
+TEST(LimitTable, AStrategyTheStorageLacksIsUnsupported) {
+  LimitTable table = TableOf("", /*supports_moving=*/false);
+  EXPECT_EQ(table.Resolve("moving-window:5/minute").error, ErrorCode::kUnsupported);
+  EXPECT_NE(table.Resolve("5/minute").limit, nullptr);
+}
+
+TEST(LimitTable, InlineLimitsCanBeTurnedOff) {
+  LimitTable table = TableOf("allow_inline_limits: false\nlimits: { api: \"1/second\" }\n");
+  const Resolution r = table.Resolve("10/second");
+  EXPECT_EQ(r.limit, nullptr);
+  EXPECT_EQ(r.error, ErrorCode::kUnknownLimit);
+  EXPECT_NE(table.Resolve("api").limit, nullptr);
+}
+
+TEST(LimitTable, ReplaceSwapsTheLimitsAndForgetsParsedInlineLimits) {
+  LimitTable table = TableOf("limits: { api: \"1/second\", old: \"2/second\" }\n");
+  const auto inline_before = table.Resolve("10/second").limit;
+  auto next = testing::MakeGeneration("strategy: moving-window\nallow_inline_limits: true\n"
+                                      "limits: { api: \"3/second\" }\n");
+  table.Replace(next->limits, next->default_strategy, next->allow_inline,
+                [](StrategyKind) { return true; });
+  const Resolution api = table.Resolve("api");
+  ASSERT_NE(api.limit, nullptr);
+  EXPECT_EQ(api.limit->rates().front().amount(), 3);
+  EXPECT_EQ(table.Resolve("old").error, ErrorCode::kUnknownLimit);
+  const auto inline_after = table.Resolve("10/second").limit;
+  ASSERT_NE(inline_after, nullptr);
+  EXPECT_NE(inline_after, inline_before);
+  EXPECT_EQ(inline_after->strategy(), StrategyKind::kMovingWindow);  // the new default
+}
+
+}  // namespace
+}  // namespace limitsd::server

@@ -2,6 +2,8 @@
 // `limits` library's benchmark (bench/python_limits_hits.py), and what a live key costs.
 //   --mode hits:   fixed-window HITs through limits::RateLimiter::DecideNow on memory:// (as
 //                  the daemon decides), over --keys keys in turn, none denied; prints hits/s.
+//                  --batch N reads the clock once per N hits (storage::ClockBatch), as the
+//                  daemon does for the requests of one read (N = 16: a client pipelining 16).
 //   --mode clock:  --hits reads of the store's clock alone, the floor under any hit.
 //   --mode memory: --keys distinct fixed-window HITs; prints (VmRSS after - before) / keys.
 // The last line is machine-readable: "RESULT key=value ...".
@@ -10,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <boost/program_options.hpp>
@@ -29,23 +32,28 @@ long ResidentKiB() {
   return -1;
 }
 
-int Hits(std::uint64_t hits, std::size_t key_count) {
+int Hits(std::uint64_t hits, std::size_t key_count, std::uint64_t batch_size) {
   MemoryLimiter m;
   const limits::Limit limit = MakeLimit(kLimit);
   const std::vector<std::string> keys = MakeKeys(key_count);
   std::uint64_t allowed = 0;
   const auto start = std::chrono::steady_clock::now();
   std::size_t k = 0;
+  std::optional<storage::ClockBatch> batch;
   for (std::uint64_t i = 0; i < hits; ++i) {
+    if (batch_size > 1 && i % batch_size == 0) {
+      batch.reset();
+      batch.emplace();
+    }
     auto decision = m.limiter.DecideNow(limit, keys[k], 1, storage::TakeMode::kHit);
     allowed += decision && decision->allowed;
     if (++k == keys.size()) k = 0;
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("RESULT hits_per_s=%.0f hits=%llu allowed=%llu keys=%zu seconds=%.3f\n",
+  std::printf("RESULT hits_per_s=%.0f hits=%llu allowed=%llu keys=%zu batch=%llu seconds=%.3f\n",
               static_cast<double>(hits) / seconds, (unsigned long long)hits,
-              (unsigned long long)allowed, key_count, seconds);
+              (unsigned long long)allowed, key_count, (unsigned long long)batch_size, seconds);
   return allowed == hits ? 0 : 1;
 }
 
@@ -90,15 +98,18 @@ int Main(int argc, char** argv) {
   std::string mode = "hits";
   std::uint64_t hits = 2'000'000;
   std::size_t keys = 10'000;
+  std::uint64_t batch = 1;
   po::options_description desc("limitsd_inprocess options");
   desc.add_options()("mode", po::value(&mode)->default_value(mode), "hits | clock | memory")
       ("hits", po::value(&hits)->default_value(hits), "hits to time (--mode hits)")
-      ("keys", po::value(&keys)->default_value(keys), "distinct keys");
+      ("keys", po::value(&keys)->default_value(keys), "distinct keys")
+      ("batch", po::value(&batch)->default_value(batch), "hits per clock read (--mode hits)");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   po::notify(vm);
   if (keys == 0) throw std::invalid_argument("--keys must be >= 1");
-  if (mode == "hits") return Hits(hits, keys);
+  if (batch == 0) throw std::invalid_argument("--batch must be >= 1");
+  if (mode == "hits") return Hits(hits, keys, batch);
   if (mode == "memory") return Memory(keys);
   if (mode == "clock") return ClockReads(hits);
   throw std::invalid_argument("--mode must be hits, clock or memory");

@@ -1,6 +1,7 @@
 #include "server/connection.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -11,6 +12,7 @@
 
 #include "protocol/reply_writer.h"
 #include "server/worker.h"
+#include "storage/clock.h"
 
 namespace limitsd::server {
 namespace {
@@ -18,6 +20,7 @@ namespace {
 namespace asio = boost::asio;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kDrainTimeout{1000};
+constexpr std::size_t kClockBatchRequests = 256;
 
 std::size_t BufferCapacity(std::size_t max_line) {
   return std::max<std::size_t>(64 * 1024, 2 * max_line + 4096);
@@ -85,7 +88,15 @@ storage::Task<void> Connection::Run() {
 storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
   std::size_t start = 0;
   Next next = Next::kRead;
+  // The requests of one read are decided at one instant, the clock read once for them
+  // (refreshed every kClockBatchRequests, and after any wait).
+  std::optional<storage::ClockBatch> batch(std::in_place);
+  std::size_t in_batch = 0;
   while (next == Next::kRead) {
+    if (++in_batch == kClockBatchRequests) {
+      storage::ClockBatch::Refresh();
+      in_batch = 0;
+    }
     const protocol::ParseResult r = parser_.Next(input_.Data().substr(start));
     start += r.consumed;
     if (r.kind == protocol::ParseResult::Kind::kNeedMore) break;
@@ -102,7 +113,9 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
     if (handled.ready()) {
       keep_open = std::move(handled).value();
     } else {
+      batch.reset();  // the thread serves other connections while this one waits
       keep_open = co_await std::move(handled).Wait();
+      batch.emplace();
     }
     if (!keep_open) next = Next::kClose;
   }

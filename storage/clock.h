@@ -18,9 +18,46 @@ class Clock {
   virtual Micros Now() const noexcept = 0;
 };
 
+/// Requests that arrived together (one read from one socket) are decided at one instant:
+/// while a ClockBatch is open on a thread, SystemClock::Now() on that thread reads the
+/// system clock at its first call only and returns that time until the batch closes or is
+/// refreshed. A clock read costs tens of nanoseconds on a VM, as much as the rest of a
+/// memory:// decision. Stores keep their own now monotonic on top, as with any clock.
+/// A batch belongs to one stretch of code on one thread: close it before a coroutine
+/// suspends, since the thread serves other connections meanwhile.
+class ClockBatch {
+ public:
+  ClockBatch() noexcept : outer_(state_) { state_ = kOpen; }
+  ~ClockBatch() { state_ = outer_; }
+  ClockBatch(const ClockBatch&) = delete;
+  ClockBatch& operator=(const ClockBatch&) = delete;
+
+  /// Lets the next Now() read the clock again (a long batch does not drift far).
+  static void Refresh() noexcept {
+    if (state_ != kClosed) state_ = kOpen;
+  }
+
+ private:
+  friend class SystemClock;
+  static constexpr std::int64_t kClosed = -1;  ///< no batch: every Now() reads the clock
+  static constexpr std::int64_t kOpen = 0;     ///< open, the time not read yet
+  // Otherwise the batch's time in microseconds since the epoch.
+  static inline thread_local std::int64_t state_ = kClosed;
+  std::int64_t outer_;
+};
+
 class SystemClock final : public Clock {
  public:
   Micros Now() const noexcept override {
+    std::int64_t& batch = ClockBatch::state_;
+    if (batch > ClockBatch::kOpen) return Micros{batch};
+    const Micros now = Read();
+    if (batch == ClockBatch::kOpen) batch = now.count();
+    return now;
+  }
+
+ private:
+  static Micros Read() noexcept {
     return std::chrono::duration_cast<Micros>(
         std::chrono::system_clock::now().time_since_epoch());
   }

@@ -1,6 +1,5 @@
 #include "server/connection.h"
 
-#include <algorithm>
 #include <optional>
 
 #include <boost/asio/as_tuple.hpp>
@@ -21,10 +20,8 @@ namespace asio = boost::asio;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kDrainTimeout{1000};
 constexpr std::size_t kClockBatchRequests = 256;
-
-std::size_t BufferCapacity(std::size_t max_line) {
-  return std::max<std::size_t>(64 * 1024, 2 * max_line + 4096);
-}
+// A reply buffer that grew past this for a burst is released once written.
+constexpr std::size_t kKeptReplyBytes = 16 * 1024;
 
 }  // namespace
 
@@ -33,7 +30,7 @@ Connection::Connection(Socket socket, Worker& worker, std::uint64_t id)
       worker_(worker),
       id_(id),
       parser_(worker.settings().max_line_bytes),
-      input_(BufferCapacity(worker.settings().max_line_bytes)),
+      input_(parser_.MaxPendingBytes() + ReadBuffer::kInitialBytes),
       timer_(socket_.get_executor()) {}
 
 void Connection::Start() {
@@ -51,20 +48,27 @@ void Connection::Start() {
   };
   asio::co_spawn(socket_.get_executor(), Run(), on_exit);
   if (worker_.settings().idle_timeout.count() > 0) {
-    asio::co_spawn(socket_.get_executor(), Watchdog(), on_exit);
+    Watchdog();
   }
 }
 
 void Connection::Shutdown() {
   stopping_ = true;
-  if (reading_) socket_.cancel();
+  if (reading_ && !HasUnread()) socket_.cancel();
+}
+
+// Whether the client's bytes wait in the kernel: requests sent before a stop are still read
+// and answered, whatever the size of the read buffer.
+bool Connection::HasUnread() {
+  boost::system::error_code ec;
+  return socket_.available(ec) > 0 && !ec;
 }
 
 storage::Task<void> Connection::Run() {
   auto self = shared_from_this();
   std::string out;
   Next next = Next::kRead;
-  while (next == Next::kRead && !stopping_) {
+  while (next == Next::kRead && (!stopping_ || HasUnread())) {
     const std::span<char> room = input_.Writable();
     reading_ = true;
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()),
@@ -79,6 +83,9 @@ storage::Task<void> Connection::Run() {
       out.clear();
       if (write_ec) break;
     }
+    // Between reads: give back what a large request or a burst made us hold.
+    input_.Shrink();
+    if (out.capacity() > kKeptReplyBytes) std::string().swap(out);
   }
   if (next == Next::kHalfClose) co_await Drain();
   Close();
@@ -130,7 +137,7 @@ storage::Task<void> Connection::Drain() {
   socket_.shutdown(asio::socket_base::shutdown_send, ignored);
   Touch(kDrainTimeout);
   if (worker_.settings().idle_timeout.count() == 0) {
-    asio::co_spawn(socket_.get_executor(), Watchdog(), asio::detached);
+    Watchdog();
   } else {
     timer_.cancel();  // the watchdog re-arms with the short deadline
   }
@@ -141,19 +148,21 @@ storage::Task<void> Connection::Drain() {
   }
 }
 
-storage::Task<void> Connection::Watchdog() {
-  auto self = shared_from_this();
-  while (!closed_) {
-    timer_.expires_at(deadline_);
-    co_await timer_.async_wait(kNoThrow);
-    if (closed_) break;
-    if (std::chrono::steady_clock::now() >= deadline_) {
-      spdlog::debug("connection {}: idle timeout", id_);
+// Closes the connection once its deadline passes; the deadline moves on with every read, so
+// the timer re-arms when it wakes early. A plain handler, not a coroutine: an idle
+// connection holds only the timer's small operation.
+void Connection::Watchdog() {
+  timer_.expires_at(deadline_);
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+    if (self->closed_) return;
+    if (std::chrono::steady_clock::now() >= self->deadline_) {
+      spdlog::debug("connection {}: idle timeout", self->id_);
       boost::system::error_code ignored;
-      socket_.close(ignored);
-      break;
+      self->socket_.close(ignored);
+      return;
     }
-  }
+    self->Watchdog();
+  });
 }
 
 void Connection::Touch(std::chrono::milliseconds timeout) {

@@ -26,7 +26,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   /// Starts serving (registers with the worker); call on the worker's thread.
   void Start();
-  /// Finishes the request being handled, writes its replies, then closes.
+  /// Answers the requests the client sent before the call (read or still in the kernel),
+  /// writes their replies, then closes.
   void Shutdown();
 
  private:
@@ -35,8 +36,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   storage::Task<void> Run();
   storage::Task<Next> ProcessInput(std::string& out);
   storage::Task<void> Drain();
-  storage::Task<void> Watchdog();
+  void Watchdog();
   void Touch(std::chrono::milliseconds timeout);
+  bool HasUnread();
   void Close();
 
   Socket socket_;
@@ -46,6 +48,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ReadBuffer input_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_;
+  std::size_t unread_at_stop_ = 0;  ///< bytes the kernel held when Shutdown was called
   bool reading_ = false;
   bool stopping_ = false;
   bool closed_ = false;

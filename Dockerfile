@@ -11,7 +11,7 @@ RUN cmake --preset release -DLIMITSD_BUILD_TESTS=OFF -DLIMITSD_BUILD_BENCH=OFF \
 FROM debian:12-slim
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends libhiredis0.14 libspdlog1.10 libyaml-cpp0.7 \
-      libboost-program-options1.81.0 libssl3 \
+      libboost-program-options1.81.0 libboost-json1.81.0 libssl3 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --no-create-home limitsd
 COPY --from=build /src/build/release/server/limitsd /usr/local/bin/limitsd

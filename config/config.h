@@ -84,6 +84,16 @@ struct AdminConfig {
   std::uint32_t read_timeout_ms = 10000;  ///< to read one request
 };
 
+/// The HTTP/JSON decision API (docs/http.md): off unless `listen` is set.
+struct HttpConfig {
+  std::string listen;  ///< empty: off
+  std::optional<ListenAddress> address;  ///< `listen` parsed, when set
+  int listen_line = 0;
+  int listen_column = 0;
+  std::uint32_t max_header_bytes = 8192;  ///< request line and headers; more gets 431
+  std::uint32_t max_body_bytes = 65536;   ///< request body; more gets 413
+};
+
 struct LogConfig {
   std::string level = "info";  ///< trace|debug|info|warn|error|critical|off
   LogFormat format = LogFormat::kText;
@@ -102,6 +112,7 @@ struct Config {
   std::vector<SourceMark> plugin_marks;  ///< parallel to `plugins`
   AdminConfig admin;
   LogConfig log;
+  HttpConfig http;
   std::string source = "<defaults>";  ///< the file it came from
 };
 

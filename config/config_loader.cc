@@ -21,9 +21,9 @@ namespace {
 
 using Names = std::array<std::string_view, 0>;
 
-constexpr std::array<std::string_view, 9> kTopKeys = {
+constexpr std::array<std::string_view, 10> kTopKeys = {
     "server", "storage", "strategy", "allow_inline_limits", "allow_reset",
-    "limits", "plugins", "admin",    "log"};
+    "limits", "plugins", "admin",    "log", "http"};
 constexpr std::array<std::string_view, 5> kServerKeys = {
     "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms"};
 constexpr std::array<std::string_view, 4> kStorageKeys = {"uri", "options", "timeout_ms",
@@ -31,6 +31,8 @@ constexpr std::array<std::string_view, 4> kStorageKeys = {"uri", "options", "tim
 constexpr std::array<std::string_view, 2> kLimitKeys = {"rate", "strategy"};
 constexpr std::array<std::string_view, 3> kAdminKeys = {"listen", "max_connections",
                                                         "read_timeout_ms"};
+constexpr std::array<std::string_view, 3> kHttpKeys = {"listen", "max_header_bytes",
+                                                       "max_body_bytes"};
 constexpr std::array<std::string_view, 2> kLogKeys = {"level", "format"};
 constexpr std::array<std::string_view, 4> kOnErrorValues = {"error", "deny", "allow", "local"};
 constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
@@ -41,6 +43,10 @@ constexpr std::uint64_t kMinLineBytes = 64;
 constexpr std::uint64_t kMaxLineBytes = 16 * 1024 * 1024;
 constexpr std::uint64_t kMaxIdleTimeoutMs = 2'147'483'647;
 constexpr std::uint64_t kMaxStorageTimeoutMs = 3'600'000;
+constexpr std::uint64_t kMinHttpHeaderBytes = 1024;
+constexpr std::uint64_t kMaxHttpHeaderBytes = 1024 * 1024;
+constexpr std::uint64_t kMinHttpBodyBytes = 1024;
+constexpr std::uint64_t kMaxHttpBodyBytes = 64 * 1024 * 1024;
 
 bool IsLimitName(std::string_view name) {
   auto is_start = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
@@ -69,6 +75,7 @@ class ConfigParser {
   void ParsePlugins(const YAML::Node& node, Config& config);
   void ParseAdmin(const YAML::Node& node, AdminConfig& admin);
   void ParseLog(const YAML::Node& node, LogConfig& log);
+  void ParseHttp(const YAML::Node& node, HttpConfig& http);
   std::optional<ListenAddress> Address(const YAML::Node& node, std::string_view path);
   std::optional<std::string> NonEmpty(const YAML::Node& node, std::string_view path,
                                       std::string_view example);
@@ -100,6 +107,7 @@ void ConfigParser::Parse(const YAML::Node& root, Config& config) {
     if (key == "plugins") ParsePlugins(value, config);
     if (key == "admin") ParseAdmin(value, config.admin);
     if (key == "log") ParseLog(value, config.log);
+    if (key == "http") ParseHttp(value, config.http);
   });
 }
 
@@ -315,6 +323,41 @@ void ConfigParser::ParseLog(const YAML::Node& node, LogConfig& log) {
       const std::optional<std::string> format = reader_.Enum(value, "log.format", kLogFormats);
       if (format == "text") log.format = LogFormat::kText;
       if (format == "json") log.format = LogFormat::kJson;
+    }
+  });
+}
+
+void ConfigParser::ParseHttp(const YAML::Node& node, HttpConfig& http) {
+  if (!reader_.ExpectMap(node, "http")) return;
+  reader_.ForEachKey(node, "http", kHttpKeys, [&](const std::string& key,
+                                                  const YAML::Node& key_node,
+                                                  const YAML::Node& value) {
+    const std::string path = "http." + key;
+    if (key == "max_header_bytes") {
+      Set<std::uint32_t>(reader_.Integer(value, path, kMinHttpHeaderBytes, kMaxHttpHeaderBytes),
+                         http.max_header_bytes);
+    }
+    if (key == "max_body_bytes") {
+      Set<std::uint32_t>(reader_.Integer(value, path, kMinHttpBodyBytes, kMaxHttpBodyBytes),
+                         http.max_body_bytes);
+    }
+    if (key != "listen") return;
+    const std::optional<std::string> text = reader_.String(value, path, true);
+    if (!text) return;
+    const SourceMark mark = value.IsNull() ? YamlReader::MarkOf(key_node) : YamlReader::MarkOf(value);
+    http.listen_line = mark.line;
+    http.listen_column = mark.column;
+    http.listen = *text;
+    http.address.reset();
+    if (text->empty()) return;
+    ListenAddressResult parsed = ParseListenAddress(*text);
+    if (!parsed.address) {
+      reader_.Error(value, "in \"http.listen\": " + parsed.error);
+    } else if (parsed.address->IsUnix()) {
+      reader_.Error(value, "\"http.listen\" takes HOST:PORT or [IPv6]:PORT, e.g. "
+                           "127.0.0.1:7401, not a unix socket");
+    } else {
+      http.address = std::move(parsed.address);
     }
   });
 }

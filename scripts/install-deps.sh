@@ -5,11 +5,12 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ccache pkg-config git
-  libboost1.81-dev libboost-program-options1.81-dev
+  libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
   libhiredis-dev libspdlog-dev libyaml-cpp-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools memcached
   netcat-openbsd python3 python3-redis python3-limits faketime openssl
+  curl
 )
 
 missing=()

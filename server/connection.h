@@ -12,13 +12,14 @@
 
 #include "protocol/request_parser.h"
 #include "server/read_buffer.h"
+#include "server/session.h"
 #include "storage/result.h"
 
 namespace limitsd::server {
 
 class Worker;
 
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public Session, public std::enable_shared_from_this<Connection> {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
 
@@ -28,7 +29,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start();
   /// Answers the requests the client sent before the call (read or still in the kernel),
   /// writes their replies, then closes.
-  void Shutdown();
+  void Shutdown() override;
 
  private:
   enum class Next { kRead, kClose, kHalfClose };

@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "server/http_api_endpoints.h"
 #include "storage/storage_registry.h"
 
 namespace limitsd::server {
@@ -54,6 +55,7 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
     admin_->Bind(*config.admin.address);
   }
   StartConfigWatcher();
+  if (config.http.address) BuildHttp(config);
 }
 
 Daemon::~Daemon() {
@@ -61,6 +63,7 @@ Daemon::~Daemon() {
   listener_.reset();
   admin_.reset();
   watcher_.reset();
+  http_.reset();
   workers_.clear();
   reloader_.reset();
 }
@@ -131,6 +134,18 @@ AdminHooks Daemon::MakeAdminHooks() {
   return hooks;
 }
 
+// The HTTP port: its routes first, then the listener.
+void Daemon::BuildHttp(const config::Config& config) {
+  HttpApiEndpoints::Register(http_routes_);
+  std::vector<Worker*> workers;
+  for (auto& worker : workers_) workers.push_back(worker.get());
+  HttpSettings settings{config.http.max_header_bytes, config.http.max_body_bytes,
+                        std::chrono::milliseconds(config.server.idle_timeout_ms)};
+  http_ = std::make_unique<HttpListener>(pool_.at(0), std::move(workers),
+                                         config.server.max_connections, http_routes_, settings);
+  http_->Bind(*config.http.address);
+}
+
 int Daemon::Run() {
   signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
     if (!ec) BeginShutdown(signal);
@@ -142,6 +157,11 @@ int Daemon::Run() {
     admin_->Start();
     spdlog::info("admin endpoint on http://{} (/metrics, /livez, /readyz, /reload)",
                  admin_->BoundAddress());
+  }
+  if (http_) {
+    http_->Start();
+    spdlog::info("HTTP API on http://{} (POST /v1/hit, /v1/test, /v1/stats, /v1/reset, /v1/batch)",
+                 http_->BoundAddress());
   }
   std::string where;
   for (const std::string& address : BoundAddresses()) where += (where.empty() ? "" : ", ") + address;
@@ -160,6 +180,7 @@ void Daemon::BeginShutdown(int signal) {
   listener_->Stop();
   if (watcher_) watcher_->Stop();
   reload_signals_.cancel();
+  if (http_) http_->Stop();
   for (auto& worker : workers_) {
     boost::asio::post(worker->io(), [w = worker.get()] { w->ShutdownAll(); });
   }

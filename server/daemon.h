@@ -18,6 +18,8 @@
 #include "server/config_watcher.h"
 #include "server/generation.h"
 #include "server/reloader.h"
+#include "server/http_listener.h"
+#include "server/http_router.h"
 #include "server/io_context_pool.h"
 #include "server/listener.h"
 #include "server/metrics.h"
@@ -46,6 +48,7 @@ class Daemon {
   void WatchReloadSignal();
   void StartConfigWatcher();
   void Publish(const std::shared_ptr<const Generation>& generation);
+  void BuildHttp(const config::Config& config);
   void BeginShutdown(int signal);
   void WaitForDrain();
 
@@ -57,6 +60,8 @@ class Daemon {
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<AdminServer> admin_;
+  HttpRouter http_routes_;  ///< what the HTTP port answers; complete before it opens
+  std::unique_ptr<HttpListener> http_;
   boost::asio::signal_set signals_;
   boost::asio::signal_set reload_signals_;
   boost::asio::steady_timer drain_timer_;

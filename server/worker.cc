@@ -2,7 +2,6 @@
 
 #include <vector>
 
-#include "server/connection.h"
 #include "server/generation.h"
 
 namespace limitsd::server {
@@ -33,13 +32,13 @@ void Worker::Add(const std::shared_ptr<Connection>& connection) {
   connections_.emplace(connection.get(), connection);
 }
 
-void Worker::Remove(const Connection* connection) {
+void Worker::Remove(const Session* connection) {
   connections_.erase(connection);
 }
 
 void Worker::ShutdownAll() {
   // Copy: a connection may remove itself while shutting down.
-  std::vector<std::shared_ptr<Connection>> all;
+  std::vector<std::shared_ptr<Session>> all;
   for (const auto& [_, connection] : connections_) all.push_back(connection);
   for (const auto& connection : all) connection->Shutdown();
 }

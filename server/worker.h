@@ -12,10 +12,9 @@
 #include "server/limit_table.h"
 #include "server/metrics.h"
 #include "server/request_handler.h"
+#include "server/session.h"
 
 namespace limitsd::server {
-
-class Connection;
 
 struct ConnectionSettings {
   std::size_t max_line_bytes = 4096;
@@ -42,8 +41,9 @@ class Worker {
   const ConnectionSettings& settings() const noexcept { return settings_; }
   Metrics& metrics() noexcept { return metrics_; }
 
-  void Add(const std::shared_ptr<Connection>& connection);
-  void Remove(const Connection* connection);
+  /// Keeps a live connection (line/RESP or HTTP) until it removes itself.
+  void Add(const std::shared_ptr<Session>& connection);
+  void Remove(const Session* connection);
   /// Asks every connection to finish what it is doing and close (on the worker's thread).
   void ShutdownAll();
   std::size_t size() const noexcept { return connections_.size(); }
@@ -55,7 +55,7 @@ class Worker {
   RequestHandler handler_;
   ConnectionSettings settings_;
   Metrics& metrics_;
-  std::unordered_map<const Connection*, std::shared_ptr<Connection>> connections_;
+  std::unordered_map<const Session*, std::shared_ptr<Session>> connections_;
 };
 
 }  // namespace limitsd::server

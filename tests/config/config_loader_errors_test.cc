@@ -89,6 +89,11 @@ const ErrorCase kErrorCases[] = {
     {"server: { listen: [a:1, a:1] }\n", "1:25", "\"a:1\" is listed twice"},
     {"admin: { listen: \"localhost\" }\n", "1:18", "in \"admin.listen\": bad listen address"},
     {"admin: { listen: unix:/tmp/a }\n", "1:18", "\"admin.listen\" takes HOST:PORT or [IPv6]:PORT"},
+    {"http: { listen: \"localhost\" }\n", "1:17", "in \"http.listen\": bad listen address"},
+    {"http: { listen: unix:/tmp/a }\n", "1:17", "\"http.listen\" takes HOST:PORT or [IPv6]:PORT"},
+    {"http: { port: 1 }\n", "1:9", "the keys allowed here are listen, max_header_bytes, max_body_bytes"},
+    {"http: { max_body_bytes: 10 }\n", "1:25", "\"http.max_body_bytes\" must be a whole number from 1024 to 67108864"},
+    {"http: { max_header_bytes: 1048577 }\n", "1:27", "from 1024 to 1048576"},
     // Storage URI shape.
     {"storage: { uri: memory }\n", "1:17", "must look like SCHEME://..."},
     {"storage: { uri: \"\" }\n", "1:17", "\"storage.uri\" must not be empty"},

@@ -292,3 +292,31 @@ TEST(ConfigLoaderTest, LoadFileOrThrowCarriesEveryError) {
 
 }  // namespace
 }  // namespace limitsd::config
+
+namespace limitsd::config {
+namespace {
+
+TEST(ConfigLoaderHttpTest, OffUnlessListenIsSet) {
+  const ConfigLoader::Result result = ConfigLoader().LoadString("http: {}\n");
+  ASSERT_TRUE(result.ok()) << FormatDiagnostics(result.errors);
+  EXPECT_FALSE(result.config->http.address);
+  EXPECT_EQ(result.config->http.max_header_bytes, 8192u);
+  EXPECT_EQ(result.config->http.max_body_bytes, 65536u);
+}
+
+TEST(ConfigLoaderHttpTest, ReadsListenAndBounds) {
+  const ConfigLoader::Result result = ConfigLoader().LoadString(
+      "http:\n  listen: \"[::1]:7401\"\n  max_header_bytes: 4096\n  max_body_bytes: 2048\n");
+  ASSERT_TRUE(result.ok()) << FormatDiagnostics(result.errors);
+  const HttpConfig& http = result.config->http;
+  ASSERT_TRUE(http.address);
+  EXPECT_EQ(http.address->host, "::1");
+  EXPECT_EQ(http.address->port, 7401);
+  EXPECT_EQ(http.listen_line, 2);
+  EXPECT_EQ(http.listen_column, 11);
+  EXPECT_EQ(http.max_header_bytes, 4096u);
+  EXPECT_EQ(http.max_body_bytes, 2048u);
+}
+
+}  // namespace
+}  // namespace limitsd::config

@@ -1,0 +1,247 @@
+#include "server/http_session.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_range.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/worker.h"
+
+namespace limitsd::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::chrono::milliseconds kDrainTimeout{1000};
+constexpr std::size_t kReadBytes = 64 * 1024;
+
+bool ExpectsContinue(const http::request<http::string_body>& request) {
+  return beast::iequals(request[http::field::expect], "100-continue");
+}
+
+}  // namespace
+
+HttpSession::HttpSession(Socket socket, Worker& worker, const HttpRouter& router,
+                         const HttpSettings& settings, std::uint64_t id)
+    : socket_(std::move(socket)),
+      worker_(worker),
+      router_(router),
+      settings_(settings),
+      id_(id),
+      timer_(socket_.get_executor()) {}
+
+void HttpSession::Start() {
+  worker_.Add(shared_from_this());
+  Touch(settings_.idle_timeout);
+  auto on_exit = [self = shared_from_this()](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      spdlog::error("http connection {}: {}", self->id_, e.what());
+    }
+    self->Close();
+  };
+  asio::co_spawn(socket_.get_executor(), Run(), on_exit);
+  if (settings_.idle_timeout.count() > 0) {
+    asio::co_spawn(socket_.get_executor(), Watchdog(), on_exit);
+  }
+}
+
+void HttpSession::Shutdown() {
+  stopping_ = true;
+  if (reading_) socket_.cancel();
+}
+
+storage::Task<void> HttpSession::Run() {
+  auto self = shared_from_this();
+  for (;;) {
+    const Got got = co_await ReadRequest();
+    if (got == Got::kClosed) break;
+    if (got == Got::kBadRequest) {
+      // The rest of the stream cannot be framed: answer, then close.
+      Metrics::Add(worker_.metrics().errors);
+      AppendResponse(Refusal(parse_error_), 11, false, out_);
+      if (co_await Flush()) co_await Drain();
+      break;
+    }
+    const Parser::value_type& request = parser_->get();
+    const bool keep_alive = request.keep_alive() && !stopping_;
+    storage::Pending<protocol::HttpReply> pending = Dispatch(request);
+    // No co_await inside a conditional expression: g++ 12 miscompiles it.
+    protocol::HttpReply reply;
+    if (pending.ready()) {
+      reply = std::move(pending).value();
+    } else {
+      reply = co_await std::move(pending).Wait();
+    }
+    AppendResponse(reply, request.version(), keep_alive, out_);
+    if (!keep_alive) {
+      if (co_await Flush()) co_await Drain();
+      break;
+    }
+  }
+  Close();
+}
+
+// Parses the next request from the buffered input, reading more when it is incomplete.
+// Before each read, the replies owed so far are written: a pipelined burst is answered
+// with one write, and a client waiting for an answer is never kept waiting.
+storage::Task<HttpSession::Got> HttpSession::ReadRequest() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
+  parser_->body_limit(settings_.max_body_bytes);
+  parser_->eager(true);
+  bool continued = false;
+  for (;;) {
+    if (input_.size() > 0) {
+      beast::error_code ec;
+      const std::size_t used = parser_->put(input_.data(), ec);
+      input_.consume(used);
+      if (parser_->is_done()) co_return Got::kRequest;
+      if (ec && ec != http::error::need_more) {
+        parse_error_ = ec;
+        co_return Got::kBadRequest;
+      }
+      if (used > 0 && input_.size() > 0) continue;
+    }
+    if (!continued && parser_->is_header_done() && ExpectsContinue(parser_->get())) {
+      continued = true;
+      out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+    }
+    if (!co_await Flush()) co_return Got::kClosed;
+    if (stopping_ && !parser_->got_some()) co_return Got::kClosed;
+    reading_ = true;
+    auto [ec, n] = co_await socket_.async_read_some(input_.prepare(kReadBytes), kNoThrow);
+    reading_ = false;
+    // End of stream or an error: between requests that is a normal close; within one,
+    // there is nothing to answer.
+    if (ec) co_return Got::kClosed;
+    input_.commit(n);
+    Touch(settings_.idle_timeout);
+  }
+}
+
+storage::Pending<protocol::HttpReply> HttpSession::Dispatch(const Parser::value_type& request) {
+  const std::string_view target = request.target();
+  const std::string_view path = target.substr(0, target.find('?'));
+  std::string allow;
+  const HttpHandler* handler = router_.Find(request.method(), path, allow);
+  if (handler != nullptr) {
+    const HttpRequest view{request.method(), path, request.body(), &request.base()};
+    return (*handler)(view, worker_);
+  }
+  Metrics::Add(worker_.metrics().errors);
+  const std::string shown(path.substr(0, 100));
+  if (allow.empty()) {
+    return protocol::ProblemReply(404, "not_found",
+                                  "no endpoint at " + shown + "; the endpoints are " +
+                                      router_.Describe());
+  }
+  protocol::HttpReply reply = protocol::ProblemReply(
+      405, "method_not_allowed",
+      std::string(request.method_string()) + " is not allowed on " + shown + ": use " + allow);
+  reply.headers.emplace_back("Allow", std::move(allow));
+  return reply;
+}
+
+protocol::HttpReply HttpSession::Refusal(beast::error_code error) const {
+  if (error == http::error::header_limit) {
+    return protocol::ProblemReply(
+        431, "too_long",
+        "the request line and header fields exceed http.max_header_bytes (" +
+            std::to_string(settings_.max_header_bytes) + " bytes)");
+  }
+  if (error == http::error::body_limit) {
+    return protocol::ProblemReply(413, "too_long",
+                                  "the body exceeds http.max_body_bytes (" +
+                                      std::to_string(settings_.max_body_bytes) + " bytes)");
+  }
+  return protocol::ProblemReply(400, "syntax", "malformed HTTP/1.1 request: " + error.message());
+}
+
+void HttpSession::AppendResponse(const protocol::HttpReply& reply, unsigned version,
+                                 bool keep_alive, std::string& out) {
+  http::response<http::string_body> response{static_cast<http::status>(reply.status), version};
+  response.reason(protocol::ReasonOf(reply.status));
+  response.set(http::field::content_type, reply.content_type);
+  response.set(http::field::cache_control, "no-store");
+  for (const auto& [name, value] : reply.headers) response.insert(name, value);
+  response.keep_alive(keep_alive);
+  response.body() = reply.body;
+  response.prepare_payload();
+  http::response_serializer<http::string_body> serializer{response};
+  beast::error_code ec;
+  do {
+    serializer.next(ec, [&](beast::error_code& next_ec, const auto& buffers) {
+      next_ec = {};
+      for (const auto buffer : beast::buffers_range_ref(buffers)) {
+        out.append(static_cast<const char*>(buffer.data()), buffer.size());
+      }
+      serializer.consume(beast::buffer_bytes(buffers));
+    });
+  } while (!ec && !serializer.is_done());
+}
+
+storage::Task<bool> HttpSession::Flush() {
+  if (out_.empty()) co_return true;
+  auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
+  out_.clear();
+  co_return !ec;
+}
+
+// After the last response: stop sending, read and drop what the client still sends until
+// it closes or a short timeout passes, so that it reads the response before any reset.
+storage::Task<void> HttpSession::Drain() {
+  beast::error_code ignored;
+  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
+  Touch(kDrainTimeout);
+  if (settings_.idle_timeout.count() == 0) {
+    asio::co_spawn(socket_.get_executor(), Watchdog(), asio::detached);
+  } else {
+    timer_.cancel();  // the watchdog re-arms with the short deadline
+  }
+  char sink[4096];
+  for (;;) {
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(sink), kNoThrow);
+    if (ec) break;
+  }
+}
+
+storage::Task<void> HttpSession::Watchdog() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    timer_.expires_at(deadline_);
+    co_await timer_.async_wait(kNoThrow);
+    if (closed_) break;
+    if (std::chrono::steady_clock::now() >= deadline_) {
+      spdlog::debug("http connection {}: idle timeout", id_);
+      beast::error_code ignored;
+      socket_.close(ignored);
+      break;
+    }
+  }
+}
+
+void HttpSession::Touch(std::chrono::milliseconds timeout) {
+  deadline_ = std::chrono::steady_clock::now() + timeout;
+}
+
+void HttpSession::Close() {
+  if (closed_) return;
+  closed_ = true;
+  beast::error_code ignored;
+  socket_.close(ignored);
+  timer_.cancel();
+  worker_.metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
+  worker_.Remove(this);
+}
+
+}  // namespace limitsd::server

@@ -120,6 +120,15 @@ void Reloader::KeepRestartOnly(config::Config& next) const {
   differs(running_.admin.listen != next.admin.listen, "admin.listen",
           running_.admin.listen.empty() ? "off" : running_.admin.listen,
           next.admin.listen.empty() ? "off" : next.admin.listen);
+  const config::HttpConfig& http_was = running_.http;
+  const config::HttpConfig& http_now = next.http;
+  differs(http_was.listen != http_now.listen, "http.listen",
+          http_was.listen.empty() ? "off" : http_was.listen,
+          http_now.listen.empty() ? "off" : http_now.listen);
+  differs(http_was.max_header_bytes != http_now.max_header_bytes, "http.max_header_bytes",
+          std::to_string(http_was.max_header_bytes), std::to_string(http_now.max_header_bytes));
+  differs(http_was.max_body_bytes != http_now.max_body_bytes, "http.max_body_bytes",
+          std::to_string(http_was.max_body_bytes), std::to_string(http_now.max_body_bytes));
   differs(running_.plugins != next.plugins, "plugins", Joined(running_.plugins),
           Joined(next.plugins));
   differs(running_.log.format != next.log.format, "log.format",
@@ -130,6 +139,7 @@ void Reloader::KeepRestartOnly(config::Config& next) const {
   }
   next.server = running_.server;
   next.admin = running_.admin;
+  next.http = running_.http;
   next.plugins = running_.plugins;
   next.plugin_marks = running_.plugin_marks;
   next.log.format = running_.log.format;

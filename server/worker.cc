@@ -28,7 +28,7 @@ Worker::Worker(boost::asio::io_context& io, std::shared_ptr<const Generation> ge
       settings_(connection),
       metrics_(metrics) {}
 
-void Worker::Add(const std::shared_ptr<Connection>& connection) {
+void Worker::Add(const std::shared_ptr<Session>& connection) {
   connections_.emplace(connection.get(), connection);
 }
 

@@ -57,6 +57,9 @@ struct StorageConfig {
   std::map<std::string, std::string, std::less<>> options;
   std::uint32_t timeout_ms = 50;
   OnError on_error = OnError::kError;
+  /// storage.connect: require (true) refuses to start, or to reload onto a new storage,
+  /// when the storage does not answer; try (false) logs it and goes on.
+  bool connect_required = false;
   int uri_line = 0;  ///< where `uri` was written (kFromCommandLine for --storage)
   int uri_column = 0;
   std::map<std::string, SourceMark, std::less<>> option_marks;  ///< where each option was written

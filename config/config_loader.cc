@@ -26,8 +26,9 @@ constexpr std::array<std::string_view, 10> kTopKeys = {
     "limits", "plugins", "admin",    "log", "http"};
 constexpr std::array<std::string_view, 5> kServerKeys = {
     "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms"};
-constexpr std::array<std::string_view, 4> kStorageKeys = {"uri", "options", "timeout_ms",
-                                                          "on_error"};
+constexpr std::array<std::string_view, 5> kStorageKeys = {"uri", "options", "timeout_ms",
+                                                          "on_error", "connect"};
+constexpr std::array<std::string_view, 2> kConnectValues = {"try", "require"};
 constexpr std::array<std::string_view, 2> kLimitKeys = {"rate", "strategy"};
 constexpr std::array<std::string_view, 3> kAdminKeys = {"listen", "max_connections",
                                                         "read_timeout_ms"};
@@ -191,6 +192,10 @@ void ConfigParser::ParseStorage(const YAML::Node& node, StorageConfig& storage) 
     if (key == "options") ParseOptions(value, storage);
     if (key == "timeout_ms") {
       Set<std::uint32_t>(reader_.Integer(value, path, 1, kMaxStorageTimeoutMs), storage.timeout_ms);
+    }
+    if (key == "connect") {
+      const std::optional<std::string> choice = reader_.Enum(value, path, kConnectValues);
+      if (choice) storage.connect_required = *choice == "require";
     }
     if (key == "on_error") {
       const std::optional<std::string> choice = reader_.Enum(value, path, kOnErrorValues);

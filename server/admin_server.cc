@@ -133,7 +133,7 @@ storage::Task<AdminServer::Reply> AdminServer::Route(std::string_view method,
   const bool get = method == "GET";
   if (path == "/reload") {
     if (method != "POST") co_return Reply{405, "text/plain; charset=utf-8", "use POST\n", "POST"};
-    ReloadOutcome outcome = hooks_.reload();
+    ReloadOutcome outcome = co_await hooks_.reload();
     co_return Reply{outcome.ok ? 200u : 422u, "text/plain; charset=utf-8",
                     std::move(outcome.message), ""};
   }

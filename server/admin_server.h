@@ -31,7 +31,7 @@ struct Readiness {
 struct AdminHooks {
   std::function<std::string()> metrics;
   std::function<storage::Task<Readiness>()> readiness;
-  std::function<ReloadOutcome()> reload;
+  std::function<storage::Task<ReloadOutcome>()> reload;
 };
 
 class AdminServer {

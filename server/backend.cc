@@ -45,4 +45,21 @@ std::shared_ptr<Backend> Backend::Open(const config::Config& config,
   return backend;
 }
 
+storage::Task<bool> Backend::Contact(std::string_view when) {
+  bool answers = false;
+  try {
+    answers = co_await storage().Check();
+  } catch (const std::exception& e) {
+    spdlog::error("storage {} check threw: {}", storage().Describe(), e.what());
+  }
+  if (answers) {
+    spdlog::info("storage {} answers ({})", storage().Describe(), when);
+  } else {
+    spdlog::warn("storage {} does not answer ({}); requests get what storage.on_error says "
+                 "until it does",
+                 storage().Describe(), when);
+  }
+  co_return answers;
+}
+
 }  // namespace limitsd::server

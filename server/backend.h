@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "limits/rate_limiter.h"
+#include "storage/result.h"
 #include "storage/storage.h"
 #include "storage/storage_uri.h"
 
@@ -44,6 +45,10 @@ class Backend {
   bool SharesStorageWith(const Backend& other) const noexcept {
     return primary_ == other.primary_;
   }
+  /// Asks the storage whether it answers (Storage::Check) and logs the result, naming
+  /// `when` ("start-up", "reload"). Await on one of the daemon's I/O threads.
+  storage::Task<bool> Contact(std::string_view when);
+
   /// The primary stack, for keeping a storage alive past the backends that use it.
   std::shared_ptr<LimiterStack> primary() const noexcept { return primary_; }
 

@@ -68,26 +68,36 @@ storage::Task<void> Connection::Run() {
   auto self = shared_from_this();
   std::string out;
   Next next = Next::kRead;
+  bool peer_gone = false;
   while (next == Next::kRead && (!stopping_ || HasUnread())) {
     const std::span<char> room = input_.Writable();
     reading_ = true;
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()),
                                                     kNoThrow);
     reading_ = false;
-    if (ec) break;
+    if (ec) {
+      peer_gone = ec != asio::error::operation_aborted;
+      break;
+    }
     input_.Commit(n);
     Touch(worker_.settings().idle_timeout);
     next = co_await ProcessInput(out);
     if (!out.empty()) {
       auto [write_ec, written] = co_await asio::async_write(socket_, asio::buffer(out), kNoThrow);
       out.clear();
-      if (write_ec) break;
+      if (write_ec) {
+        peer_gone = true;
+        break;
+      }
     }
     // Between reads: give back what a large request or a burst made us hold.
     input_.Shrink();
     if (out.capacity() > kKeptReplyBytes) std::string().swap(out);
   }
-  if (next == Next::kHalfClose) co_await Drain();
+  // On a stop too: a FIN after the last reply, never a reset for bytes left unread.
+  if (next == Next::kHalfClose || (stopping_ && !peer_gone && next == Next::kRead)) {
+    co_await Drain();
+  }
   Close();
 }
 
@@ -130,8 +140,9 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
   co_return next;
 }
 
-// After a fatal protocol error: stop sending, read and drop what the client still sends
-// until it closes or a short timeout passes, so that it reads our reply before the reset.
+// After a fatal protocol error or on a stop: stop sending, read and drop what the client
+// still sends until it closes or a short timeout passes, so that it reads every reply and
+// the connection ends with a FIN, not a reset.
 storage::Task<void> Connection::Drain() {
   boost::system::error_code ignored;
   socket_.shutdown(asio::socket_base::shutdown_send, ignored);

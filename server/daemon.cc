@@ -2,7 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
+#include <stdexcept>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include "server/http_api_endpoints.h"
 #include "storage/storage_registry.h"
@@ -45,6 +51,7 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
       reload_signals_(pool_.at(0), SIGHUP),
       drain_timer_(pool_.at(0)) {
   BuildStorage(config, validated, options);
+  ContactStorage(config);
   BuildWorkers(config);
   std::vector<Worker*> workers;
   for (auto& worker : workers_) workers.push_back(worker.get());
@@ -77,6 +84,22 @@ void Daemon::BuildStorage(const config::Config& config, const ValidatedConfig& v
       [this](std::shared_ptr<const Generation> next) { Publish(next); }, reloads_);
 }
 
+// Before serving: a wrong host or password shows in the log at once, not at the first
+// request; with storage.connect: require it stops the start.
+void Daemon::ContactStorage(const config::Config& config) {
+  boost::asio::io_context& io = pool_.at(0);
+  std::future<bool> answers = boost::asio::co_spawn(
+      io, reloader_->generation()->backend->Contact("start-up"), boost::asio::use_future);
+  while (answers.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    io.run_one_for(std::chrono::milliseconds(100));
+  }
+  if (!answers.get() && config.storage.connect_required) {
+    throw std::runtime_error("the storage " +
+                             reloader_->generation()->backend->storage().Describe() +
+                             " does not answer and storage.connect is require: not starting");
+  }
+}
+
 void Daemon::BuildWorkers(const config::Config& config) {
   ConnectionSettings connection{config.server.max_line_bytes,
                                 std::chrono::milliseconds(config.server.idle_timeout_ms)};
@@ -98,7 +121,8 @@ void Daemon::StartConfigWatcher() {
   if (file.empty()) return;
   try {
     watcher_ = std::make_unique<ConfigWatcher>(pool_.at(0), file, [this] {
-      reloader_->Reload("the file changed");
+      boost::asio::co_spawn(pool_.at(0), reloader_->Reload("the file changed"),
+                            boost::asio::detached);
     });
   } catch (const std::exception& e) {
     spdlog::warn("not watching {} for changes ({}); reload with SIGHUP or POST /reload", file,
@@ -109,7 +133,7 @@ void Daemon::StartConfigWatcher() {
 void Daemon::WatchReloadSignal() {
   reload_signals_.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec) return;
-    reloader_->Reload("SIGHUP");
+    boost::asio::co_spawn(pool_.at(0), reloader_->Reload("SIGHUP"), boost::asio::detached);
     WatchReloadSignal();
   });
 }

@@ -43,6 +43,7 @@ class Daemon {
  private:
   void BuildStorage(const config::Config& config, const ValidatedConfig& validated,
                     const config::CommandLineOptions& options);
+  void ContactStorage(const config::Config& config);
   void BuildWorkers(const config::Config& config);
   AdminHooks MakeAdminHooks();
   void WatchReloadSignal();

@@ -2,6 +2,9 @@
 
 #include <chrono>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include "config/diagnostic.h"
@@ -51,9 +54,26 @@ Reloader::Reloader(config::CommandLineOptions options, config::Config running,
   counters_.last_success_unix.store(UnixNow(), std::memory_order_relaxed);
 }
 
-ReloadOutcome Reloader::Reload(std::string_view trigger) {
+storage::Task<ReloadOutcome> Reloader::Reload(std::string trigger) {
+  boost::asio::steady_timer wait(executors_.front());
+  while (busy_) {
+    wait.expires_after(std::chrono::milliseconds(20));
+    co_await wait.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  }
+  busy_ = true;
+  ReloadOutcome outcome;
+  try {
+    outcome = co_await ReloadNow(trigger);
+  } catch (const std::exception& e) {
+    outcome = Fail(trigger, std::string("unexpected error: ") + e.what() + "\n");
+  }
+  busy_ = false;
+  co_return outcome;
+}
+
+storage::Task<ReloadOutcome> Reloader::ReloadNow(const std::string& trigger) {
   if (!options_.config_file) {
-    return Fail(trigger, "limitsd was started without --config: there is no file to reload");
+    co_return Fail(trigger, "limitsd was started without --config: there is no file to reload");
   }
   config::ConfigLoader::Result loaded = config::CommandLine::Load(options_);
   config::Diagnostics errors = loaded.errors;
@@ -63,7 +83,7 @@ ReloadOutcome Reloader::Reload(std::string_view trigger) {
     std::string message = config::FormatDiagnostics(errors);
     message += "the configuration has " + std::to_string(errors.size()) +
                " error(s); still running the previous one\n";
-    return Fail(trigger, std::move(message));
+    co_return Fail(trigger, std::move(message));
   }
   config::Config next = std::move(*loaded.config);
   KeepRestartOnly(next);
@@ -71,11 +91,19 @@ ReloadOutcome Reloader::Reload(std::string_view trigger) {
   try {
     backend = Backend::Open(next, validated->uri, executors_, generation_->backend);
   } catch (const std::exception& e) {
-    return Fail(trigger, std::string("cannot open the storage: ") + e.what() +
+    co_return Fail(trigger, std::string("cannot open the storage: ") + e.what() +
                              "; still running the previous configuration\n");
   }
   const bool new_storage = !backend->SharesStorageWith(*generation_->backend);
-  if (new_storage) backends_.push_back(backend);
+  if (new_storage) {
+    backends_.push_back(backend);  // kept until exit, whatever happens next
+    const bool answers = co_await backend->Contact("reload");
+    if (!answers && next.storage.connect_required) {
+      co_return Fail(trigger, "the new storage " + backend->storage().Describe() +
+                                  " does not answer (storage.connect: require); still running "
+                                  "the previous configuration\n");
+    }
+  }
   auto generation = Generation::Make(next, *validated, std::move(backend), generation_->number + 1);
   std::string changes = DescribeChanges(*generation_->limits, *generation->limits);
   if (new_storage) changes += "; storage " + generation->backend->storage().Describe() + " opened";
@@ -89,7 +117,7 @@ ReloadOutcome Reloader::Reload(std::string_view trigger) {
   counters_.succeeded.fetch_add(1, std::memory_order_relaxed);
   counters_.last_success_unix.store(UnixNow(), std::memory_order_relaxed);
   Log()->info("configuration reloaded ({}) from {}: {}", trigger, running_.source, changes);
-  return {true, "reloaded: " + changes + "\n"};
+  co_return ReloadOutcome{true, "reloaded: " + changes + "\n"};
 }
 
 ReloadOutcome Reloader::Fail(std::string_view trigger, std::string message) {

@@ -46,14 +46,18 @@ class Reloader {
            std::vector<boost::asio::any_io_executor> executors, Publish publish,
            ReloadCounters& counters);
 
-  /// Reads the file again and applies it; `trigger` names the cause in the log.
-  ReloadOutcome Reload(std::string_view trigger);
+  /// Reads the file again and applies it; `trigger` names the cause in the log. A new
+  /// storage is contacted first (and, with storage.connect: require, must answer). Reloads
+  /// run one at a time: one asked for during another waits for it. Await on the first
+  /// I/O thread.
+  storage::Task<ReloadOutcome> Reload(std::string trigger);
 
   const std::shared_ptr<const Generation>& generation() const noexcept { return generation_; }
   /// The file reloads read, empty without --config.
   std::string file() const { return options_.config_file.value_or(""); }
 
  private:
+  storage::Task<ReloadOutcome> ReloadNow(const std::string& trigger);
   ReloadOutcome Fail(std::string_view trigger, std::string message);
   /// Logs the settings that differ but need a restart, and puts their running values
   /// back into `next`.
@@ -68,6 +72,7 @@ class Reloader {
   ReloadCounters& counters_;
   /// Every backend opened so far: a request in flight across a reload still uses its own.
   std::vector<std::shared_ptr<Backend>> backends_;
+  bool busy_ = false;
 };
 
 }  // namespace limitsd::server

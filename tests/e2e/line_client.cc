@@ -73,6 +73,19 @@ bool LineClient::ClosedByPeer(std::chrono::milliseconds timeout) {
   return false;
 }
 
+bool LineClient::ClosedCleanly(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    char chunk[4096];
+    const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    if (n == 0) return true;
+    if (n < 0) return false;  // ECONNRESET and the like
+  }
+  return false;
+}
+
 void LineClient::Abort() {
   linger l{1, 0};
   ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof(l));

@@ -24,6 +24,9 @@ class LineClient {
   std::string Ask(std::string_view line);
   /// Whether the server closed the connection (EOF) within `timeout`.
   bool ClosedByPeer(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// Reads until the server closes; true when it closed with a FIN (not a reset) within
+  /// `timeout`. What it read is dropped.
+  bool ClosedCleanly(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// Closes abruptly (RST) without reading.
   void Abort();
 

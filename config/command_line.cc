@@ -62,6 +62,21 @@ std::string CheckStorageUri(const std::string& uri) {
                                      uri));
 }
 
+// The first argument that is neither a flag nor a flag's value.
+std::string FirstPositional(std::span<const char* const> args) {
+  constexpr std::string_view kTakesValue[] = {"--config", "-c", "--listen", "--storage",
+                                               "--log-level"};
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string_view arg = args[i];
+    if (std::find(std::begin(kTakesValue), std::end(kTakesValue), arg) != std::end(kTakesValue)) {
+      ++i;
+    } else if (arg.empty() || arg.front() != '-') {
+      return std::string(arg);
+    }
+  }
+  return "";
+}
+
 po::variables_map Run(std::span<const char* const> args) {
   const int style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
   po::variables_map values;
@@ -74,7 +89,8 @@ po::variables_map Run(std::span<const char* const> args) {
               values);
     po::notify(values);
   } catch (const po::too_many_positional_options_error&) {
-    throw CommandLineError("unexpected argument: give the configuration file with --config FILE");
+    throw CommandLineError("unexpected argument \"" + FirstPositional(args) +
+                           "\": give the configuration file with --config FILE");
   } catch (const po::error& error) {
     throw CommandLineError(error.what());
   }

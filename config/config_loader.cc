@@ -184,7 +184,8 @@ void ConfigParser::ParseStorage(const YAML::Node& node, StorageConfig& storage) 
                                          *uri));
         uri.reset();
       }
-      Set(std::move(uri), storage.uri);
+      storage.uri = uri.value_or("");  // empty: rejected, nothing further to check
+
       const SourceMark mark = YamlReader::MarkOf(value);
       storage.uri_line = mark.line;
       storage.uri_column = mark.column;
@@ -397,12 +398,12 @@ ConfigLoader::Result ConfigLoader::LoadString(std::string_view yaml, std::string
   YamlReader reader(source, env_);
   Config config;
   config.source = std::move(source);
-  if (std::optional<YAML::Node> root = ParseYaml(yaml, reader)) {
-    ConfigParser(reader, base_dir).Parse(*root, config);
-  }
-  if (!reader.diagnostics().empty()) return Result{std::nullopt, std::move(reader.diagnostics())};
+  const std::optional<YAML::Node> root = ParseYaml(yaml, reader);
+  const bool parsed = root.has_value();
+  if (parsed) ConfigParser(reader, base_dir).Parse(*root, config);
+  if (!parsed) return Result{std::nullopt, std::move(reader.diagnostics())};
   config.server.threads = ResolveThreads(config.server.threads);
-  return Result{std::move(config), {}};
+  return Result{std::move(config), std::move(reader.diagnostics())};
 }
 
 ConfigLoader::Result ConfigLoader::LoadFile(const std::filesystem::path& path) const {

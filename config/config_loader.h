@@ -20,11 +20,14 @@ namespace limitsd::config {
 
 class ConfigLoader {
  public:
-  /// Either a Config or the (non-empty) list of everything wrong with the file.
+  /// What was read, and everything wrong with it. `config` is there whenever the YAML
+  /// itself could be read, even with errors (what could not be read keeps its default,
+  /// and a rejected storage.uri is left empty), so that the checks of the other
+  /// components can still run on the rest and every problem is reported at once.
   struct Result {
     std::optional<Config> config;
     Diagnostics errors;
-    bool ok() const { return config.has_value(); }
+    bool ok() const { return config.has_value() && errors.empty(); }
   };
 
   /// Expands `${VAR}` from the process environment.

@@ -1,5 +1,8 @@
 #include "config/diagnostic.h"
 
+#include <algorithm>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "config/config.h"
@@ -14,6 +17,14 @@ std::string FormatDiagnostic(std::string_view file, int line, int column,
   if (line <= 0) return fmt::format("{}: {}", file, message);
   if (column <= 0) return fmt::format("{}:{}: {}", file, line, message);
   return fmt::format("{}:{}:{}: {}", file, line, column, message);
+}
+
+void SortInFileOrder(Diagnostics& diagnostics) {
+  // kFromCommandLine is negative and whole-file diagnostics have line 0: both sort first.
+  std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+                   });
 }
 
 std::string FormatDiagnostics(const Diagnostics& diagnostics) {

@@ -28,6 +28,11 @@ using Diagnostics = std::vector<Diagnostic>;
 std::string FormatDiagnostic(std::string_view file, int line, int column,
                              std::string_view message);
 
+/// Puts `diagnostics` in the order a reader meets their causes: command-line flags first,
+/// then what concerns the whole file, then by line and column; equal places keep their
+/// order.
+void SortInFileOrder(Diagnostics& diagnostics);
+
 /// Every diagnostic on its own line, in order, each line ending with '\n'.
 std::string FormatDiagnostics(const Diagnostics& diagnostics);
 

@@ -1,9 +1,7 @@
 #include "server/config_validator.h"
 
-
 #include "limits/rate_parser.h"
 #include "storage/configuration_error.h"
-#include "storage/memcached/memcached_storage.h"
 #include "storage/plugin_loader.h"
 
 namespace limitsd::server {
@@ -28,36 +26,57 @@ void LoadPlugins(const Config& config, Diagnostics& errors) {
   }
 }
 
+std::string KnownSchemes() {
+  std::string known;
+  for (const std::string& scheme : storage::StorageRegistry::Instance().Schemes()) {
+    known += (known.empty() ? "" : ", ") + scheme;
+  }
+  return known;
+}
+
+// The storage's own checks of its URI and options (without connecting), each reported
+// where the option was written, or at the URI.
+void CheckStorageOptions(const Config& config, const storage::StorageUri& uri,
+                         Diagnostics& errors) {
+  const auto& s = config.storage;
+  storage::StorageContext context;
+  context.uri = uri;
+  context.options.insert(s.options.begin(), s.options.end());
+  context.timeout = storage::Micros(std::int64_t{s.timeout_ms} * 1000);
+  for (storage::StorageProblem& problem : storage::StorageRegistry::Instance().Validate(context)) {
+    const auto mark = s.option_marks.find(problem.option);
+    if (!problem.option.empty() && mark != s.option_marks.end()) {
+      Report(errors, config, mark->second.line, mark->second.column, std::move(problem.message));
+    } else {
+      Report(errors, config, s.uri_line, s.uri_column, std::move(problem.message));
+    }
+  }
+}
+
 std::optional<storage::StorageUri> CheckStorage(const Config& config,
                                                 storage::Capabilities& capabilities,
                                                 Diagnostics& errors) {
   const auto& s = config.storage;
+  if (s.uri.empty()) return std::nullopt;  // refused by the loader, which said why
+  // The scheme first: an unknown one is the error to report, not its URI's shape.
+  const std::string scheme = storage::SchemeOf(s.uri);
+  const storage::SchemeInfo* info = storage::StorageRegistry::Instance().Find(scheme);
+  if (info == nullptr && !scheme.empty()) {
+    Report(errors, config, s.uri_line, s.uri_column,
+           "unknown storage scheme '" + scheme + "' in storage.uri; known schemes: " +
+               KnownSchemes() + " (a plugin may add more: see plugins)");
+    return std::nullopt;
+  }
   try {
-    // The scheme first: an unknown one is the error to report, not its URI's shape.
-    const std::string scheme = storage::SchemeOf(s.uri);
-    const storage::SchemeInfo* info = storage::StorageRegistry::Instance().Find(scheme);
-    if (info == nullptr && !scheme.empty()) {
-      std::string known;
-      for (const std::string& name : storage::StorageRegistry::Instance().Schemes()) {
-        known += (known.empty() ? "" : ", ") + name;
-      }
-      Report(errors, config, s.uri_line, s.uri_column,
-             "unknown storage scheme '" + scheme + "' in storage.uri; known schemes: " + known +
-                 " (a plugin may add more: see plugins)");
-      return std::nullopt;
-    }
     storage::StorageUri uri = storage::ParseStorageUri(s.uri);
     if (info == nullptr) {
-      std::string known;
-      for (const std::string& scheme : storage::StorageRegistry::Instance().Schemes()) {
-        known += (known.empty() ? "" : ", ") + scheme;
-      }
       Report(errors, config, s.uri_line, s.uri_column,
-             "unknown storage scheme '" + uri.scheme + "' in storage.uri '" + uri.Redacted() +
-                 "'; known schemes: " + known + " (a plugin may add more: see plugins)");
+             "storage.uri '" + uri.Redacted() + "' has no scheme; known schemes: " +
+                 KnownSchemes());
       return std::nullopt;
     }
     capabilities = info->capabilities;
+    CheckStorageOptions(config, uri, errors);
     return uri;
   } catch (const storage::ConfigurationError& e) {
     Report(errors, config, s.uri_line, s.uri_column, e.what());
@@ -96,6 +115,7 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
                                               config.strategy_column, errors);
   auto named = std::make_shared<NamedLimits>();
   for (const config::LimitConfig& lc : config.limits) {
+    if (lc.rate.empty()) continue;  // missing or refused: the loader said so
     limits::RateParseResult rates = limits::ParseRates(lc.rate);
     if (!rates.ok()) Report(errors, config, lc.rate_line, lc.rate_column, rates.error);
     std::optional<limits::StrategyKind> kind = default_strategy;
@@ -106,15 +126,14 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
     CheckSupport(config, uri, out.capabilities, *kind, "limit '" + lc.name + "'",
                  lc.strategy_line ? lc.strategy_line : lc.line,
                  lc.strategy_line ? lc.strategy_column : lc.column, errors);
-    if (uri && uri->scheme == "memcached") {
-      // One memcached item holds a limit's windows: a moving window too long for it is a
-      // start-up error rather than a request-time one.
-      for (const limits::RateLimitItem& rate : rates.items) {
-        if (auto problem = storage::memcached::MemcachedStorage::CheckLimit(
-                *kind, rate.amount(), rate.Expiry())) {
-          Report(errors, config, lc.rate_line, lc.rate_column,
-                 "limit '" + lc.name + "': " + *problem);
-        }
+    // A rate the storage cannot hold (e.g. a moving window too long for one memcached
+    // item) is a start-up error rather than a request-time one.
+    for (const limits::RateLimitItem& rate : rates.items) {
+      if (!uri) break;
+      if (auto problem = storage::StorageRegistry::Instance().CheckLimit(
+              uri->scheme, *kind, rate.amount(), rate.Expiry())) {
+        Report(errors, config, lc.rate_line, lc.rate_column,
+               "limit '" + lc.name + "': " + *problem);
       }
     }
     named->emplace(lc.name, std::make_shared<const limits::Limit>(lc.name, *kind,
@@ -132,6 +151,17 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
   out.default_strategy = *default_strategy;
   out.uri = *uri;
   return out;
+}
+
+std::optional<ValidatedConfig> ConfigValidator::Check(const config::ConfigLoader::Result& loaded,
+                                                      Diagnostics& errors) {
+  const std::size_t errors_before = errors.size();
+  errors.insert(errors.end(), loaded.errors.begin(), loaded.errors.end());
+  std::optional<ValidatedConfig> validated;
+  if (loaded.config) validated = Validate(*loaded.config, errors);
+  config::SortInFileOrder(errors);
+  if (errors.size() != errors_before) return std::nullopt;
+  return validated;
 }
 
 }  // namespace limitsd::server

@@ -1,12 +1,14 @@
 #pragma once
 // The start-up checks that need several components: rates parse, strategies exist, plugins
-// load, the storage scheme is registered and supports every strategy it is asked for.
+// load, the storage scheme is registered, accepts its URI and options, and supports every
+// strategy and rate it is asked for.
 // Every problem is reported at once, with the file, line and column it was written at.
 
 #include <memory>
 #include <optional>
 
 #include "config/config.h"
+#include "config/config_loader.h"
 #include "config/diagnostic.h"
 #include "limits/limit.h"
 #include "server/limit_table.h"
@@ -25,7 +27,16 @@ struct ValidatedConfig {
 
 class ConfigValidator {
  public:
-  /// Loads `config.plugins`, then checks the rest. Returns nothing when `errors` got any.
+  /// The one validation of a configuration file, run alike by `--check` and at start-up:
+  /// the loader's errors, then Validate() on whatever the loader could read, all appended
+  /// to `errors` in file order (config::SortInFileOrder). A ValidatedConfig only when
+  /// nothing at all is wrong.
+  static std::optional<ValidatedConfig> Check(const config::ConfigLoader::Result& loaded,
+                                              config::Diagnostics& errors);
+
+  /// Loads `config.plugins`, then checks the rest, including each storage option (by the
+  /// storage's own ValidateOptions, which connects to nothing). Returns nothing when
+  /// `errors` got any.
   static std::optional<ValidatedConfig> Validate(const config::Config& config,
                                                  config::Diagnostics& errors);
 };

@@ -19,16 +19,16 @@ int Main(int argc, char** argv) {
   try {
     options = CommandLine::Parse(argc, argv);
   } catch (const limitsd::config::CommandLineError& e) {
-    std::cerr << "limitsd: " << e.what() << "\n\n" << CommandLine::Usage();
+    std::cerr << "limitsd: " << e.what() << "\nlimitsd --help lists the options\n";
     return 2;
   }
   if (options.show_help) return std::cout << CommandLine::Usage(), 0;
   if (options.show_version) return std::cout << CommandLine::Version() << "\n", 0;
 
   auto loaded = CommandLine::Load(options);
-  limitsd::config::Diagnostics errors = loaded.errors;
-  std::optional<limitsd::server::ValidatedConfig> validated;
-  if (loaded.ok()) validated = limitsd::server::ConfigValidator::Validate(*loaded.config, errors);
+  limitsd::config::Diagnostics errors;
+  const std::optional<limitsd::server::ValidatedConfig> validated =
+      limitsd::server::ConfigValidator::Check(loaded, errors);
   if (!errors.empty() || !validated) {
     std::cerr << limitsd::config::FormatDiagnostics(errors)
               << "limitsd: the configuration has " << errors.size() << " error(s)\n";

@@ -19,6 +19,13 @@ namespace limitsd::storage {
 /// storage.options from the configuration: scalar values as strings.
 using StorageOptions = std::map<std::string, std::string, std::less<>>;
 
+/// One problem found while validating a storage's configuration.
+struct StorageProblem {
+  std::string option;   ///< the storage option at fault; empty: the URI
+  std::string message;  ///< what is wrong and what to do
+  friend bool operator==(const StorageProblem&, const StorageProblem&) = default;
+};
+
 struct StorageContext {
   StorageUri uri;
   StorageOptions options;
@@ -29,6 +36,10 @@ struct StorageContext {
   std::vector<boost::asio::any_io_executor> executors;
   /// The store's time source (system clock in the daemon, a manual one in tests).
   std::shared_ptr<const Clock> clock = std::make_shared<SystemClock>();
+  /// Set while validating (StorageRegistry::Validate): option problems are recorded here and
+  /// reading goes on with the fallback, so that every problem is reported at once. When
+  /// null, the first problem throws ConfigurationError.
+  std::vector<StorageProblem>* problems = nullptr;
 
   /// options[name] or `fallback`.
   std::string Option(std::string_view name, std::string_view fallback) const;
@@ -40,6 +51,9 @@ struct StorageContext {
   /// query (a storage that calls this reads its options from storage.options only): a
   /// misspelt option must stop the daemon, not be ignored.
   void RequireKnownOptions(std::string_view storage, std::span<const std::string_view> known) const;
+  /// Records a problem with `option` (empty: the URI) while validating; otherwise throws
+  /// ConfigurationError(message).
+  void Problem(std::string_view option, std::string message) const;
 };
 
 }  // namespace limitsd::storage

@@ -91,6 +91,45 @@ std::vector<std::string> StorageRegistry::TakeErrors() {
   return std::exchange(errors_, {});
 }
 
+std::vector<StorageProblem> StorageRegistry::Validate(const StorageContext& context) const {
+  StorageValidator validate;
+  {
+    std::lock_guard lock(mutex_);
+    const std::string wanted = LowerAscii(context.uri.scheme);
+    const auto it = std::find_if(schemes_.begin(), schemes_.end(),
+                                 [&](const SchemeInfo& s) { return s.scheme == wanted; });
+    if (it == schemes_.end()) {
+      return {{"", "unknown storage scheme '" + context.uri.scheme + "'"}};
+    }
+    validate = it->validate;
+  }
+  std::vector<StorageProblem> problems;
+  if (!validate) return problems;
+  StorageContext checked = context;
+  checked.executors.clear();  // no I/O thread: nothing is connected
+  checked.problems = &problems;
+  try {
+    validate(checked);
+  } catch (const std::exception& e) {
+    checked.Problem("", e.what());
+  }
+  return problems;
+}
+
+std::optional<std::string> StorageRegistry::CheckLimit(std::string_view scheme,
+                                                       StrategyKind strategy, std::int64_t amount,
+                                                       Micros window) const {
+  LimitChecker check;
+  {
+    std::lock_guard lock(mutex_);
+    const std::string wanted = LowerAscii(scheme);
+    const auto it = std::find_if(schemes_.begin(), schemes_.end(),
+                                 [&](const SchemeInfo& s) { return s.scheme == wanted; });
+    if (it != schemes_.end()) check = it->check_limit;
+  }
+  return check ? check(strategy, amount, window) : std::nullopt;
+}
+
 std::unique_ptr<Storage> StorageRegistry::Create(const StorageContext& context) const {
   StorageFactory factory;
   {

@@ -15,10 +15,23 @@
 // Subclassing SyncStorage instead of Storage makes it a blocking backend that the daemon
 // runs on a thread pool. The capability interfaces it inherits decide which strategies it
 // can serve. Plugins loaded with dlopen use the same line.
+//
+// Two optional static members are picked up by the same line, so that `limitsd --check`
+// and start-up find a bad configuration before anything connects:
+//
+//     /// Reads every option and the URI as the constructor would, without connecting;
+//     /// reports problems with context.Problem() (or throws ConfigurationError).
+//     static void ValidateOptions(const limitsd::storage::StorageContext& context);
+//     /// Why one rate of a limit cannot be stored, or nullopt when it can.
+//     static std::optional<std::string> CheckLimit(StrategyKind strategy, std::int64_t amount,
+//                                                  Micros window);
 
+#include <concepts>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -33,7 +46,7 @@ namespace limitsd::storage {
 
 /// Bumped whenever the storage SDK's binary interface changes; a plugin built against
 /// another version is refused at load time.
-inline constexpr int kStorageAbiVersion = 1;
+inline constexpr int kStorageAbiVersion = 2;
 
 struct Capabilities {
   bool moving_window = false;
@@ -47,6 +60,9 @@ struct Capabilities {
 };
 
 using StorageFactory = std::function<std::unique_ptr<Storage>(const StorageContext&)>;
+using StorageValidator = std::function<void(const StorageContext&)>;
+using LimitChecker =
+    std::function<std::optional<std::string>(StrategyKind, std::int64_t amount, Micros window)>;
 
 struct SchemeInfo {
   std::string scheme;
@@ -54,6 +70,8 @@ struct SchemeInfo {
   Capabilities capabilities;
   StorageFactory factory;
   int abi_version = kStorageAbiVersion;
+  StorageValidator validate;   ///< T::ValidateOptions; null: checked when built
+  LimitChecker check_limit;    ///< T::CheckLimit; null: every rate can be stored
 };
 
 /// Wraps a blocking storage so that the daemon can await it: its calls run on a bounded
@@ -78,6 +96,13 @@ class StorageRegistry {
   std::vector<std::string> Schemes() const;
   /// Errors recorded since the last call (duplicate schemes, ABI mismatches).
   std::vector<std::string> TakeErrors();
+
+  /// Every problem with context.uri and context.options that the scheme's storage finds
+  /// without connecting (its ValidateOptions); an unknown scheme is one problem.
+  std::vector<StorageProblem> Validate(const StorageContext& context) const;
+  /// Why `strategy` with `amount` per `window` cannot be stored on `scheme`, or nullopt.
+  std::optional<std::string> CheckLimit(std::string_view scheme, StrategyKind strategy,
+                                        std::int64_t amount, Micros window) const;
 
   /// Builds the storage for context.uri; throws ConfigurationError for an unknown scheme
   /// (listing the known ones) or a storage that cannot be built.
@@ -114,6 +139,16 @@ void RegisterStorage(const char* type_name, int abi_version = kStorageAbiVersion
     info.type_name = type_name;
     info.capabilities = caps;
     info.abi_version = abi_version;
+    if constexpr (requires(const StorageContext& context) { T::ValidateOptions(context); }) {
+      info.validate = [](const StorageContext& context) { T::ValidateOptions(context); };
+    }
+    if constexpr (requires(StrategyKind kind, std::int64_t amount, Micros window) {
+                    { T::CheckLimit(kind, amount, window) } -> std::same_as<std::optional<std::string>>;
+                  }) {
+      info.check_limit = [](StrategyKind kind, std::int64_t amount, Micros window) {
+        return T::CheckLimit(kind, amount, window);
+      };
+    }
     info.factory = [](const StorageContext& context) -> std::unique_ptr<Storage> {
       if constexpr (std::is_base_of_v<SyncStorage, T>) {
         return MakeSyncStorageRunner(std::make_unique<T>(context), CapabilitiesOf<T>(), context);

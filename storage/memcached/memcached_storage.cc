@@ -72,6 +72,18 @@ ConnectionOptions ConnectionOptionsOf(const StorageContext& context) {
   return options;
 }
 
+// key_prefix, checked by the key encoder.
+std::string KeyPrefixOf(const StorageContext& context) {
+  std::string prefix = context.Option("key_prefix", "limitsd:");
+  try {
+    MemcachedKeyEncoder check(prefix);
+  } catch (const ConfigurationError& e) {
+    context.Problem("key_prefix", e.what());
+    return "limitsd:";
+  }
+  return prefix;
+}
+
 std::string DescriptionOf(const std::vector<ServerAddress>& servers) {
   std::string out = "memcached://";
   if (servers.size() == 1 && !servers.front().unix_path.empty()) {
@@ -100,7 +112,7 @@ std::string StorageCommand(std::string_view verb, const std::string& mkey, std::
 MemcachedStorage::MemcachedStorage(const StorageContext& context)
     : clock_(context.clock),
       timeout_(context.timeout),
-      keys_(context.Option("key_prefix", "limitsd:")),
+      keys_(KeyPrefixOf(context)),
       cas_retries_(static_cast<int>(context.IntOption("cas_retries", 10, 1, 1000))),
       max_value_bytes_(
           context.IntOption("max_value_bytes", kDefaultMaxValueBytes, 1024, 1LL << 30)),
@@ -112,6 +124,12 @@ MemcachedStorage::MemcachedStorage(const StorageContext& context)
               static_cast<int>(context.IntOption("virtual_nodes", 160, 1, 10'000)),
               ConnectionOptionsOf(context), context.executors),
       generations_(std::make_unique<GenerationCache[]>(client_.servers().size())) {}
+
+void MemcachedStorage::ValidateOptions(const StorageContext& context) {
+  StorageContext idle = context;
+  idle.executors.clear();
+  const MemcachedStorage storage(idle);
+}
 
 std::optional<std::string> MemcachedStorage::CheckLimit(std::int64_t amount, Micros window) {
   const std::int64_t worst = MovingWindowWorstBytes(amount, window.count());

@@ -50,6 +50,10 @@ class MemcachedStorage final : public Storage,
   /// Throws ConfigurationError for a URI without servers or a bad option.
   explicit MemcachedStorage(const StorageContext& context);
 
+  /// Reads the URI and every option as the constructor does, building the storage with no
+  /// I/O thread, so that nothing connects.
+  static void ValidateOptions(const StorageContext& context);
+
   /// Why a rate cannot be stored on memcached with the default item size, or nullopt when it
   /// can: a moving window holds up to `amount` runs in one item.
   static std::optional<std::string> CheckLimit(std::int64_t amount, Micros window);

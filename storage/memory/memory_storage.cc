@@ -93,6 +93,8 @@ MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t sha
 
 MemoryStorage::~MemoryStorage() = default;
 
+void MemoryStorage::ValidateOptions(const StorageContext& context) { ShardsOption(context); }
+
 MemoryStorage::Located MemoryStorage::Locate(std::string_view key) const noexcept {
   // The strategy layer's keys start with their hash tag: one pass gives both hashes.
   if (key.size() > 2 && key[0] == '{') {

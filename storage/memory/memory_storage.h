@@ -48,6 +48,9 @@ class MemoryStorage final : public Storage,
   MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t shards);
   ~MemoryStorage() override;
 
+  /// Checks the options as the constructor reads them.
+  static void ValidateOptions(const StorageContext& context);
+
   Task<Result<std::int64_t>> Incr(std::string_view key, Micros expiry,
                                   std::int64_t amount) override;
   Task<Result<void>> Decr(std::string_view key, std::int64_t amount) override;

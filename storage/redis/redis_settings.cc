@@ -45,8 +45,9 @@ StorageContext MergedOptions(const StorageContext& context) {
     if (std::find(kKnownOptions.begin(), kKnownOptions.end(), canonical) == kKnownOptions.end()) {
       std::string known;
       for (std::string_view k : kKnownOptions) known += (known.empty() ? "" : ", ") + std::string(k);
-      throw ConfigurationError(fmt::format(
-          "{}: unknown redis storage option '{}' (known: {})", context.uri.Redacted(), name, known));
+      context.Problem(name, fmt::format("{}: unknown redis storage option '{}' (known: {})",
+                                        context.uri.Redacted(), name, known));
+      return;
     }
     merged.options.emplace(canonical, value);
   };
@@ -59,8 +60,8 @@ bool BoolOption(const StorageContext& c, std::string_view name, bool fallback) {
   const std::string value = c.Option(name, fallback ? "true" : "false");
   if (value == "true" || value == "1" || value == "yes" || value == "required") return true;
   if (value == "false" || value == "0" || value == "no" || value == "none") return false;
-  throw ConfigurationError(fmt::format("storage option '{}' must be true or false, got '{}'",
-                                       name, value));
+  c.Problem(name, fmt::format("storage option '{}' must be true or false, got '{}'", name, value));
+  return fallback;
 }
 
 std::shared_ptr<boost::asio::ssl::context> MakeTlsContext(const StorageContext& c) {

@@ -54,6 +54,10 @@ class RedisStorage final : public Storage,
   explicit RedisStorage(const StorageContext& context);
   ~RedisStorage() override;
 
+  /// Reads the URI and every option as the constructor does (redis_settings.h); connects to
+  /// nothing.
+  static void ValidateOptions(const StorageContext& context) { ParseRedisSettings(context); }
+
   Task<Result<std::int64_t>> Incr(std::string_view key, Micros expiry,
                                   std::int64_t amount) override;
   Task<Result<void>> Decr(std::string_view key, std::int64_t amount) override;

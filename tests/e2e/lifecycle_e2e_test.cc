@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <sstream>
+#include <vector>
+
 #include <fstream>
 #include <thread>
 
@@ -44,7 +48,17 @@ TEST(LifecycleE2E, IdleConnectionsAreClosed) {
   EXPECT_TRUE(c.ClosedByPeer(std::chrono::seconds(5)));
 }
 
-TEST(LifecycleE2E, CheckReportsEveryErrorWithItsPosition) {
+// The lines of `out` that name `file`, in order.
+std::vector<std::string> LinesAbout(const std::string& out, const std::string& file) {
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(file) != std::string::npos) lines.push_back(line);
+  }
+  return lines;
+}
+
+TEST(LifecycleE2E, CheckReportsEveryErrorAtOnceInFileOrder) {
   testing::TempDir dir;
   const std::string path = WriteConfig(dir,
                                        "storage:\n"
@@ -55,25 +69,77 @@ TEST(LifecycleE2E, CheckReportsEveryErrorWithItsPosition) {
                                        "  ok: { rate: \"1/second\", strategy: leaky-bucket }\n"
                                        "serverr: {}\n");
   const auto [code, out] = RunLimitsd({"--check", "--config", path});
-  EXPECT_NE(code, 0);
-  EXPECT_NE(out.find("config.yaml:7:1"), std::string::npos) << out;  // unknown key
-  EXPECT_NE(out.find("serverr"), std::string::npos) << out;
-  // The semantic checks run when the file itself is well-formed: fix the key and retry.
-  const std::string fixed = WriteConfig(dir,
-                                        "storage:\n"
-                                        "  uri: nosuch://x\n"
-                                        "limits:\n"
-                                        "  api: { rate: \"10/parsec\" }\n"
-                                        "  ok: { rate: \"1/second\", strategy: leaky-bucket }\n");
-  const auto [code2, out2] = RunLimitsd({"--check", "--config", fixed});
-  EXPECT_NE(code2, 0);
-  EXPECT_NE(out2.find("config.yaml:2:8"), std::string::npos) << out2;
-  EXPECT_NE(out2.find("unknown storage scheme 'nosuch'"), std::string::npos) << out2;
-  EXPECT_NE(out2.find("memory"), std::string::npos) << out2;  // lists the known schemes
-  EXPECT_NE(out2.find("config.yaml:4:"), std::string::npos) << out2;
-  EXPECT_NE(out2.find("parsec"), std::string::npos) << out2;
-  EXPECT_NE(out2.find("config.yaml:5:"), std::string::npos) << out2;
-  EXPECT_NE(out2.find("leaky-bucket"), std::string::npos) << out2;
+  EXPECT_EQ(code, 1);
+  // A key typo hides nothing: the storage, rate and strategy errors come with it, by line.
+  const std::vector<std::string> lines = LinesAbout(out, "config.yaml:");
+  ASSERT_EQ(lines.size(), 4u) << out;
+  EXPECT_NE(lines[0].find("config.yaml:2:8: unknown storage scheme 'nosuch'"), std::string::npos)
+      << out;
+  EXPECT_NE(lines[0].find("memory"), std::string::npos) << out;  // lists the known schemes
+  EXPECT_NE(lines[1].find("config.yaml:5:"), std::string::npos) << out;
+  EXPECT_NE(lines[1].find("parsec"), std::string::npos) << out;
+  EXPECT_NE(lines[2].find("config.yaml:6:"), std::string::npos) << out;
+  EXPECT_NE(lines[2].find("leaky-bucket"), std::string::npos) << out;
+  EXPECT_NE(lines[3].find("config.yaml:7:1"), std::string::npos) << out;
+  EXPECT_NE(lines[3].find("serverr"), std::string::npos) << out;
+  EXPECT_NE(out.find("the configuration has 4 error(s)"), std::string::npos) << out;
+}
+
+// Storage options and URIs are checked by --check, where they were written, and start-up
+// refuses the same file with the same report.
+TEST(LifecycleE2E, CheckFindsWhatStartUpWouldRefuse) {
+  struct Case {
+    std::string yaml;
+    std::string where;
+    std::string what;
+  };
+  const std::vector<Case> cases{
+      {"storage:\n  uri: memory://\n  options:\n    keyprefix: x\n", "config.yaml:4:5",
+       "unknown memory storage option 'keyprefix'"},
+      {"storage:\n  uri: redis://127.0.0.1:1\n  options: { keyprefix: x }\n", "config.yaml:3:14",
+       "unknown redis storage option 'keyprefix'"},
+      {"storage:\n  uri: memory://\n  options: { shards: 0 }\n", "config.yaml:3:14",
+       "'shards' must be an integer from 1"},
+      {"storage:\n  uri: redis://127.0.0.1:1\n  options: { pool_size: 0 }\n", "config.yaml:3:14",
+       "'pool_size' must be an integer from 1 to 64"},
+      {"storage:\n  uri: \"memcached://127.0.0.1:1?timeout=5\"\n", "config.yaml:2:8",
+       "memcached takes no URI query"},
+      {"storage:\n  uri: redis+sentinel://127.0.0.1:1\n", "config.yaml:2:8",
+       "sentinel service name is missing"},
+  };
+  for (const Case& c : cases) {
+    testing::TempDir dir;
+    const std::string path = WriteConfig(dir, c.yaml);
+    const auto [code, out] = RunLimitsd({"--check", "--config", path});
+    EXPECT_EQ(code, 1) << c.yaml << out;
+    const std::vector<std::string> lines = LinesAbout(out, "config.yaml:");
+    ASSERT_EQ(lines.size(), 1u) << c.yaml << out;
+    EXPECT_NE(lines[0].find(c.where + ": "), std::string::npos) << lines[0];
+    EXPECT_NE(lines[0].find(c.what), std::string::npos) << lines[0];
+    const auto [start_code, start_out] =
+        RunLimitsd({"--config", path, "--listen", "127.0.0.1:" + std::to_string(testing::FreePort())});
+    EXPECT_EQ(start_code, 1) << start_out;
+    EXPECT_EQ(LinesAbout(start_out, "config.yaml:"), lines) << start_out;
+  }
+}
+
+TEST(LifecycleE2E, SeveralStorageProblemsAreReportedTogether) {
+  testing::TempDir dir;
+  const std::string path = WriteConfig(dir,
+                                       "storage:\n"
+                                       "  uri: redis://127.0.0.1:1\n"
+                                       "  options:\n"
+                                       "    pool_size: 0\n"
+                                       "    keyprefix: x\n"
+                                       "limits:\n"
+                                       "  api: { rate: \"10/parsec\" }\n");
+  const auto [code, out] = RunLimitsd({"--check", "--config", path});
+  EXPECT_EQ(code, 1);
+  const std::vector<std::string> lines = LinesAbout(out, "config.yaml:");
+  ASSERT_EQ(lines.size(), 3u) << out;
+  EXPECT_NE(lines[0].find("config.yaml:4:5: "), std::string::npos) << out;
+  EXPECT_NE(lines[1].find("config.yaml:5:5: "), std::string::npos) << out;
+  EXPECT_NE(lines[2].find("config.yaml:7:"), std::string::npos) << out;
 }
 
 TEST(LifecycleE2E, CheckAcceptsAGoodFile) {
@@ -88,9 +154,18 @@ TEST(LifecycleE2E, VersionHelpAndBadFlags) {
   EXPECT_EQ(RunLimitsd({"--version"}).first, 0);
   EXPECT_NE(RunLimitsd({"--version"}).second.find("limitsd"), std::string::npos);
   EXPECT_EQ(RunLimitsd({"--help"}).first, 0);
-  const auto [code, out] = RunLimitsd({"--frobnicate"});
-  EXPECT_NE(code, 0);
-  EXPECT_NE(out.find("frobnicate"), std::string::npos) << out;
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--frobnicate"}, {"--config"}, {"stray.yaml"},
+                                             {"--log-level", "loud"}}) {
+    const auto [code, out] = RunLimitsd(args);
+    EXPECT_EQ(code, 2) << out;
+    // The flag (or argument) at fault is named, in a short message without the usage text.
+    EXPECT_NE(out.find(args.front().substr(args.front().starts_with("--") ? 2 : 0)),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(out.find("Usage:"), std::string::npos) << out;
+    EXPECT_LE(std::count(out.begin(), out.end(), '\n'), 2) << out;
+  }
 }
 
 TEST(LifecycleE2E, ListenOnAUnixSocket) {

@@ -76,9 +76,8 @@ storage::Task<ReloadOutcome> Reloader::ReloadNow(const std::string& trigger) {
     co_return Fail(trigger, "limitsd was started without --config: there is no file to reload");
   }
   config::ConfigLoader::Result loaded = config::CommandLine::Load(options_);
-  config::Diagnostics errors = loaded.errors;
-  std::optional<ValidatedConfig> validated;
-  if (loaded.ok()) validated = ConfigValidator::Validate(*loaded.config, errors);
+  config::Diagnostics errors;
+  const std::optional<ValidatedConfig> validated = ConfigValidator::Check(loaded, errors);
   if (!errors.empty() || !validated) {
     std::string message = config::FormatDiagnostics(errors);
     message += "the configuration has " + std::to_string(errors.size()) +

@@ -1,4 +1,5 @@
-// limitsd_loadgen: a load generator for limitsd's line protocol (and RESP with --resp).
+// limitsd_loadgen: a load generator for limitsd's line protocol (RESP with --resp, the HTTP
+// API's POST /v1/hit over keep-alive connections with --http).
 //
 // Each of --threads threads runs its own epoll loop over its share of --connections
 // connections. A connection sends a batch of --pipeline HIT requests in one write and
@@ -31,6 +32,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "bench/http_reply_counter.h"
 #include "bench/latency_histogram.h"
 #include "bench/reply_counter.h"
 
@@ -55,6 +57,7 @@ struct Options {
   std::uint64_t requests = 0;
   double rate = 0;
   bool resp = false;
+  bool http = false;
 };
 
 struct Totals {
@@ -85,6 +88,7 @@ class KeyPicker {
 struct Connection {
   int fd = -1;
   ReplyCounter counter;
+  HttpReplyCounter http_counter;
   std::string out;
   std::size_t out_sent = 0;
   int outstanding = 0;
@@ -95,6 +99,14 @@ struct Connection {
 void AppendRequest(const Options& o, std::uint64_t key, std::string& out) {
   const std::string k = "k" + std::to_string(key);
   const std::string cost = o.cost == 1 ? std::string() : std::to_string(o.cost);
+  if (o.http) {
+    std::string body = "{\"limit\":\"" + o.limit + "\",\"key\":\"" + k + "\"";
+    if (!cost.empty()) body += ",\"cost\":" + cost;
+    body += "}";
+    out += "POST /v1/hit HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+           "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return;
+  }
   if (!o.resp) {
     out += "HIT " + o.limit + " " + k;
     if (!cost.empty()) out += " " + cost;
@@ -176,6 +188,7 @@ class LoadThread {
       return;
     }
     c.counter = ReplyCounter(o_.resp);
+    c.http_counter = HttpReplyCounter();
     // Spread the first scheduled batches over one interval.
     c.next_send = start_ + interval_ * static_cast<std::int64_t>(index) /
                                static_cast<std::int64_t>(std::max<std::size_t>(conns_.size(), 1));
@@ -223,7 +236,8 @@ class LoadThread {
     if (n < 0) return;
     const Clock::time_point now = Clock::now();
     const bool measured = now >= measure_from_ && now <= end_;
-    const ReplyCounts got = c.counter.Feed(std::string_view(buf, static_cast<std::size_t>(n)));
+    const std::string_view bytes(buf, static_cast<std::size_t>(n));
+    const ReplyCounts got = o_.http ? c.http_counter.Feed(bytes) : c.counter.Feed(bytes);
     if (measured) totals_.replies.Add(got);
     c.outstanding -= static_cast<int>(got.Total());
     if (c.outstanding <= 0) {
@@ -301,7 +315,8 @@ Options Parse(int argc, char** argv) {
       ("warmup", po::value(&o.warmup)->default_value(o.warmup), "unmeasured seconds first")
       ("requests,n", po::value(&o.requests)->default_value(o.requests), "at most this many (0: no cap)")
       ("rate,r", po::value(&o.rate)->default_value(o.rate), "requests/s on a schedule (0: max)")
-      ("resp", po::bool_switch(&o.resp), "speak RESP2 instead of the line protocol");
+      ("resp", po::bool_switch(&o.resp), "speak RESP2 instead of the line protocol")
+      ("http", po::bool_switch(&o.http), "POST /v1/hit to the HTTP API (keep-alive)");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   po::notify(vm);
@@ -345,7 +360,8 @@ int Main(int argc, char** argv) {
   const double rate = static_cast<double>(all.replies.Total()) / seconds;
   const auto us = [&](double q) { return static_cast<double>(all.latency.Quantile(q)) / 1e3; };
   std::printf("%s %d conns x P%d, %d thread(s): %.0f decisions/s over %.2f s\n",
-              o.resp ? "RESP" : "line", o.connections, o.pipeline, o.threads, rate, seconds);
+              o.http ? "HTTP" : o.resp ? "RESP" : "line", o.connections, o.pipeline, o.threads,
+              rate, seconds);
   std::printf("latency per request (us): p50 %.1f  p99 %.1f  p99.9 %.1f\n", us(0.5), us(0.99),
               us(0.999));
   std::printf("RESULT decisions_per_s=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f ok=%llu "

@@ -87,7 +87,10 @@ def comparison_rows():
 
 
 # Rows other front doors add: (title, A, B, target A/B).
-EXTRA_ROWS = []
+EXTRA_ROWS = [
+    ("HTTP, 50 keep-alive conns, unpipelined: limitsd memory:// POST /v1/hit / bare Beast "
+     "server (fixed 200 JSON)", "http_mem", "http_bare", 0.7),
+]
 
 
 def cpu_rows():
@@ -191,7 +194,8 @@ def main():
     p("Ports are free ports chosen by the script; servers: `limitsd --listen 127.0.0.1:PORT "
       "--storage memory://` (LIMITSD_MEMORY), `limitsd --config redis.yaml` with storage `redis://127.0.0.1:REDIS`, timeout_ms 1000 "
       "(LIMITSD_REDIS), `redis-server --save '' --appendonly no` (REDIS), "
-      "`limitsd_echo_server` (ECHO). All on 127.0.0.1; one I/O thread each. Clients and "
+      "`limitsd_echo_server` (ECHO), `limitsd --config http.yaml` with `http.listen` on "
+      "memory:// (LIMITSD_HTTP), `limitsd_http_bare_server` (HTTP_BARE). All on 127.0.0.1; one I/O thread each. Clients and "
       "servers are pinned to CPUs as \"pinning\" under Machine says (clients on one CPU, "
       "single servers on the other; limitsd in front of Redis is left to the scheduler).\n")
     p("```")

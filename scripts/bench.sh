@@ -197,6 +197,25 @@ for pipe in 16 1; do
   alternate "line_mem_p$pipe" "line_echo_p$pipe"
 done
 
+# HTTP: limitsd memory:// POST /v1/hit vs a bare Beast server answering every request with a
+# fixed 200 JSON body (the ceiling of HTTP/1.1 here), the same load generator: keep-alive,
+# 50 connections, one request in flight on each.
+http_port=$(free_port)
+cat >"$work/http.yaml" <<EOF
+server: { listen: ["127.0.0.1:$(free_port)"] }
+http: { listen: "127.0.0.1:$http_port" }
+log: { level: warn }
+EOF
+start http "$http_port" "${server[@]}" "$limitsd" --config "$work/http.yaml"
+bare_port=$(free_port)
+start bare "$bare_port" "${server[@]}" "$bin/limitsd_http_bare_server" "$bare_port"
+run_http_mem() { record http_mem "$(loadgen "$http_port" --http -P 1 | field decisions_per_s)"; }
+run_http_bare() { record http_bare "$(loadgen "$bare_port" --http -P 1 | field decisions_per_s)"; }
+cmd[http_mem]="limitsd_loadgen --port LIMITSD_HTTP --http -c 50 -k 100000 --limit 100/minute -d $secs -P 1"
+cmd[http_bare]="limitsd_loadgen --port HTTP_BARE --http -c 50 -k 100000 --limit 100/minute -d $secs -P 1"
+log "HTTP: limitsd memory:// POST /v1/hit vs the bare Beast server"
+alternate http_mem http_bare
+
 # Latency at half the maximum (unpipelined) rate.
 half=$(( $(stats line_mem_p1 | cut -d' ' -f1) / 2 ))
 for r in $(seq 1 "$rounds"); do

@@ -78,7 +78,7 @@ std::optional<ApiError> ReadCost(const json::value& value, ApiRequest& out) {
   }
   if (!cost || *cost < 1 || *cost > kMaxCost) {
     return ApiError{ErrorCode::kBadCost,
-                    "cost must be an integer from 1 to 1000000000, got " + Echo(value)};
+                    "cost must be an integer from 1 to 1000000000, got '" + Echo(value) + "'"};
   }
   out.cost = *cost;
   return std::nullopt;

@@ -73,7 +73,6 @@ storage::Task<void> HttpSession::Run() {
       break;
     }
     const Parser::value_type& request = parser_->get();
-    const bool keep_alive = request.keep_alive() && !stopping_;
     storage::Pending<protocol::HttpReply> pending = Dispatch(request);
     // No co_await inside a conditional expression: g++ 12 miscompiles it.
     protocol::HttpReply reply;
@@ -82,6 +81,7 @@ storage::Task<void> HttpSession::Run() {
     } else {
       reply = co_await std::move(pending).Wait();
     }
+    const bool keep_alive = request.keep_alive() && !stopping_;
     AppendResponse(reply, request.version(), keep_alive, out_);
     if (!keep_alive) {
       if (co_await Flush()) co_await Drain();

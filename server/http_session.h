@@ -67,7 +67,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   Socket socket_;
   Worker& worker_;
   const HttpRouter& router_;
-  const HttpSettings& settings_;
+  const HttpSettings settings_;
   std::uint64_t id_;
   boost::beast::flat_buffer input_;
   std::optional<Parser> parser_;

@@ -30,7 +30,10 @@ def port_open(port):
 
 
 class Daemon:
-    def __init__(self, yaml="", http_extra=""):
+    def __init__(self, yaml="", http_extra="", listen_placeholder=None):
+        """`listen_placeholder`: an address in `yaml` to replace with the HTTP port's, when
+        `yaml` has an http section of its own (http_extra is then unused)."""
+        self.placeholder = listen_placeholder
         self.binary = os.environ["LIMITSD_BINARY"]
         self.dir = tempfile.mkdtemp(prefix="limitsd-http-")
         self.proc = None
@@ -48,8 +51,11 @@ class Daemon:
         self.line_port = free_port()
         config = os.path.join(self.dir, "limitsd.yaml")
         with open(config, "w") as f:
-            f.write(yaml)
-            f.write("\nhttp:\n  listen: \"127.0.0.1:%d\"\n%s" % (self.port, http_extra))
+            if self.placeholder:
+                f.write(yaml.replace(self.placeholder, "127.0.0.1:%d" % self.port))
+            else:
+                f.write(yaml)
+                f.write("\nhttp:\n  listen: \"127.0.0.1:%d\"\n%s" % (self.port, http_extra))
         with open(os.path.join(self.dir, "log"), "w") as log:
             self.proc = subprocess.Popen(
                 [self.binary, "--config", config, "--listen", "127.0.0.1:%d" % self.line_port],

@@ -81,6 +81,7 @@ storage::Task<void> Connection::Run() {
     }
     input_.Commit(n);
     Touch(worker_.settings().idle_timeout);
+    const auto read_at = std::chrono::steady_clock::now();
     next = co_await ProcessInput(out);
     if (!out.empty()) {
       auto [write_ec, written] = co_await asio::async_write(socket_, asio::buffer(out), kNoThrow);
@@ -90,6 +91,7 @@ storage::Task<void> Connection::Run() {
         break;
       }
     }
+    CountLatency(read_at);
     // Between reads: give back what a large request or a burst made us hold.
     input_.Shrink();
     if (out.capacity() > kKeptReplyBytes) std::string().swap(out);
@@ -118,11 +120,13 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
     start += r.consumed;
     if (r.kind == protocol::ParseResult::Kind::kNeedMore) break;
     if (r.kind == protocol::ParseResult::Kind::kError) {
-      Metrics::Add(worker_.metrics().errors);
+      worker_.counters().Rejected(ProtocolOf(r.error.wire), r.error.code);
+      ++answered_[static_cast<std::size_t>(ProtocolOf(r.error.wire))];
       protocol::ReplyWriter(out).Error(r.error);
       if (r.error.close_connection) next = Next::kHalfClose;
       continue;
     }
+    ++answered_[static_cast<std::size_t>(ProtocolOf(r.request.wire))];
     storage::Pending<bool> handled = worker_.handler().Handle(r.request, out);
     // Most requests are answered at once; the others are awaited. (No co_await inside a
     // conditional expression: g++ 12 miscompiles it.)
@@ -174,6 +178,18 @@ void Connection::Watchdog() {
     }
     self->Watchdog();
   });
+}
+
+// One clock read per batch: each request of a read is counted with the time from the read
+// to the write of the replies.
+void Connection::CountLatency(std::chrono::steady_clock::time_point read_at) {
+  if (answered_[0] + answered_[1] == 0) return;
+  const auto took = std::chrono::steady_clock::now() - read_at;
+  for (std::size_t i = 0; i < answered_.size(); ++i) {
+    if (answered_[i] == 0) continue;
+    worker_.counters().RequestLatency(static_cast<Protocol>(i), took, answered_[i]);
+    answered_[i] = 0;
+  }
 }
 
 void Connection::Touch(std::chrono::milliseconds timeout) {

@@ -2,6 +2,7 @@
 // One client connection: reads what the client sends, answers every complete request in
 // order, and writes the replies of one read in one write. Pinned to its worker's thread.
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -39,6 +40,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   storage::Task<void> Drain();
   void Watchdog();
   void Touch(std::chrono::milliseconds timeout);
+  void CountLatency(std::chrono::steady_clock::time_point read_at);
   bool HasUnread();
   void Close();
 
@@ -50,6 +52,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_;
   std::size_t unread_at_stop_ = 0;  ///< bytes the kernel held when Shutdown was called
+  std::array<std::uint64_t, 2> answered_{};  // requests of this read, line and RESP
   bool reading_ = false;
   bool stopping_ = false;
   bool closed_ = false;

@@ -29,9 +29,9 @@ const char* OnErrorName(config::OnError on_error) {
   return "error";
 }
 
-std::string RenderReloads(const ReloadCounters& reloads) {
+void RenderReloads(const ReloadCounters& reloads, std::string& out) {
   auto get = [](const auto& counter) { return std::to_string(counter.load(std::memory_order_relaxed)); };
-  return "# HELP limitsd_config_reloads_total Configuration reloads, by result.\n"
+  out += "# HELP limitsd_config_reloads_total Configuration reloads, by result.\n"
          "# TYPE limitsd_config_reloads_total counter\n"
          "limitsd_config_reloads_total{result=\"success\"} " + get(reloads.succeeded) + "\n"
          "limitsd_config_reloads_total{result=\"failure\"} " + get(reloads.failed) + "\n"
@@ -50,6 +50,7 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
       signals_(pool_.at(0), SIGINT, SIGTERM),
       reload_signals_(pool_.at(0), SIGHUP),
       drain_timer_(pool_.at(0)) {
+  metrics_.AddSource([this](std::string& out) { RenderReloads(reloads_, out); });
   BuildStorage(config, validated, options);
   ContactStorage(config);
   BuildWorkers(config);
@@ -140,7 +141,7 @@ void Daemon::WatchReloadSignal() {
 
 AdminHooks Daemon::MakeAdminHooks() {
   AdminHooks hooks;
-  hooks.metrics = [this] { return metrics_.Render() + RenderReloads(reloads_); };
+  hooks.metrics = [this] { return metrics_.Render(); };
   hooks.reload = [this] { return reloader_->Reload("POST /reload"); };
   hooks.readiness = [this]() -> storage::Task<Readiness> {
     if (draining_) co_return Readiness{false, "draining: the daemon is shutting down"};

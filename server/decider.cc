@@ -49,7 +49,7 @@ Answer Answer::Error(ErrorCode code, std::string message,
 }
 
 Decider::Decider(limits::RateLimiter& limiter, limits::RateLimiter* fallback, LimitTable& table,
-                 DeciderSettings settings, Metrics& metrics)
+                 DeciderSettings settings, ThreadMetrics& metrics)
     : limiter_(&limiter),
       fallback_(fallback),
       table_(table),
@@ -57,7 +57,7 @@ Decider::Decider(limits::RateLimiter& limiter, limits::RateLimiter* fallback, Li
       metrics_(metrics) {}
 
 Decider::Decider(std::shared_ptr<const Generation> generation, LimitTable& table,
-                 Metrics& metrics)
+                 ThreadMetrics& metrics)
     : limiter_(&generation->backend->limiter()),
       fallback_(generation->backend->fallback()),
       generation_(generation),
@@ -74,22 +74,27 @@ void Decider::Apply(std::shared_ptr<const Generation> generation) {
   fallback_ = backend.fallback();
   settings_ = generation->settings;
   generation_ = std::move(generation);
+  info_.clear();  // names may have become configured, or stopped being
 }
 
 storage::Pending<Answer> Decider::Decide(const Query& query) {
   Resolution resolved = table_.Resolve(query.limit);
-  if (!resolved.limit) return Failed(resolved.error, std::move(resolved.message));
-  return Decide(query.verb, std::move(resolved.limit), query.key, query.cost);
+  if (!resolved.limit) {
+    return Counted(query.protocol, query.verb, Failed(resolved.error, std::move(resolved.message)));
+  }
+  return Decide(query.verb, std::move(resolved.limit), query.key, query.cost, query.protocol);
 }
 
 storage::Pending<Answer> Decider::Decide(Verb verb, std::shared_ptr<const limits::Limit> limit,
-                                         std::string_view key, std::int64_t cost) {
+                                         std::string_view key, std::int64_t cost,
+                                         Protocol protocol) {
   if (verb == Verb::kReset) {
     if (!settings_.allow_reset) {
-      return Failed(ErrorCode::kForbidden, "RESET is disabled (allow_reset: false)",
-                    std::move(limit));
+      return Counted(protocol, verb,
+                     Failed(ErrorCode::kForbidden, "RESET is disabled (allow_reset: false)",
+                            std::move(limit)));
     }
-    return Reset(std::move(limit), key, limiter_, fallback_);
+    return Reset(std::move(limit), key, limiter_, fallback_, protocol);
   }
   const auto mode = verb == Verb::kHit ? storage::TakeMode::kHit : storage::TakeMode::kPeek;
   if (verb == Verb::kStats) cost = 1;
@@ -97,28 +102,32 @@ storage::Pending<Answer> Decider::Decide(Verb verb, std::shared_ptr<const limits
       limiter_->Decide(*limit, key, cost, mode);
   if (pending.ready()) {
     if (std::optional<Answer> answer = Settle(limit, pending.value(), fallback_)) {
-      return std::move(*answer);
+      return Counted(protocol, verb, std::move(*answer));
     }
   }
-  return Await(std::move(pending), std::move(limit), key, cost, mode, fallback_);
+  return Await(std::move(pending), std::move(limit), key, cost, mode, fallback_, verb, protocol);
 }
 
 storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::Decision>> pending,
                                      std::shared_ptr<const limits::Limit> limit,
                                      std::string_view key, std::int64_t cost,
-                                     storage::TakeMode mode, limits::RateLimiter* fallback) {
+                                     storage::TakeMode mode, limits::RateLimiter* fallback,
+                                     Verb verb, Protocol protocol) {
+  const auto start = std::chrono::steady_clock::now();
   const storage::Result<limits::Decision> result = co_await Guarded(std::move(pending));
+  metrics_.StorageLatency(std::chrono::steady_clock::now() - start);
   if (std::optional<Answer> answer = Settle(limit, result, fallback)) {
-    co_return std::move(*answer);
+    co_return Counted(protocol, verb, std::move(*answer));
   }
   // on_error: local. The fallback is a memory store: its answer is ready or awaited alike.
   const storage::Result<limits::Decision> local =
       co_await Guarded(fallback->Decide(*limit, key, cost, mode));
   if (local) {
-    Metrics::Add(metrics_.local_decisions);
-    co_return Decided(limit, *local, Answer::Source::kLocal);
+    metrics_.LocalDecision();
+    co_return Counted(protocol, verb, Decided(limit, *local, Answer::Source::kLocal));
   }
-  co_return Failed(ErrorCode::kStorage, result.error().message(), std::move(limit));
+  co_return Counted(protocol, verb,
+                    Failed(ErrorCode::kStorage, result.error().message(), std::move(limit)));
 }
 
 std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>& limit,
@@ -129,7 +138,7 @@ std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>
   if (error == storage::StorageErrc::kUnsupported) {
     return Failed(ErrorCode::kUnsupported, UnsupportedMessage(*limit), limit);
   }
-  Metrics::Add(metrics_.storage_errors);
+  metrics_.StorageError(error);
   LogStorageError(error);
   const std::int64_t amount = limit->rates().front().amount();
   switch (settings_.on_error) {
@@ -148,7 +157,7 @@ std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>
 
 storage::Task<Answer> Decider::Reset(std::shared_ptr<const limits::Limit> limit,
                                      std::string_view key, limits::RateLimiter* limiter,
-                                     limits::RateLimiter* fallback) {
+                                     limits::RateLimiter* fallback, Protocol protocol) {
   storage::Result<void> cleared = storage::StorageErrc::kInternal;
   try {
     cleared = co_await limiter->Clear(*limit, key);
@@ -157,19 +166,27 @@ storage::Task<Answer> Decider::Reset(std::shared_ptr<const limits::Limit> limit,
     Log()->error("storage call threw: {}", e.what());
   }
   if (!cleared) {
-    Metrics::Add(metrics_.storage_errors);
+    metrics_.StorageError(cleared.error());
     LogStorageError(cleared.error());
-    co_return Failed(ErrorCode::kStorage, cleared.error().message(), std::move(limit));
+    co_return Counted(protocol, Verb::kReset,
+                      Failed(ErrorCode::kStorage, cleared.error().message(), std::move(limit)));
   }
   Answer answer;
   answer.kind = Answer::Kind::kCleared;
   answer.limit = std::move(limit);
-  co_return answer;
+  co_return Counted(protocol, Verb::kReset, std::move(answer));
 }
 
 Answer Decider::Decided(const std::shared_ptr<const limits::Limit>& limit,
                         const limits::Decision& d, Answer::Source source) {
-  Metrics::Add(d.allowed ? metrics_.allowed : metrics_.denied);
+  LimitCounters& counters = *InfoOf(limit).counters;
+  if (!d.allowed) {
+    counters.denied.Add();
+  } else {
+    counters.allowed.Add();
+    // 80% or more of the binding rate used (exact in integers).
+    if (d.limit > 0 && (d.limit - d.remaining) * 5 >= d.limit * 4) counters.near_limit.Add();
+  }
   Answer answer;
   answer.kind = Answer::Kind::kDecision;
   answer.decision = d;
@@ -180,8 +197,35 @@ Answer Decider::Decided(const std::shared_ptr<const limits::Limit>& limit,
 
 Answer Decider::Failed(ErrorCode code, std::string message,
                        std::shared_ptr<const limits::Limit> limit) {
-  Metrics::Add(metrics_.errors);
   return Answer::Error(code, std::move(message), std::move(limit));
+}
+
+Answer Decider::Counted(Protocol protocol, Verb verb, Answer answer) {
+  RequestResult result = RequestResult::kOk;
+  switch (answer.kind) {
+    case Answer::Kind::kDecision:
+      result = answer.decision.allowed ? RequestResult::kAllowed : RequestResult::kDenied;
+      break;
+    case Answer::Kind::kCleared: break;
+    case Answer::Kind::kError:
+      result = RequestResult::kError;
+      metrics_.Error(protocol, answer.error);
+      break;
+  }
+  metrics_.Request(protocol, verb, result);
+  return answer;
+}
+
+// Configured limits are counted under their name, inline ones together (their number is
+// up to the clients), limits a caller built itself (Envoy descriptors) under their name.
+const Decider::LimitInfo& Decider::InfoOf(const std::shared_ptr<const limits::Limit>& limit) {
+  if (const auto it = info_.find(limit); it != info_.end()) return it->second;
+  if (info_.size() >= kMaxInfo) info_.clear();
+  const bool configured = table_.IsConfigured(*limit);
+  const bool inline_limit = !configured && limits::LooksInline(limit->name());
+  LimitInfo info;
+  info.counters = &metrics_.Limit(inline_limit ? std::string_view("(inline)") : limit->name());
+  return info_.emplace(limit, info).first->second;
 }
 
 // At most one line a second per I/O thread: a backend outage must not flood the log.

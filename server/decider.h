@@ -27,6 +27,7 @@ struct Query {
   std::string_view limit;  ///< a configured name or an inline limit `[strategy:]rate[;rate...]`
   std::string_view key;
   std::int64_t cost = 1;   ///< kHit and kTest; kStats asks with 1
+  Protocol protocol = Protocol::kLine;  ///< the front door, for the metrics
 };
 
 struct Answer {
@@ -62,9 +63,10 @@ class Decider {
  public:
   /// `fallback` decides when on_error is local (a memory store); may be null otherwise.
   Decider(limits::RateLimiter& limiter, limits::RateLimiter* fallback, LimitTable& table,
-          DeciderSettings settings, Metrics& metrics);
+          DeciderSettings settings, ThreadMetrics& metrics);
   /// Decides with `generation` (its storage, limits and settings), resolving into `table`.
-  Decider(std::shared_ptr<const Generation> generation, LimitTable& table, Metrics& metrics);
+  Decider(std::shared_ptr<const Generation> generation, LimitTable& table,
+          ThreadMetrics& metrics);
 
   /// Swaps in a reloaded configuration for the requests that follow (on this thread);
   /// requests in flight finish with the one they started with.
@@ -73,8 +75,10 @@ class Decider {
   /// Resolves `query.limit` and decides. Ready at once when the storage needs no I/O.
   storage::Pending<Answer> Decide(const Query& query);
   /// Decides on a limit resolved by the caller (Envoy descriptors carry their own limits).
+  /// Counted under `protocol`, and under the limit's own name unless it is inline.
   storage::Pending<Answer> Decide(protocol::Verb verb, std::shared_ptr<const limits::Limit> limit,
-                                  std::string_view key, std::int64_t cost);
+                                  std::string_view key, std::int64_t cost,
+                                  Protocol protocol = Protocol::kLine);
 
   LimitTable& table() noexcept { return table_; }
 
@@ -86,9 +90,18 @@ class Decider {
   storage::Task<Answer> Await(storage::Pending<storage::Result<limits::Decision>> pending,
                               std::shared_ptr<const limits::Limit> limit, std::string_view key,
                               std::int64_t cost, storage::TakeMode mode,
-                              limits::RateLimiter* fallback);
+                              limits::RateLimiter* fallback, protocol::Verb verb,
+                              Protocol protocol);
   storage::Task<Answer> Reset(std::shared_ptr<const limits::Limit> limit, std::string_view key,
-                              limits::RateLimiter* limiter, limits::RateLimiter* fallback);
+                              limits::RateLimiter* limiter, limits::RateLimiter* fallback,
+                              Protocol protocol);
+  /// Counts `answer` as a request of `verb` through `protocol`, and returns it.
+  Answer Counted(Protocol protocol, protocol::Verb verb, Answer answer);
+  /// How `limit`'s decisions are counted (and, later, whether it is shadowed).
+  struct LimitInfo {
+    LimitCounters* counters = nullptr;
+  };
+  const LimitInfo& InfoOf(const std::shared_ptr<const limits::Limit>& limit);
   Answer Decided(const std::shared_ptr<const limits::Limit>& limit, const limits::Decision& d,
                  Answer::Source source);
   Answer Failed(protocol::ErrorCode code, std::string message,
@@ -102,7 +115,16 @@ class Decider {
   std::shared_ptr<const Generation> generation_;  // null with the first constructor
   LimitTable& table_;
   DeciderSettings settings_;
-  Metrics& metrics_;
+  ThreadMetrics& metrics_;
+  struct LimitPtrHash {
+    std::size_t operator()(const std::shared_ptr<const limits::Limit>& p) const noexcept {
+      return std::hash<const void*>{}(p.get());
+    }
+  };
+  // Keyed by the shared limit, so that an address is never reused while it is cached.
+  boost::unordered_flat_map<std::shared_ptr<const limits::Limit>, LimitInfo, LimitPtrHash>
+      info_;
+  static constexpr std::size_t kMaxInfo = 8192;
   std::chrono::steady_clock::time_point last_error_log_{};
 };
 

@@ -31,16 +31,16 @@ storage::Task<HttpReply> AwaitReply(storage::Pending<Answer> pending,
 // /v1/hit, /v1/test, /v1/stats, /v1/reset: one request.
 storage::Pending<HttpReply> HandleOne(Verb verb, const HttpRequest& http_request,
                                       Worker& worker) {
-  Metrics::Add(worker.metrics().requests);
   // On the heap: the query's views must not move while an answer is awaited.
   auto request = std::make_unique<ApiRequest>();
   if (std::optional<protocol::ApiError> error =
           protocol::ParseApiRequest(verb, http_request.body, *request)) {
-    Metrics::Add(worker.metrics().errors);
+    worker.counters().Rejected(Protocol::kHttp, error->code);
     return protocol::ErrorReply(*error);
   }
   storage::Pending<Answer> pending =
-      worker.decider().Decide(Query{verb, request->limit, request->key, request->cost});
+      worker.decider().Decide(
+          Query{verb, request->limit, request->key, request->cost, Protocol::kHttp});
   if (pending.ready()) return HttpApiEndpoints::ReplyOf(pending.value());
   return AwaitReply(std::move(pending), std::move(request));
 }
@@ -64,21 +64,20 @@ void AddToBatch(const Answer& answer, protocol::BatchReplyWriter& writer) {
 storage::Task<HttpReply> HandleBatch(std::string_view body, Worker& worker) {
   std::vector<protocol::BatchItem> items;
   if (std::optional<protocol::ApiError> error = protocol::ParseBatch(body, items)) {
-    Metrics::Add(worker.metrics().requests);
-    Metrics::Add(worker.metrics().errors);
+    worker.counters().Rejected(Protocol::kHttp, error->code);
     co_return protocol::ErrorReply(*error);
   }
   protocol::BatchReplyWriter writer;
   for (const protocol::BatchItem& item : items) {
-    Metrics::Add(worker.metrics().requests);
     if (item.error) {
-      Metrics::Add(worker.metrics().errors);
+      worker.counters().Rejected(Protocol::kHttp, item.error->code);
       writer.Error(*item.error);
       continue;
     }
     const ApiRequest& request = item.request;
     storage::Pending<Answer> pending =
-        worker.decider().Decide(Query{request.verb, request.limit, request.key, request.cost});
+        worker.decider().Decide(
+            Query{request.verb, request.limit, request.key, request.cost, Protocol::kHttp});
     if (pending.ready()) {
       AddToBatch(pending.value(), writer);
     } else {

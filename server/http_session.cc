@@ -67,7 +67,7 @@ storage::Task<void> HttpSession::Run() {
     if (got == Got::kClosed) break;
     if (got == Got::kBadRequest) {
       // The rest of the stream cannot be framed: answer, then close.
-      Metrics::Add(worker_.metrics().errors);
+      worker_.counters().Rejected(Protocol::kHttp, protocol::ErrorCode::kSyntax);
       AppendResponse(Refusal(parse_error_), 11, false, out_);
       if (co_await Flush()) co_await Drain();
       break;
@@ -138,7 +138,7 @@ storage::Pending<protocol::HttpReply> HttpSession::Dispatch(const Parser::value_
     const HttpRequest view{request.method(), path, request.body(), &request.base()};
     return (*handler)(view, worker_);
   }
-  Metrics::Add(worker_.metrics().errors);
+  worker_.counters().Rejected(Protocol::kHttp, protocol::ErrorCode::kUnknownCommand);
   const std::string shown(path.substr(0, 100));
   if (allow.empty()) {
     return protocol::ProblemReply(404, "not_found",

@@ -44,6 +44,11 @@ class LimitTable {
              bool allow_inline, std::function<bool(limits::StrategyKind)> supports);
 
   Resolution Resolve(std::string_view token);
+  /// Whether `limit` is one of the configured (named) limits.
+  bool IsConfigured(const limits::Limit& limit) const {
+    const auto it = named_->find(limit.name());
+    return it != named_->end() && it->second.get() == &limit;
+  }
 
   /// Swaps in a reloaded configuration; forgets the inline limits parsed so far (the
   /// default strategy or the storage may have changed).

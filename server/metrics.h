@@ -1,29 +1,154 @@
 #pragma once
-// Counters of what the daemon did; decisions are counted, never logged one by one.
-// Relaxed atomics: readers want totals, not a consistent snapshot.
+// What the daemon counts, exposed in the Prometheus text format on the admin endpoint
+// (docs/operations.md lists every series). Decisions are counted, never logged one by one.
+//
+// Whatever is counted per request lives in a ThreadMetrics that one I/O thread writes and
+// nobody else does: its counters are atomics written with a plain load and store (no locked
+// instruction, no cache line shared between threads), read by the scrape from another
+// thread and summed over the threads then. Per-connection counts (accepted, rejected, open)
+// are shared atomics in Metrics: the listeners check max_connections against them.
 
+#include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "protocol/request.h"
 
 namespace limitsd::server {
 
-struct Metrics {
+/// The front door a request came through: the `protocol` label.
+enum class Protocol : std::uint8_t { kLine, kResp, kHttp, kGrpc };
+inline constexpr std::size_t kProtocols = 4;
+std::string_view ProtocolName(Protocol protocol) noexcept;
+
+/// A counter written by one thread, read by any.
+class Counter {
+ public:
+  void Add(std::uint64_t n = 1) noexcept {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  std::uint64_t Get() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> value_{0};
+};
+
+/// Durations in fixed buckets (seconds: 50 us to 2.5 s), written by one thread.
+class Histogram {
+ public:
+  static constexpr std::array<std::int64_t, 15> kBoundsNs = {
+      50'000,     100'000,     250'000,     500'000,       1'000'000,
+      2'500'000,  5'000'000,   10'000'000,  25'000'000,    50'000'000,
+      100'000'000, 250'000'000, 500'000'000, 1'000'000'000, 2'500'000'000};
+
+  /// Counts `n` observations of `duration` each.
+  void Observe(std::chrono::nanoseconds duration, std::uint64_t n = 1) noexcept;
+  /// Adds this histogram's counts to `buckets` (not cumulative; the last is +Inf), `sum_ns`
+  /// and `count`.
+  void AddTo(std::array<std::uint64_t, kBoundsNs.size() + 1>& buckets, std::uint64_t& sum_ns,
+             std::uint64_t& count) const noexcept;
+
+ private:
+  std::array<Counter, kBoundsNs.size() + 1> buckets_;
+  Counter sum_ns_;
+  Counter count_;
+};
+
+/// The decisions of one limit (one `limit` label) on one thread.
+struct LimitCounters {
+  Counter allowed;
+  Counter denied;
+  Counter shadow;      ///< denied by the limit, allowed because it is in shadow mode
+  Counter near_limit;  ///< allowed with 80% or more of the binding rate used
+};
+
+/// The request verbs and what became of each: the `verb` and `result` labels.
+enum class RequestResult : std::uint8_t { kOk, kAllowed, kDenied, kError };
+inline constexpr std::size_t kRequestResults = 4;
+/// protocol::Verb's values, then one for a request the parser refused.
+inline constexpr std::size_t kRequestVerbs = 8;
+inline constexpr std::size_t kErrorCodes = 11;      ///< protocol::ErrorCode's values
+inline constexpr std::size_t kStorageErrorKinds = 9;  ///< StorageErrc's values, then "other"
+
+/// What one I/O thread counts. Only that thread calls the counting methods.
+class ThreadMetrics {
+ public:
+  /// A request answered, by protocol, verb and result.
+  void Request(Protocol protocol, protocol::Verb verb, RequestResult result) noexcept {
+    requests_[Index(protocol)][static_cast<std::size_t>(verb)][static_cast<std::size_t>(result)]
+        .Add();
+  }
+  /// An ERR answer (from the parser or the decider), by its code.
+  void Error(Protocol protocol, protocol::ErrorCode code) noexcept {
+    errors_[Index(protocol)][static_cast<std::size_t>(code)].Add();
+  }
+  /// A request the parser refused (no verb): counted as a request with verb "invalid".
+  void Rejected(Protocol protocol, protocol::ErrorCode code) noexcept {
+    requests_[Index(protocol)][kRequestVerbs - 1][static_cast<std::size_t>(RequestResult::kError)]
+        .Add();
+    Error(protocol, code);
+  }
+  /// The time from reading requests to writing their replies, per request.
+  void RequestLatency(Protocol protocol, std::chrono::nanoseconds d, std::uint64_t n = 1) noexcept {
+    request_latency_[Index(protocol)].Observe(d, n);
+  }
+  void StorageLatency(std::chrono::nanoseconds d) noexcept { storage_latency_.Observe(d); }
+  void StorageError(std::error_code error) noexcept;
+  void LocalDecision() noexcept { local_decisions_.Add(); }
+  /// The counters of the limit labelled `label`, made on first use. Keep the reference:
+  /// it stays valid as long as this object.
+  LimitCounters& Limit(std::string_view label);
+
+ private:
+  friend class Metrics;
+  static std::size_t Index(Protocol p) noexcept { return static_cast<std::size_t>(p); }
+
+  std::array<std::array<std::array<Counter, kRequestResults>, kRequestVerbs>, kProtocols> requests_;
+  std::array<std::array<Counter, kErrorCodes>, kProtocols> errors_;
+  std::array<Histogram, kProtocols> request_latency_;
+  Histogram storage_latency_;
+  std::array<Counter, kStorageErrorKinds> storage_errors_;
+  Counter local_decisions_;
+  mutable std::mutex limits_mutex_;  // taken to add a limit, and by the scrape
+  std::map<std::string, LimitCounters, std::less<>> limits_;
+};
+
+class Metrics {
+ public:
   std::atomic<std::uint64_t> connections_accepted{0};
   std::atomic<std::uint64_t> connections_rejected{0};  ///< over max_connections
   std::atomic<std::int64_t> connections_open{0};
-  std::atomic<std::uint64_t> requests{0};
-  std::atomic<std::uint64_t> allowed{0};
-  std::atomic<std::uint64_t> denied{0};
-  std::atomic<std::uint64_t> errors{0};          ///< every ERR reply
-  std::atomic<std::uint64_t> storage_errors{0};  ///< backend failures, whatever on_error did
-  std::atomic<std::uint64_t> local_decisions{0};  ///< on_error: local
 
   static void Add(std::atomic<std::uint64_t>& counter, std::uint64_t n = 1) noexcept {
     counter.fetch_add(n, std::memory_order_relaxed);
   }
-  /// Prometheus text format.
+
+  /// A new thread's counters (before the threads start); they live as long as this object.
+  ThreadMetrics& AddThread();
+  /// Adds series rendered elsewhere (reloads, storage internals) to every scrape.
+  void AddSource(std::function<void(std::string&)> source);
+
+  /// Every series in the Prometheus text format (version 0.0.4), threads summed.
   std::string Render() const;
+
+ private:
+  void RenderRequests(std::string& out) const;
+  void RenderDecisions(std::string& out) const;
+  void RenderLatency(std::string& out) const;
+  void RenderStorage(std::string& out) const;
+
+  std::deque<ThreadMetrics> threads_;
+  std::vector<std::function<void(std::string&)>> sources_;
 };
 
 }  // namespace limitsd::server

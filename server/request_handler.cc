@@ -6,21 +6,33 @@ namespace limitsd::server {
 
 using protocol::Verb;
 
-RequestHandler::RequestHandler(Decider& decider, Metrics& metrics)
+RequestHandler::RequestHandler(Decider& decider, ThreadMetrics& metrics)
     : decider_(decider), metrics_(metrics) {}
 
 storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request,
                                               std::string& out) {
-  Metrics::Add(metrics_.requests);
   protocol::ReplyWriter writer(out);
+  const Protocol door = ProtocolOf(request.wire);
   switch (request.verb) {
-    case Verb::kPing: writer.Pong(request.wire, request.argument); return true;
-    case Verb::kQuit: writer.Bye(request.wire); return false;
-    case Verb::kHandshake: writer.Handshake(request); return true;
+    case Verb::kPing:
+    case Verb::kQuit:
+    case Verb::kHandshake:
+      // Answered here, not decisions: counted as requests only.
+      metrics_.Request(door, request.verb, RequestResult::kOk);
+      if (request.verb == Verb::kQuit) {
+        writer.Bye(request.wire);
+        return false;
+      }
+      if (request.verb == Verb::kPing) {
+        writer.Pong(request.wire, request.argument);
+      } else {
+        writer.Handshake(request);
+      }
+      return true;
     default: break;
   }
   storage::Pending<Answer> pending =
-      decider_.Decide(Query{request.verb, request.limit, request.key, request.cost});
+      decider_.Decide(Query{request.verb, request.limit, request.key, request.cost, door});
   if (!pending.ready()) return WriteWhenReady(std::move(pending), request.wire, out);
   Write(request.wire, pending.value(), out);
   return true;

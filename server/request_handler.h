@@ -12,9 +12,14 @@
 
 namespace limitsd::server {
 
+/// The `protocol` label of a line-protocol or RESP request.
+inline Protocol ProtocolOf(protocol::Wire wire) noexcept {
+  return wire == protocol::Wire::kResp ? Protocol::kResp : Protocol::kLine;
+}
+
 class RequestHandler {
  public:
-  RequestHandler(Decider& decider, Metrics& metrics);
+  RequestHandler(Decider& decider, ThreadMetrics& metrics);
 
   /// Appends the reply to `out`; false when the connection is to close after it (QUIT).
   /// Ready at once unless the storage has to be waited for. The request's views must stay
@@ -27,7 +32,7 @@ class RequestHandler {
   static void Write(protocol::Wire wire, const Answer& answer, std::string& out);
 
   Decider& decider_;
-  Metrics& metrics_;
+  ThreadMetrics& metrics_;
 };
 
 }  // namespace limitsd::server

@@ -10,21 +10,23 @@ Worker::Worker(boost::asio::io_context& io, LimitTable table, limits::RateLimite
                limits::RateLimiter* fallback, DeciderSettings decider,
                ConnectionSettings connection, Metrics& metrics)
     : io_(io),
+      counters_(metrics.AddThread()),
       table_(std::move(table)),
-      decider_(limiter, fallback, table_, decider, metrics),
-      handler_(decider_, metrics),
+      decider_(limiter, fallback, table_, decider, counters_),
+      handler_(decider_, counters_),
       settings_(connection),
       metrics_(metrics) {}
 
 Worker::Worker(boost::asio::io_context& io, std::shared_ptr<const Generation> generation,
                ConnectionSettings connection, Metrics& metrics)
     : io_(io),
+      counters_(metrics.AddThread()),
       table_(generation->limits, generation->default_strategy, generation->allow_inline,
              [limiter = &generation->backend->limiter()](limits::StrategyKind kind) {
                return limiter->Serves(kind);
              }),
-      decider_(generation, table_, metrics),
-      handler_(decider_, metrics),
+      decider_(generation, table_, counters_),
+      handler_(decider_, counters_),
       settings_(connection),
       metrics_(metrics) {}
 

@@ -39,7 +39,10 @@ class Worker {
   /// The line protocol and RESP front door.
   RequestHandler& handler() noexcept { return handler_; }
   const ConnectionSettings& settings() const noexcept { return settings_; }
+  /// The daemon's connection counts, shared by every thread.
   Metrics& metrics() noexcept { return metrics_; }
+  /// What this thread counts per request (only this thread writes it).
+  ThreadMetrics& counters() noexcept { return counters_; }
 
   /// Keeps a live connection (line/RESP or HTTP) until it removes itself.
   void Add(const std::shared_ptr<Session>& connection);
@@ -50,6 +53,7 @@ class Worker {
 
  private:
   boost::asio::io_context& io_;
+  ThreadMetrics& counters_;
   LimitTable table_;
   Decider decider_;
   RequestHandler handler_;

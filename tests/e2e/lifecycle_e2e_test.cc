@@ -192,8 +192,10 @@ TEST(LifecycleE2E, AdminEndpointServesMetricsAndHealth) {
   ASSERT_TRUE(testing::WaitForPort(admin, std::chrono::seconds(5)));
   const std::string metrics = HttpGet(admin, "/metrics");
   EXPECT_NE(metrics.find("200 OK"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("limitsd_decisions_allowed_total 1"), std::string::npos) << metrics;
-  EXPECT_NE(metrics.find("limitsd_decisions_denied_total 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("limitsd_decisions_total{limit=\"(inline)\",outcome=\"allowed\"} 1\n"),
+            std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("limitsd_decisions_total{limit=\"(inline)\",outcome=\"denied\"} 1\n"),
+            std::string::npos) << metrics;
   EXPECT_NE(HttpGet(admin, "/health").find("200 OK"), std::string::npos);
   EXPECT_NE(HttpGet(admin, "/nope").find("404"), std::string::npos);
 }

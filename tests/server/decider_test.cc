@@ -23,7 +23,7 @@ class DeciderTest : public ::testing::Test {
     table_ = std::make_unique<LimitTable>(
         generation_->limits, generation_->default_strategy, generation_->allow_inline,
         [](limits::StrategyKind) { return true; });
-    decider_ = std::make_unique<Decider>(generation_, *table_, metrics_);
+    decider_ = std::make_unique<Decider>(generation_, *table_, counters_);
   }
   Answer Ask(Verb verb, std::string_view limit, std::string_view key = "k",
              std::int64_t cost = 1) {
@@ -32,6 +32,10 @@ class DeciderTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   Metrics metrics_;
+  ThreadMetrics& counters_ = metrics_.AddThread();
+  std::uint64_t Sample(const std::string& series) {
+    return testing::SampleOf(metrics_.Render(), series);
+  }
   std::shared_ptr<const Generation> generation_;
   std::unique_ptr<LimitTable> table_;
   std::unique_ptr<Decider> decider_;
@@ -49,8 +53,13 @@ TEST_F(DeciderTest, HitsANamedLimitUntilItDenies) {
   const Answer denied = Ask(Verb::kHit, "api");
   EXPECT_FALSE(denied.decision.allowed);
   EXPECT_GE(denied.decision.retry_ms, 1);
-  EXPECT_EQ(metrics_.allowed.load(), 2u);
-  EXPECT_EQ(metrics_.denied.load(), 1u);
+  EXPECT_EQ(Sample("limitsd_decisions_total{limit=\"api\",outcome=\"allowed\"}"), 2u);
+  EXPECT_EQ(Sample("limitsd_decisions_total{limit=\"api\",outcome=\"denied\"}"), 1u);
+  EXPECT_EQ(Sample("limitsd_decisions_near_limit_total{limit=\"api\"}"), 1u);  // the 2nd
+  EXPECT_EQ(Sample("limitsd_requests_total{protocol=\"line\",verb=\"hit\",result=\"allowed\"}"),
+            2u);
+  EXPECT_EQ(Sample("limitsd_requests_total{protocol=\"line\",verb=\"hit\",result=\"denied\"}"),
+            1u);
 }
 
 TEST_F(DeciderTest, TestAndStatsTakeNothing) {
@@ -80,7 +89,9 @@ TEST_F(DeciderTest, ResolutionErrorsAreAnswers) {
   Use("limits: { api: \"1/minute\" }\n");
   EXPECT_EQ(Ask(Verb::kHit, "nope").error, ErrorCode::kUnknownLimit);
   EXPECT_EQ(Ask(Verb::kHit, "5/parsec").error, ErrorCode::kBadRate);
-  EXPECT_EQ(metrics_.errors.load(), 2u);
+  EXPECT_EQ(Sample("limitsd_request_errors_total{protocol=\"line\",code=\"unknown_limit\"}"), 1u);
+  EXPECT_EQ(Sample("limitsd_request_errors_total{protocol=\"line\",code=\"bad_rate\"}"), 1u);
+  EXPECT_EQ(Sample("limitsd_requests_total{protocol=\"line\",verb=\"hit\",result=\"error\"}"), 2u);
 }
 
 TEST_F(DeciderTest, OnErrorErrorAnswersErrStorage) {
@@ -88,7 +99,10 @@ TEST_F(DeciderTest, OnErrorErrorAnswersErrStorage) {
   const Answer a = Ask(Verb::kHit, "api");
   EXPECT_EQ(a.kind, Answer::Kind::kError);
   EXPECT_EQ(a.error, ErrorCode::kStorage);
-  EXPECT_EQ(metrics_.storage_errors.load(), 1u);
+  EXPECT_EQ(Sample("limitsd_storage_errors_total{kind=\"unavailable\"}"), 1u);
+  EXPECT_EQ(Sample("limitsd_storage_errors_total{kind=\"timeout\"}"), 0u);
+  // The failed call was awaited: it is timed.
+  EXPECT_EQ(Sample("limitsd_storage_call_duration_seconds_count"), 1u);
 }
 
 TEST_F(DeciderTest, OnErrorAllowAndDenySubstituteADecision) {
@@ -114,7 +128,23 @@ TEST_F(DeciderTest, OnErrorLocalDecidesOnTheMemoryStore) {
   const Answer third = Ask(Verb::kHit, "api");
   EXPECT_FALSE(third.decision.allowed);
   EXPECT_EQ(third.source, Answer::Source::kLocal);
-  EXPECT_EQ(metrics_.local_decisions.load(), 3u);
+  EXPECT_EQ(Sample("limitsd_local_decisions_total"), 3u);
+}
+
+TEST_F(DeciderTest, InlineLimitsAreCountedUnderOneLabelAndProtocolsApart) {
+  Use("limits: { api: \"5/minute\" }\n");
+  Ask(Verb::kHit, "5/minute", "a");
+  Ask(Verb::kHit, "7/minute", "b");
+  Ask(Verb::kTest, "moving-window:9/minute", "c");
+  EXPECT_EQ(Sample("limitsd_decisions_total{limit=\"(inline)\",outcome=\"allowed\"}"), 3u);
+  testing::Get(io_, decider_->Decide(Query{Verb::kHit, "api", "k", 1, Protocol::kHttp}));
+  testing::Get(io_, decider_->Decide(Verb::kHit, generation_->limits->at("api"), "k", 1,
+                                     Protocol::kGrpc));
+  EXPECT_EQ(Sample("limitsd_requests_total{protocol=\"http\",verb=\"hit\",result=\"allowed\"}"),
+            1u);
+  EXPECT_EQ(Sample("limitsd_requests_total{protocol=\"grpc\",verb=\"hit\",result=\"allowed\"}"),
+            1u);
+  EXPECT_EQ(Sample("limitsd_decisions_total{limit=\"api\",outcome=\"allowed\"}"), 2u);
 }
 
 TEST_F(DeciderTest, ApplySwapsLimitsAndKeepsTheCountersOfUnchangedOnes) {

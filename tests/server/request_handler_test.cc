@@ -17,8 +17,8 @@ class RequestHandlerTest : public ::testing::Test {
       : generation_(testing::MakeGeneration("limits: { api: \"2/minute\" }\n")),
         table_(generation_->limits, generation_->default_strategy, generation_->allow_inline,
                [](limits::StrategyKind) { return true; }),
-        decider_(generation_, table_, metrics_),
-        handler_(decider_, metrics_) {}
+        decider_(generation_, table_, counters_),
+        handler_(decider_, counters_) {}
 
   /// The reply to one request, and whether the connection stays open.
   std::pair<std::string, bool> Handle(Wire wire, Verb verb, std::string_view limit = {},
@@ -36,6 +36,7 @@ class RequestHandlerTest : public ::testing::Test {
 
   boost::asio::io_context io_;
   Metrics metrics_;
+  ThreadMetrics& counters_ = metrics_.AddThread();
   std::shared_ptr<const Generation> generation_;
   LimitTable table_;
   Decider decider_;
@@ -49,6 +50,22 @@ TEST_F(RequestHandlerTest, LineDecisions) {
   EXPECT_EQ(Handle(Wire::kLine, Verb::kStats, "api", "k").first, "DENY 2 0 60000 60000\n");
   EXPECT_EQ(Handle(Wire::kLine, Verb::kReset, "api", "k").first, "OK\n");
   EXPECT_EQ(Handle(Wire::kLine, Verb::kHit, "api", "k").first, "OK 2 1 60000 0\n");
+}
+
+TEST_F(RequestHandlerTest, RequestsAreCountedByWire) {
+  Handle(Wire::kLine, Verb::kHit, "api", "k");
+  Handle(Wire::kResp, Verb::kHit, "api", "k");
+  Handle(Wire::kResp, Verb::kHit, "api", "k");
+  const std::string page = metrics_.Render();
+  EXPECT_EQ(testing::SampleOf(page, "limitsd_requests_total{protocol=\"line\",verb=\"hit\","
+                                    "result=\"allowed\"}"),
+            1u);
+  EXPECT_EQ(testing::SampleOf(page, "limitsd_requests_total{protocol=\"resp\",verb=\"hit\","
+                                    "result=\"allowed\"}"),
+            1u);
+  EXPECT_EQ(testing::SampleOf(page, "limitsd_requests_total{protocol=\"resp\",verb=\"hit\","
+                                    "result=\"denied\"}"),
+            1u);
 }
 
 TEST_F(RequestHandlerTest, RespDecisions) {
@@ -70,7 +87,14 @@ TEST_F(RequestHandlerTest, PingAndQuitAreAnsweredWithoutADecision) {
   EXPECT_EQ(Handle(Wire::kLine, Verb::kPing), std::make_pair(std::string("PONG\n"), true));
   EXPECT_EQ(Handle(Wire::kResp, Verb::kPing), std::make_pair(std::string("+PONG\r\n"), true));
   EXPECT_EQ(Handle(Wire::kLine, Verb::kQuit), std::make_pair(std::string("BYE\n"), false));
-  EXPECT_EQ(metrics_.allowed.load() + metrics_.denied.load(), 0u);
+  const std::string page = metrics_.Render();
+  EXPECT_EQ(testing::SampleOf(page, "limitsd_requests_total{protocol=\"line\",verb=\"ping\","
+                                    "result=\"ok\"}"),
+            1u);
+  EXPECT_EQ(testing::SampleOf(page, "limitsd_requests_total{protocol=\"resp\",verb=\"ping\","
+                                    "result=\"ok\"}"),
+            1u);
+  EXPECT_EQ(page.find("limitsd_decisions_total{"), std::string::npos) << page;
 }
 
 }  // namespace

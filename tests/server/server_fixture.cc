@@ -23,6 +23,17 @@ ValidatedConfig Validate(const config::Config& config) {
 
 }  // namespace
 
+std::uint64_t SampleOf(const std::string& page, const std::string& series) {
+  const std::string line = series + " ";
+  std::size_t at = page.rfind("\n" + line);
+  if (at == std::string::npos && page.rfind(line, 0) == 0) at = 0; else if (at != std::string::npos) ++at;
+  if (at == std::string::npos) {
+    ADD_FAILURE() << series << " is not in the page:\n" << page;
+    return 0;
+  }
+  return std::stoull(page.substr(at + line.size()));
+}
+
 config::Config LoadConfig(const std::string& yaml) {
   config::ConfigLoader::Result loaded = config::ConfigLoader().LoadString(yaml, "test.yaml");
   if (!loaded.ok()) {

@@ -24,6 +24,10 @@ std::shared_ptr<const Generation> MakeGeneration(const std::string& yaml,
                                                  std::shared_ptr<const Generation> previous = {},
                                                  std::uint64_t number = 1);
 
+/// The value of the sample `series` (name and labels as rendered) in a metrics page; fails
+/// the test and returns 0 when it is not there.
+std::uint64_t SampleOf(const std::string& page, const std::string& series);
+
 /// The value of `pending`, running `io` until it is there.
 template <class T>
 T Get(boost::asio::io_context& io, storage::Pending<T> pending) {

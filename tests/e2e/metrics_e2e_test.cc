@@ -1,0 +1,126 @@
+// The metrics of the real binary: counted by every front door, valid for promtool, and
+// scraped by a real Prometheus server that then answers a query about a named limit.
+
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "tests/e2e/admin_client.h"
+#include "tests/e2e/daemon_process.h"
+#include "tests/e2e/line_client.h"
+
+namespace limitsd::e2e {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+std::uint64_t Sample(const std::string& page, const std::string& series) {
+  const auto at = page.find("\n" + series + " ");
+  if (at == std::string::npos) {
+    ADD_FAILURE() << series << " is not in:\n" << page;
+    return 0;
+  }
+  return std::stoull(page.substr(at + series.size() + 2));
+}
+
+class MetricsE2E : public ::testing::Test {
+ protected:
+  MetricsE2E()
+      : admin_(testing::FreePort()),
+        daemon_("admin: { listen: \"127.0.0.1:" + std::to_string(admin_) + "\" }\n"
+                "limits:\n"
+                "  api: { rate: \"5/minute\" }\n"
+                "  login: { rate: \"2/minute\", strategy: moving-window }\n") {
+    EXPECT_TRUE(testing::WaitForPort(admin_, seconds(5)));
+  }
+  /// Some traffic on both wires: api 4 allowed (2 near the limit), login 2 allowed and
+  /// 1 denied, 1 inline, PINGs, a request the parser refuses.
+  void Traffic() {
+    LineClient line(daemon_.port());
+    for (int i = 0; i < 4; ++i) line.Ask("HIT api user");
+    for (int i = 0; i < 3; ++i) line.Ask("HIT login user");
+    line.Ask("HIT 10/second user");
+    line.Ask("PING");
+    line.Ask("HIT api");  // no key: the parser refuses it
+    LineClient resp(daemon_.port());
+    resp.Send("*1\r\n$4\r\nPING\r\n");
+    resp.ReadLine();
+    resp.Send("*3\r\n$4\r\nTEST\r\n$3\r\napi\r\n$4\r\nuser\r\n");
+    for (int i = 0; i < 6; ++i) resp.ReadLine();
+  }
+
+  std::uint16_t admin_;
+  DaemonProcess daemon_;
+};
+
+TEST_F(MetricsE2E, CountsEveryFrontDoorAndPassesPromtool) {
+  Traffic();
+  const std::string page = Http(admin_, "GET", "/metrics").body;
+  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"api\",outcome=\"allowed\"}"), 5u);
+  EXPECT_EQ(Sample(page, "limitsd_decisions_near_limit_total{limit=\"api\"}"), 2u);
+  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"login\",outcome=\"allowed\"}"), 2u);
+  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"login\",outcome=\"denied\"}"), 1u);
+  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"(inline)\",outcome=\"allowed\"}"), 1u);
+  EXPECT_EQ(Sample(page, "limitsd_requests_total{protocol=\"line\",verb=\"hit\",result=\"allowed\"}"),
+            7u);
+  EXPECT_EQ(Sample(page, "limitsd_requests_total{protocol=\"line\",verb=\"ping\",result=\"ok\"}"), 1u);
+  EXPECT_EQ(Sample(page, "limitsd_requests_total{protocol=\"line\",verb=\"invalid\",result=\"error\"}"),
+            1u);
+  EXPECT_EQ(Sample(page, "limitsd_requests_total{protocol=\"resp\",verb=\"test\",result=\"allowed\"}"),
+            1u);
+  EXPECT_EQ(Sample(page, "limitsd_request_duration_seconds_count{protocol=\"line\"}"), 10u);
+  EXPECT_EQ(Sample(page, "limitsd_request_duration_seconds_count{protocol=\"resp\"}"), 2u);
+  EXPECT_GT(Sample(page, "process_open_fds"), 0u);
+
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "metrics.txt") << page;
+  const std::string promtool = testing::FindProgram("promtool");
+  ASSERT_FALSE(promtool.empty()) << "promtool (Debian's prometheus package) is needed";
+  testing::ChildProcess check({"sh", "-c", promtool + " check metrics < " +
+                                               (dir.path() / "metrics.txt").string()},
+                              (dir.path() / "out").string());
+  const int status = check.Wait(seconds(30));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << testing::ReadFile(dir.path() / "out");
+  EXPECT_EQ(testing::ReadFile(dir.path() / "out"), "");
+}
+
+TEST_F(MetricsE2E, APrometheusServerScrapesTheDaemon) {
+  const std::string prometheus = testing::FindProgram("prometheus");
+  ASSERT_FALSE(prometheus.empty()) << "prometheus (Debian's prometheus package) is needed";
+  Traffic();
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "prometheus.yml")
+      << "global: { scrape_interval: 1s, evaluation_interval: 1s }\n"
+         "scrape_configs:\n"
+         "  - job_name: limitsd\n"
+         "    static_configs: [ { targets: [\"127.0.0.1:" << admin_ << "\"] } ]\n";
+  const std::uint16_t port = testing::FreePort();
+  testing::ChildProcess server(
+      {prometheus, "--config.file=" + (dir.path() / "prometheus.yml").string(),
+       "--storage.tsdb.path=" + (dir.path() / "data").string(),
+       "--web.listen-address=127.0.0.1:" + std::to_string(port)},
+      (dir.path() / "log").string());
+  ASSERT_TRUE(testing::WaitForPort(port, seconds(60))) << testing::ReadFile(dir.path() / "log");
+  // limitsd_decisions_total{limit="api",outcome="allowed"}
+  const std::string query =
+      "/api/v1/query?query=limitsd_decisions_total%7Blimit%3D%22api%22%2Coutcome%3D%22allowed%22%7D";
+  std::string answer;
+  const auto deadline = std::chrono::steady_clock::now() + seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    answer = Http(port, "GET", query).body;
+    if (answer.find("\"5\"]") != std::string::npos) break;
+    std::this_thread::sleep_for(milliseconds(250));
+  }
+  EXPECT_NE(answer.find("\"status\":\"success\""), std::string::npos) << answer;
+  EXPECT_NE(answer.find("\"limit\":\"api\""), std::string::npos) << answer;
+  EXPECT_NE(answer.find("\"5\"]"), std::string::npos)
+      << answer << "\n" << testing::ReadFile(dir.path() / "log");
+}
+
+}  // namespace
+}  // namespace limitsd::e2e

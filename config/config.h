@@ -76,6 +76,7 @@ struct LimitConfig {
   int rate_column = 0;
   int strategy_line = 0;  ///< where `strategy` was written; 0 when it was not
   int strategy_column = 0;
+  bool shadow = false;  ///< decide and count, but always allow (see docs/operations.md)
 };
 
 struct AdminConfig {
@@ -110,6 +111,7 @@ struct Config {
   int strategy_column = 0;
   bool allow_inline_limits = true;
   bool allow_reset = true;
+  bool shadow = false;  ///< shadow mode for every limit, named or inline
   std::vector<LimitConfig> limits;  ///< in file order
   std::vector<std::string> plugins;  ///< absolute, or as written when there is no file
   std::vector<SourceMark> plugin_marks;  ///< parallel to `plugins`

@@ -21,15 +21,15 @@ namespace {
 
 using Names = std::array<std::string_view, 0>;
 
-constexpr std::array<std::string_view, 10> kTopKeys = {
+constexpr std::array<std::string_view, 11> kTopKeys = {
     "server", "storage", "strategy", "allow_inline_limits", "allow_reset",
-    "limits", "plugins", "admin",    "log", "http"};
+    "limits", "plugins", "admin",    "log", "http", "shadow"};
 constexpr std::array<std::string_view, 5> kServerKeys = {
     "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms"};
 constexpr std::array<std::string_view, 5> kStorageKeys = {"uri", "options", "timeout_ms",
                                                           "on_error", "connect"};
 constexpr std::array<std::string_view, 2> kConnectValues = {"try", "require"};
-constexpr std::array<std::string_view, 2> kLimitKeys = {"rate", "strategy"};
+constexpr std::array<std::string_view, 3> kLimitKeys = {"rate", "strategy", "shadow"};
 constexpr std::array<std::string_view, 3> kAdminKeys = {"listen", "max_connections",
                                                         "read_timeout_ms"};
 constexpr std::array<std::string_view, 3> kHttpKeys = {"listen", "max_header_bytes",
@@ -104,6 +104,7 @@ void ConfigParser::Parse(const YAML::Node& root, Config& config) {
     }
     if (key == "allow_inline_limits") Set(reader_.Bool(value, key), config.allow_inline_limits);
     if (key == "allow_reset") Set(reader_.Bool(value, key), config.allow_reset);
+    if (key == "shadow") Set(reader_.Bool(value, key), config.shadow);
     if (key == "limits") ParseLimits(value, config.limits);
     if (key == "plugins") ParsePlugins(value, config);
     if (key == "admin") ParseAdmin(value, config.admin);
@@ -259,6 +260,7 @@ void ConfigParser::ParseLimit(const YAML::Node& node, LimitConfig& limit) {
   reader_.ForEachKey(node, path, kLimitKeys, [&](const std::string& key, const YAML::Node&,
                                                  const YAML::Node& value) {
     if (key == "rate") read_rate(value);
+    if (key == "shadow") Set(reader_.Bool(value, path + ".shadow"), limit.shadow);
     if (key == "strategy") {
       Set(NonEmpty(value, path + ".strategy", "moving-window"), limit.strategy);
       const SourceMark mark = YamlReader::MarkOf(value);

@@ -155,6 +155,7 @@ void PutDecision(const ApiDecision& d, json::object& object) {
   object["reset_ms"] = d.reset_ms;
   object["retry_ms"] = d.retry_ms;
   object["policy"] = PolicyName(d);
+  if (d.shadowed) object["shadowed"] = true;
 }
 
 std::string DenialDetail(const ApiDecision& d) {

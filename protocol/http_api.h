@@ -70,6 +70,7 @@ struct ApiDecision {
   std::int64_t retry_ms = 0;  ///< 0 allowed; -1 never; else >= 1
   std::size_t binding = 0;    ///< index of the binding rate in `policies`
   std::span<const RatePolicy> policies;
+  bool shadowed = false;  ///< denied, allowed by shadow mode: `"shadowed": true` in the body
 };
 
 /// A response before HTTP framing: status, header fields beyond the framing's own, body.

@@ -16,6 +16,9 @@ struct DecisionReply {
   std::int64_t remaining = 0;
   std::int64_t reset_ms = 0;
   std::int64_t retry_ms = 0;
+  /// Allowed only because the limit is in shadow mode (it denied): the line protocol adds a
+  /// sixth token, `shadow`; RESP's five integers stay as they are.
+  bool shadowed = false;
 };
 
 }  // namespace limitsd::protocol

@@ -55,6 +55,7 @@ void ReplyWriter::Decision(Wire wire, const DecisionReply& decision) {
     p = AppendInt(p, end, decision.reset_ms);
     *p++ = ' ';
     p = AppendInt(p, end, decision.retry_ms);
+    if (decision.shadowed) p = AppendText(p, " shadow");
     *p++ = '\n';
   } else {
     p = AppendText(p, decision.allowed ? "*5\r\n:1\r\n" : "*5\r\n:0\r\n");

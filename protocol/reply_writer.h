@@ -5,6 +5,8 @@
 //
 // Line protocol                          RESP2
 //   OK|DENY <limit> <rem> <reset> <retry>  *5 :allowed :limit :remaining :reset_ms :retry_ms
+//   OK <limit> <rem> <reset> 0 shadow      (the same five integers, allowed)
+//                  (denied by a limit in shadow mode, answered as allowed)
 //   OK            (RESET/CLEAR)            +OK
 //   PONG                                   +PONG, or the PING argument as a bulk string
 //   BYE           (QUIT)                   +OK

@@ -179,7 +179,20 @@ storage::Task<Answer> Decider::Reset(std::shared_ptr<const limits::Limit> limit,
 
 Answer Decider::Decided(const std::shared_ptr<const limits::Limit>& limit,
                         const limits::Decision& d, Answer::Source source) {
-  LimitCounters& counters = *InfoOf(limit).counters;
+  const LimitInfo& info = InfoOf(limit);
+  LimitCounters& counters = *info.counters;
+  if (!d.allowed && info.shadow) {
+    counters.shadow.Add();
+    Answer answer;
+    answer.kind = Answer::Kind::kDecision;
+    answer.decision = d;
+    answer.decision.allowed = true;
+    answer.decision.retry_ms = 0;
+    answer.shadowed = true;
+    answer.source = source;
+    answer.limit = limit;
+    return answer;
+  }
   if (!d.allowed) {
     counters.denied.Add();
   } else {
@@ -225,6 +238,8 @@ const Decider::LimitInfo& Decider::InfoOf(const std::shared_ptr<const limits::Li
   const bool inline_limit = !configured && limits::LooksInline(limit->name());
   LimitInfo info;
   info.counters = &metrics_.Limit(inline_limit ? std::string_view("(inline)") : limit->name());
+  info.shadow = settings_.shadow_all ||
+                (configured && generation_ && generation_->shadowed->contains(limit->name()));
   return info_.emplace(limit, info).first->second;
 }
 

@@ -47,6 +47,11 @@ struct Answer {
   /// The resolved limit (its rates name the binding rate); null when it did not resolve.
   std::shared_ptr<const limits::Limit> limit;
 
+  /// The limit denied, and the answer allows because the limit is in shadow mode
+  /// (`shadow: true`): `decision` says allowed with retry_ms 0, and keeps the limit's own
+  /// remaining and reset_ms. Front doors say so on their wire.
+  bool shadowed = false;
+
   static Answer Error(protocol::ErrorCode code, std::string message,
                       std::shared_ptr<const limits::Limit> limit = nullptr);
 };
@@ -55,6 +60,7 @@ class Generation;
 
 struct DeciderSettings {
   bool allow_reset = true;
+  bool shadow_all = false;  ///< the top-level `shadow: true`: every limit in shadow mode
   config::OnError on_error = config::OnError::kError;
   std::int64_t timeout_ms = 50;
 };
@@ -100,6 +106,7 @@ class Decider {
   /// How `limit`'s decisions are counted (and, later, whether it is shadowed).
   struct LimitInfo {
     LimitCounters* counters = nullptr;
+    bool shadow = false;
   };
   const LimitInfo& InfoOf(const std::shared_ptr<const limits::Limit>& limit);
   Answer Decided(const std::shared_ptr<const limits::Limit>& limit, const limits::Decision& d,

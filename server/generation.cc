@@ -12,8 +12,15 @@ std::shared_ptr<const Generation> Generation::Make(const config::Config& config,
   generation->limits = validated.limits;
   generation->default_strategy = validated.default_strategy;
   generation->allow_inline = config.allow_inline_limits;
-  generation->settings = {config.allow_reset, config.storage.on_error,
-                          static_cast<std::int64_t>(config.storage.timeout_ms)};
+  generation->settings.allow_reset = config.allow_reset;
+  generation->settings.shadow_all = config.shadow;
+  generation->settings.on_error = config.storage.on_error;
+  generation->settings.timeout_ms = static_cast<std::int64_t>(config.storage.timeout_ms);
+  auto shadowed = std::make_shared<std::set<std::string, std::less<>>>();
+  for (const config::LimitConfig& limit : config.limits) {
+    if (limit.shadow) shadowed->insert(limit.name);
+  }
+  generation->shadowed = std::move(shadowed);
   return generation;
 }
 

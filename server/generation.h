@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "config/config.h"
 #include "server/backend.h"
@@ -22,6 +24,8 @@ struct Generation {
   limits::StrategyKind default_strategy = limits::StrategyKind::kFixedWindow;
   bool allow_inline = true;
   DeciderSettings settings;
+  /// The named limits with `shadow: true`.
+  std::shared_ptr<const std::set<std::string, std::less<>>> shadowed;
 
   static std::shared_ptr<const Generation> Make(const config::Config& config,
                                                 const ValidatedConfig& validated,

@@ -51,7 +51,7 @@ void AddToBatch(const Answer& answer, protocol::BatchReplyWriter& writer) {
       const std::vector<protocol::RatePolicy> policies = HttpApiEndpoints::PoliciesOf(*answer.limit);
       const limits::Decision& d = answer.decision;
       writer.Decision(ApiDecision{d.allowed, d.limit, d.remaining, d.reset_ms, d.retry_ms,
-                                  d.binding, policies});
+                                  d.binding, policies, answer.shadowed});
       return;
     }
     case Answer::Kind::kCleared: writer.Reset(); return;
@@ -111,7 +111,8 @@ HttpReply HttpApiEndpoints::ReplyOf(const Answer& answer) {
       const std::vector<protocol::RatePolicy> policies = PoliciesOf(*answer.limit);
       const limits::Decision& d = answer.decision;
       return protocol::DecisionReply(ApiDecision{d.allowed, d.limit, d.remaining, d.reset_ms,
-                                                 d.retry_ms, d.binding, policies});
+                                                 d.retry_ms, d.binding, policies,
+                                                 answer.shadowed});
     }
     case Answer::Kind::kCleared: return protocol::ResetReply();
     case Answer::Kind::kError: return protocol::ErrorReply({answer.error, answer.message});

@@ -50,7 +50,8 @@ void RequestHandler::Write(protocol::Wire wire, const Answer& answer, std::strin
   switch (answer.kind) {
     case Answer::Kind::kDecision: {
       const limits::Decision& d = answer.decision;
-      writer.Decision(wire, {d.allowed, d.limit, d.remaining, d.reset_ms, d.retry_ms});
+      writer.Decision(wire,
+                      {d.allowed, d.limit, d.remaining, d.reset_ms, d.retry_ms, answer.shadowed});
       return;
     }
     case Answer::Kind::kCleared: writer.Ok(wire); return;

@@ -122,5 +122,35 @@ TEST_F(MetricsE2E, APrometheusServerScrapesTheDaemon) {
       << answer << "\n" << testing::ReadFile(dir.path() / "log");
 }
 
+TEST(ShadowE2E, AShadowedLimitAllowsSaysSoAndIsCounted) {
+  const std::uint16_t admin = testing::FreePort();
+  DaemonProcess daemon("admin: { listen: \"127.0.0.1:" + std::to_string(admin) + "\" }\n"
+                       "limits:\n  trial: { rate: \"1/minute\", shadow: true }\n");
+  LineClient c(daemon.port());
+  EXPECT_EQ(Fields(c.Ask("HIT trial k")).size(), 5u);
+  const std::vector<std::string> shadowed = Fields(c.Ask("HIT trial k"));
+  ASSERT_EQ(shadowed.size(), 6u);
+  EXPECT_EQ(shadowed[0], "OK");
+  EXPECT_EQ(shadowed[2], "0");
+  EXPECT_EQ(shadowed[4], "0");
+  EXPECT_EQ(shadowed[5], "shadow");
+  c.Send("*3\r\n$3\r\nHIT\r\n$5\r\ntrial\r\n$1\r\nk\r\n");
+  EXPECT_EQ(c.ReadLine().value_or(""), "*5\r");
+  EXPECT_EQ(c.ReadLine().value_or(""), ":1\r");  // allowed
+  for (int i = 0; i < 4; ++i) c.ReadLine();
+  ASSERT_TRUE(testing::WaitForPort(admin, seconds(5)));
+  const std::string page = Http(admin, "GET", "/metrics").body;
+  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"shadow\"}"), 2u);
+  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"allowed\"}"), 1u);
+  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"denied\"}"), 0u);
+
+  // Enforcing it is one reload away; its counters carry over.
+  std::ofstream(daemon.config_path())
+      << "admin: { listen: \"127.0.0.1:" + std::to_string(admin) + "\" }\n"
+         "limits:\n  trial: { rate: \"1/minute\" }\n";
+  EXPECT_EQ(Http(admin, "POST", "/reload").status, 200);
+  EXPECT_EQ(Fields(c.Ask("HIT trial k"))[0], "DENY");
+}
+
 }  // namespace
 }  // namespace limitsd::e2e

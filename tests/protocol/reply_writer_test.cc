@@ -37,6 +37,13 @@ TEST(ReplyWriter, RespDecisions) {
             "*5\r\n:0\r\n:1\r\n:0\r\n:10\r\n:-1\r\n");
 }
 
+TEST(ReplyWriter, AShadowedDecisionAddsATokenOnTheLineOnly) {
+  Written w;
+  w.writer.Decision(Wire::kLine, {true, 3, 0, 1000, 0, true});
+  w.writer.Decision(Wire::kResp, {true, 3, 0, 1000, 0, true});
+  EXPECT_EQ(w.out, "OK 3 0 1000 0 shadow\n*5\r\n:1\r\n:3\r\n:0\r\n:1000\r\n:0\r\n");
+}
+
 TEST(ReplyWriter, ExtremeNumbersFit) {
   constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();

@@ -147,6 +147,40 @@ TEST_F(DeciderTest, InlineLimitsAreCountedUnderOneLabelAndProtocolsApart) {
   EXPECT_EQ(Sample("limitsd_decisions_total{limit=\"api\",outcome=\"allowed\"}"), 2u);
 }
 
+TEST_F(DeciderTest, AShadowedLimitDecidesCountsAndAlwaysAllows) {
+  Use("limits:\n  trial: { rate: \"1/minute\", shadow: true }\n  real: \"1/minute\"\n");
+  const Answer first = Ask(Verb::kHit, "trial");
+  EXPECT_TRUE(first.decision.allowed);
+  EXPECT_FALSE(first.shadowed);  // allowed on its own
+  const Answer second = Ask(Verb::kHit, "trial");
+  ASSERT_EQ(second.kind, Answer::Kind::kDecision);
+  EXPECT_TRUE(second.decision.allowed);
+  EXPECT_TRUE(second.shadowed);
+  EXPECT_EQ(second.decision.remaining, 0);
+  EXPECT_EQ(second.decision.retry_ms, 0);
+  EXPECT_GT(second.decision.reset_ms, 0);
+  Ask(Verb::kHit, "real");
+  EXPECT_FALSE(Ask(Verb::kHit, "real").decision.allowed);  // only `trial` is shadowed
+  EXPECT_FALSE(Ask(Verb::kHit, "5/minute").shadowed);
+  EXPECT_EQ(Sample("limitsd_decisions_total{limit=\"trial\",outcome=\"allowed\"}"), 1u);
+  EXPECT_EQ(Sample("limitsd_decisions_total{limit=\"trial\",outcome=\"shadow\"}"), 1u);
+  EXPECT_EQ(Sample("limitsd_decisions_total{limit=\"trial\",outcome=\"denied\"}"), 0u);
+  EXPECT_EQ(Sample("limitsd_decisions_total{limit=\"real\",outcome=\"denied\"}"), 1u);
+}
+
+TEST_F(DeciderTest, GlobalShadowModeCoversInlineLimitsAndReloadsTurnItOff) {
+  Use("shadow: true\nlimits: { api: \"1/minute\" }\n");
+  Ask(Verb::kHit, "1/minute");
+  EXPECT_TRUE(Ask(Verb::kHit, "1/minute").shadowed);
+  Ask(Verb::kHit, "api");
+  EXPECT_TRUE(Ask(Verb::kHit, "api").decision.allowed);
+  EXPECT_EQ(Sample("limitsd_decisions_total{limit=\"(inline)\",outcome=\"shadow\"}"), 1u);
+  decider_->Apply(testing::MakeGeneration("limits: { api: \"1/minute\" }\n", generation_, 2));
+  const Answer enforced = Ask(Verb::kHit, "api");
+  EXPECT_FALSE(enforced.decision.allowed);
+  EXPECT_FALSE(enforced.shadowed);
+}
+
 TEST_F(DeciderTest, ApplySwapsLimitsAndKeepsTheCountersOfUnchangedOnes) {
   Use("limits: { kept: \"5/minute\", changed: \"2/minute\" }\n");
   Ask(Verb::kHit, "kept");

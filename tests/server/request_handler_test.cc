@@ -11,6 +11,24 @@ namespace {
 using protocol::Verb;
 using protocol::Wire;
 
+// A reply with its reset_ms (which moves with the clock) written as R, and a non-zero
+// retry_ms (the same) as T.
+std::string Masked(const std::string& reply) {
+  if (reply.rfind("*5\r\n", 0) == 0) {  // RESP: the fourth integer
+    std::size_t at = 0;
+    for (int i = 0; i < 4; ++i) at = reply.find(":", at + 1);
+    return reply.substr(0, at + 1) + "R" + reply.substr(reply.find("\r\n", at));
+  }
+  std::size_t at = 0;
+  for (int i = 0; i < 3 && at != std::string::npos; ++i) at = reply.find(' ', at + 1);
+  if (at == std::string::npos) return reply;
+  std::string masked = reply.substr(0, at + 1) + "R";
+  const std::size_t retry = reply.find(' ', at + 1);
+  const std::size_t retry_end = reply.find_first_of(" \n", retry + 1);
+  const std::string value = reply.substr(retry + 1, retry_end - retry - 1);
+  return masked + (value == "0" ? " 0" : " T") + reply.substr(retry_end);
+}
+
 class RequestHandlerTest : public ::testing::Test {
  protected:
   RequestHandlerTest()
@@ -44,12 +62,12 @@ class RequestHandlerTest : public ::testing::Test {
 };
 
 TEST_F(RequestHandlerTest, LineDecisions) {
-  EXPECT_EQ(Handle(Wire::kLine, Verb::kHit, "api", "k").first, "OK 2 1 60000 0\n");
-  EXPECT_EQ(Handle(Wire::kLine, Verb::kTest, "api", "k", 2).first, "DENY 2 1 60000 60000\n");
-  EXPECT_EQ(Handle(Wire::kLine, Verb::kHit, "api", "k").first, "OK 2 0 60000 0\n");
-  EXPECT_EQ(Handle(Wire::kLine, Verb::kStats, "api", "k").first, "DENY 2 0 60000 60000\n");
+  EXPECT_EQ(Masked(Handle(Wire::kLine, Verb::kHit, "api", "k").first), "OK 2 1 R 0\n");
+  EXPECT_EQ(Masked(Handle(Wire::kLine, Verb::kTest, "api", "k", 2).first), "DENY 2 1 R T\n");
+  EXPECT_EQ(Masked(Handle(Wire::kLine, Verb::kHit, "api", "k").first), "OK 2 0 R 0\n");
+  EXPECT_EQ(Masked(Handle(Wire::kLine, Verb::kStats, "api", "k").first), "DENY 2 0 R T\n");
   EXPECT_EQ(Handle(Wire::kLine, Verb::kReset, "api", "k").first, "OK\n");
-  EXPECT_EQ(Handle(Wire::kLine, Verb::kHit, "api", "k").first, "OK 2 1 60000 0\n");
+  EXPECT_EQ(Masked(Handle(Wire::kLine, Verb::kHit, "api", "k").first), "OK 2 1 R 0\n");
 }
 
 TEST_F(RequestHandlerTest, RequestsAreCountedByWire) {
@@ -68,9 +86,33 @@ TEST_F(RequestHandlerTest, RequestsAreCountedByWire) {
             1u);
 }
 
+TEST(RequestHandlerShadow, TheLineSaysShadowAndRespKeepsItsFiveIntegers) {
+  boost::asio::io_context io;
+  Metrics metrics;
+  ThreadMetrics& counters = metrics.AddThread();
+  auto generation =
+      testing::MakeGeneration("limits: { trial: { rate: \"1/minute\", shadow: true } }\n");
+  LimitTable table(generation->limits, generation->default_strategy, generation->allow_inline,
+                   [](limits::StrategyKind) { return true; });
+  Decider decider(generation, table, counters);
+  RequestHandler handler(decider, counters);
+  auto handle = [&](Wire wire) {
+    protocol::Request request;
+    request.wire = wire;
+    request.verb = Verb::kHit;
+    request.limit = "trial";
+    request.key = "k";
+    std::string out;
+    testing::Get(io, handler.Handle(request, out));
+    return out;
+  };
+  EXPECT_EQ(Masked(handle(Wire::kLine)), "OK 1 0 R 0\n");
+  EXPECT_EQ(Masked(handle(Wire::kLine)), "OK 1 0 R 0 shadow\n");
+  EXPECT_EQ(Masked(handle(Wire::kResp)), "*5\r\n:1\r\n:1\r\n:0\r\n:R\r\n:0\r\n");
+}
+
 TEST_F(RequestHandlerTest, RespDecisions) {
-  EXPECT_EQ(Handle(Wire::kResp, Verb::kHit, "api", "k").first,
-            "*5\r\n:1\r\n:2\r\n:1\r\n:60000\r\n:0\r\n");
+  EXPECT_EQ(Masked(Handle(Wire::kResp, Verb::kHit, "api", "k").first), "*5\r\n:1\r\n:2\r\n:1\r\n:R\r\n:0\r\n");
   EXPECT_EQ(Handle(Wire::kResp, Verb::kReset, "api", "k").first, "+OK\r\n");
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "server/http_api_endpoints.h"
+#include "storage/redis/redis_storage.h"
 #include "storage/storage_registry.h"
 
 namespace limitsd::server {
@@ -51,6 +52,7 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
       reload_signals_(pool_.at(0), SIGHUP),
       drain_timer_(pool_.at(0)) {
   metrics_.AddSource([this](std::string& out) { RenderReloads(reloads_, out); });
+  metrics_.AddSource([this](std::string& out) { RenderDenyCache(out); });
   BuildStorage(config, validated, options);
   ContactStorage(config);
   BuildWorkers(config);
@@ -83,6 +85,20 @@ void Daemon::BuildStorage(const config::Config& config, const ValidatedConfig& v
   reloader_ = std::make_unique<Reloader>(
       options, config, std::move(generation), pool_.Executors(),
       [this](std::shared_ptr<const Generation> next) { Publish(next); }, reloads_);
+}
+
+// Scraped on the admin endpoint's thread, which is the reloader's: the generation is stable.
+void Daemon::RenderDenyCache(std::string& out) const {
+  std::uint64_t hits = 0;
+  if (reloader_) {
+    const auto* redis =
+        dynamic_cast<const storage::redis::RedisStorage*>(&reloader_->generation()->backend->storage());
+    if (redis != nullptr) hits = redis->DenyCacheHits();
+  }
+  out += "# HELP limitsd_deny_cache_hits_total Denied HITs answered from this daemon's memory of "
+         "recent denials, without asking the storage (redis only).\n"
+         "# TYPE limitsd_deny_cache_hits_total counter\n"
+         "limitsd_deny_cache_hits_total " + std::to_string(hits) + "\n";
 }
 
 // Before serving: a wrong host or password shows in the log at once, not at the first

@@ -46,6 +46,7 @@ class Daemon {
   void ContactStorage(const config::Config& config);
   void BuildWorkers(const config::Config& config);
   AdminHooks MakeAdminHooks();
+  void RenderDenyCache(std::string& out) const;
   void WatchReloadSignal();
   void StartConfigWatcher();
   void Publish(const std::shared_ptr<const Generation>& generation);

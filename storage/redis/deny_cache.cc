@@ -67,7 +67,8 @@ std::optional<TakeOutcome> DenyCache::Find(std::span<const RateQuery> rates, std
       in_flight_[InFlightBucket(rates.front().key)] != 0) {
     return std::nullopt;
   }
-  ++hits_;
+  // Written by this thread only; read by the metrics scrape from another.
+  hits_.store(hits_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   std::optional<TakeOutcome> outcome(std::in_place);  // built in place: no copy of the states
   Age(entry, now, *outcome);
   return outcome;

@@ -23,6 +23,7 @@
 // three quarters. Single-threaded (one per executor); never blocks.
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -74,8 +75,8 @@ class DenyCache {
                 std::uint64_t stamp, Deadline sent, Deadline received);
 
   std::size_t size() const noexcept { return entries_.size(); }
-  /// Requests answered from memory so far.
-  std::uint64_t hits() const noexcept { return hits_; }
+  /// Requests answered from memory so far (readable from any thread).
+  std::uint64_t hits() const noexcept { return hits_.load(std::memory_order_relaxed); }
 
  private:
   struct Rate {
@@ -109,7 +110,7 @@ class DenyCache {
   void Evict(Deadline now);
 
   std::size_t capacity_;
-  std::uint64_t hits_ = 0;
+  std::atomic<std::uint64_t> hits_{0};
   /// HITs in flight on this thread, by a hash of their first key.
   std::array<std::uint32_t, kInFlightBuckets> in_flight_{};
   /// By the first rate's key; the entry holds every rate.

@@ -52,6 +52,14 @@ RedisStorage::~RedisStorage() {
   for (auto& slot : extra_slots_) close(slot);
 }
 
+std::uint64_t RedisStorage::DenyCacheHits() const {
+  std::uint64_t hits = 0;
+  for (const ExecutorSlot& slot : slots_) hits += slot.deny_cache ? slot.deny_cache->hits() : 0;
+  std::lock_guard lock(extra_mutex_);
+  for (const ExecutorSlot& slot : extra_slots_) hits += slot.deny_cache ? slot.deny_cache->hits() : 0;
+  return hits;
+}
+
 RedisStorage::ExecutorSlot RedisStorage::MakeSlot(
     const boost::asio::any_io_executor& executor) const {
   ExecutorSlot slot{executor, MakeRouter(executor), nullptr};

@@ -69,6 +69,9 @@ class RedisStorage final : public Storage,
   /// PING on every master.
   Task<bool> Check() override;
   std::string Describe() const override { return settings_.description; }
+  /// Requests the denial caches of every thread answered without Redis, so far; callable
+  /// from any thread (for the daemon's metrics).
+  std::uint64_t DenyCacheHits() const;
 
   Task<Result<bool>> AcquireEntry(std::string_view key, std::int64_t limit, Micros expiry,
                                   std::int64_t amount) override;

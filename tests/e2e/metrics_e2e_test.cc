@@ -11,6 +11,7 @@
 #include "tests/e2e/admin_client.h"
 #include "tests/e2e/daemon_process.h"
 #include "tests/e2e/line_client.h"
+#include "tests/storage/redis/redis_servers.h"
 
 namespace limitsd::e2e {
 namespace {
@@ -120,6 +121,21 @@ TEST_F(MetricsE2E, APrometheusServerScrapesTheDaemon) {
   EXPECT_NE(answer.find("\"limit\":\"api\""), std::string::npos) << answer;
   EXPECT_NE(answer.find("\"5\"]"), std::string::npos)
       << answer << "\n" << testing::ReadFile(dir.path() / "log");
+}
+
+TEST(MetricsRedisE2E, DenialsAnsweredFromTheDenyCacheAreCounted) {
+  storage::redis::testing::RedisServer redis;
+  const std::uint16_t admin = testing::FreePort();
+  DaemonProcess daemon("admin: { listen: \"127.0.0.1:" + std::to_string(admin) + "\" }\n"
+                       "storage: { uri: \"" + redis.Uri() + "\" }\n");
+  LineClient c(daemon.port());
+  EXPECT_EQ(Fields(c.Ask("HIT 1/minute k"))[0], "OK");
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(Fields(c.Ask("HIT 1/minute k"))[0], "DENY");
+  ASSERT_TRUE(testing::WaitForPort(admin, seconds(5)));
+  const std::string page = Http(admin, "GET", "/metrics").body;
+  // The first denial came from Redis and was remembered; the next three did not ask it.
+  EXPECT_EQ(Sample(page, "limitsd_deny_cache_hits_total"), 3u);
+  EXPECT_EQ(Sample(page, "limitsd_storage_call_duration_seconds_count"), 5u);  // all awaited
 }
 
 TEST(ShadowE2E, AShadowedLimitAllowsSaysSoAndIsCounted) {

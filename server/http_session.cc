@@ -73,6 +73,7 @@ storage::Task<void> HttpSession::Run() {
       break;
     }
     const Parser::value_type& request = parser_->get();
+    const auto started = std::chrono::steady_clock::now();
     storage::Pending<protocol::HttpReply> pending = Dispatch(request);
     // No co_await inside a conditional expression: g++ 12 miscompiles it.
     protocol::HttpReply reply;
@@ -83,6 +84,8 @@ storage::Task<void> HttpSession::Run() {
     }
     const bool keep_alive = request.keep_alive() && !stopping_;
     AppendResponse(reply, request.version(), keep_alive, out_);
+    worker_.counters().RequestLatency(Protocol::kHttp,
+                                      std::chrono::steady_clock::now() - started);
     if (!keep_alive) {
       if (co_await Flush()) co_await Drain();
       break;

@@ -11,7 +11,8 @@
 
 namespace limitsd::e2e {
 
-HttpReply Http(std::uint16_t port, const std::string& method, const std::string& path) {
+HttpReply Http(std::uint16_t port, const std::string& method, const std::string& path,
+               const std::string& body) {
   HttpReply reply;
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -24,7 +25,8 @@ HttpReply Http(std::uint16_t port, const std::string& method, const std::string&
   }
   const std::string request = method + " " + path +
                               " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-                              "Content-Length: 0\r\n\r\n";
+                              "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                              body;
   std::string_view left = request;
   while (!left.empty()) {
     const ssize_t n = ::send(fd, left.data(), left.size(), MSG_NOSIGNAL);

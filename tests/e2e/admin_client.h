@@ -12,7 +12,8 @@ struct HttpReply {
   std::string body;
 };
 
-/// Sends `method path` to 127.0.0.1:port and reads until the server closes.
-HttpReply Http(std::uint16_t port, const std::string& method, const std::string& path);
+/// Sends `method path` (with `body`) to 127.0.0.1:port and reads until the server closes.
+HttpReply Http(std::uint16_t port, const std::string& method, const std::string& path,
+               const std::string& body = "");
 
 }  // namespace limitsd::e2e

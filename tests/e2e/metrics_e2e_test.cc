@@ -123,6 +123,26 @@ TEST_F(MetricsE2E, APrometheusServerScrapesTheDaemon) {
       << answer << "\n" << testing::ReadFile(dir.path() / "log");
 }
 
+TEST(MetricsHttpE2E, TheHttpApiIsCountedAsHttp) {
+  const std::uint16_t admin = testing::FreePort();
+  const std::uint16_t http = testing::FreePort();
+  DaemonProcess daemon("admin: { listen: \"127.0.0.1:" + std::to_string(admin) + "\" }\n"
+                       "http: { listen: \"127.0.0.1:" + std::to_string(http) + "\" }\n"
+                       "limits: { trial: { rate: \"1/minute\", shadow: true } }\n");
+  ASSERT_TRUE(testing::WaitForPort(http, seconds(5)));
+  const std::string body = R"({"limit": "trial", "key": "alice"})";
+  const HttpReply first = Http(http, "POST", "/v1/hit", body);
+  EXPECT_EQ(first.body.find("shadowed"), std::string::npos) << first.body;
+  const HttpReply second = Http(http, "POST", "/v1/hit", body);
+  EXPECT_EQ(second.status, 200) << second.headers;
+  EXPECT_NE(second.body.find("\"shadowed\":true"), std::string::npos) << second.body;
+  const std::string page = Http(admin, "GET", "/metrics").body;
+  EXPECT_EQ(Sample(page, "limitsd_requests_total{protocol=\"http\",verb=\"hit\",result=\"allowed\"}"),
+            2u);
+  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"shadow\"}"), 1u);
+  EXPECT_EQ(Sample(page, "limitsd_request_duration_seconds_count{protocol=\"http\"}"), 2u);
+}
+
 TEST(MetricsRedisE2E, DenialsAnsweredFromTheDenyCacheAreCounted) {
   storage::redis::testing::RedisServer redis;
   const std::uint16_t admin = testing::FreePort();

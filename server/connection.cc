@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/reply_writer.h"
+#include "server/reply_order.h"
 #include "server/worker.h"
 #include "storage/clock.h"
 
@@ -103,10 +104,14 @@ storage::Task<void> Connection::Run() {
   Close();
 }
 
-// Answers every complete request in the input, in order; replies go to `out`.
+// Answers every complete request in the input; replies go to `out` in the requests' order.
+// Requests that wait for the storage run alongside the ones after them (ReplyOrder), each
+// answered within storage.timeout_ms of `arrival`, when this input was read.
 storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
   std::size_t start = 0;
   Next next = Next::kRead;
+  const auto arrival = std::chrono::steady_clock::now();
+  ReplyOrder order(out, socket_.get_executor());
   // The requests of one read are decided at one instant, the clock read once for them
   // (refreshed every kClockBatchRequests, and after any wait).
   std::optional<storage::ClockBatch> batch(std::in_place);
@@ -122,23 +127,31 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
     if (r.kind == protocol::ParseResult::Kind::kError) {
       worker_.counters().Rejected(ProtocolOf(r.error.wire), r.error.code);
       ++answered_[static_cast<std::size_t>(ProtocolOf(r.error.wire))];
-      protocol::ReplyWriter(out).Error(r.error);
+      protocol::ReplyWriter(order.Target()).Error(r.error);
       if (r.error.close_connection) next = Next::kHalfClose;
       continue;
     }
     ++answered_[static_cast<std::size_t>(ProtocolOf(r.request.wire))];
-    storage::Pending<bool> handled = worker_.handler().Handle(r.request, out);
-    // Most requests are answered at once; the others are awaited. (No co_await inside a
-    // conditional expression: g++ 12 miscompiles it.)
-    bool keep_open = true;
-    if (handled.ready()) {
-      keep_open = std::move(handled).value();
-    } else {
+    const bool barrier = r.request.verb == protocol::Verb::kReset;
+    if (order.MustWait(barrier)) {
       batch.reset();  // the thread serves other connections while this one waits
-      keep_open = co_await std::move(handled).Wait();
+      co_await order.Ready(barrier);
       batch.emplace();
     }
-    if (!keep_open) next = Next::kClose;
+    std::string& target = order.Target();
+    storage::Pending<bool> handled = worker_.handler().Handle(r.request, target, arrival);
+    // Most requests are answered at once; the others run from now on.
+    if (!handled.ready()) {
+      order.Spawn(target, std::move(handled).Wait(), barrier);
+    } else if (!std::move(handled).value()) {
+      next = Next::kClose;
+    }
+  }
+  batch.reset();
+  // The requests' views point into the input: it is consumed once all are answered.
+  if (!order.idle()) {
+    const bool complete = co_await order.Finish();  // (not inside a condition: g++ 12)
+    if (!complete) next = Next::kClose;
   }
   input_.Consume(start);
   co_return next;

@@ -51,7 +51,6 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   ReadBuffer input_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_;
-  std::size_t unread_at_stop_ = 0;  ///< bytes the kernel held when Shutdown was called
   std::array<std::uint64_t, 2> answered_{};  // requests of this read, line and RESP
   bool reading_ = false;
   bool stopping_ = false;

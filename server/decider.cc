@@ -70,6 +70,10 @@ void Decider::Apply(std::shared_ptr<const Generation> generation) {
   limits::RateLimiter* limiter = &backend.limiter();
   table_.Replace(generation->limits, generation->default_strategy, generation->allow_inline,
                  [limiter](limits::StrategyKind kind) { return limiter->Serves(kind); });
+  if (limiter != limiter_) {  // a new storage starts trusted
+    breaker_ = CircuitBreaker();
+    metrics_.BreakerOpen(false);
+  }
   limiter_ = limiter;
   fallback_ = backend.fallback();
   settings_ = generation->settings;
@@ -82,12 +86,14 @@ storage::Pending<Answer> Decider::Decide(const Query& query) {
   if (!resolved.limit) {
     return Counted(query.protocol, query.verb, Failed(resolved.error, std::move(resolved.message)));
   }
-  return Decide(query.verb, std::move(resolved.limit), query.key, query.cost, query.protocol);
+  return Decide(query.verb, std::move(resolved.limit), query.key, query.cost, query.protocol,
+                query.arrival);
 }
 
 storage::Pending<Answer> Decider::Decide(Verb verb, std::shared_ptr<const limits::Limit> limit,
                                          std::string_view key, std::int64_t cost,
-                                         Protocol protocol) {
+                                         Protocol protocol,
+                                         std::chrono::steady_clock::time_point arrival) {
   if (verb == Verb::kReset) {
     if (!settings_.allow_reset) {
       return Counted(protocol, verb,
@@ -104,18 +110,42 @@ storage::Pending<Answer> Decider::Decide(Verb verb, std::shared_ptr<const limits
     if (std::optional<Answer> answer = Settle(limit, pending.value(), fallback_)) {
       return Counted(protocol, verb, std::move(*answer));
     }
+    return Await(std::move(pending), std::move(limit), key, cost, mode, fallback_, verb, protocol,
+                 false);
   }
-  return Await(std::move(pending), std::move(limit), key, cost, mode, fallback_, verb, protocol);
+  // The storage must be waited for. Not when the request has waited timeout_ms already,
+  // and not while the breaker holds calls back: then the call (not started yet: a task
+  // starts when awaited) is dropped and on_error answers.
+  const auto now = std::chrono::steady_clock::now();
+  std::optional<storage::StorageErrc> refused;
+  if (arrival != std::chrono::steady_clock::time_point{} &&
+      now >= arrival + std::chrono::milliseconds(settings_.timeout_ms)) {
+    refused = storage::StorageErrc::kTimeout;
+  } else if (!breaker_.Allow(now)) {
+    refused = storage::StorageErrc::kCircuitOpen;
+  }
+  if (!refused) {
+    return Await(std::move(pending), std::move(limit), key, cost, mode, fallback_, verb, protocol,
+                 true);
+  }
+  const storage::Result<limits::Decision> failed = *refused;
+  if (std::optional<Answer> answer = Settle(limit, failed, fallback_)) {
+    return Counted(protocol, verb, std::move(*answer));
+  }
+  return Await(failed, std::move(limit), key, cost, mode, fallback_, verb, protocol, false);
 }
 
 storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::Decision>> pending,
                                      std::shared_ptr<const limits::Limit> limit,
                                      std::string_view key, std::int64_t cost,
                                      storage::TakeMode mode, limits::RateLimiter* fallback,
-                                     Verb verb, Protocol protocol) {
+                                     Verb verb, Protocol protocol, bool tracked) {
   const auto start = std::chrono::steady_clock::now();
   const storage::Result<limits::Decision> result = co_await Guarded(std::move(pending));
-  metrics_.StorageLatency(std::chrono::steady_clock::now() - start);
+  if (tracked) {
+    metrics_.StorageLatency(std::chrono::steady_clock::now() - start);
+    Track(result || result.error() == storage::StorageErrc::kUnsupported);
+  }
   if (std::optional<Answer> answer = Settle(limit, result, fallback)) {
     co_return Counted(protocol, verb, std::move(*answer));
   }
@@ -128,6 +158,24 @@ storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::De
   }
   co_return Counted(protocol, verb,
                     Failed(ErrorCode::kStorage, result.error().message(), std::move(limit)));
+}
+
+void Decider::Track(bool succeeded) {
+  const bool was_open = breaker_.open();
+  if (succeeded) {
+    breaker_.Succeeded();
+  } else {
+    breaker_.Failed(std::chrono::steady_clock::now());
+  }
+  if (was_open == breaker_.open()) return;
+  metrics_.BreakerOpen(breaker_.open());
+  if (was_open) {
+    Log()->info("storage answers again: circuit breaker closed");
+  } else {
+    Log()->warn("storage failed {} times in a row: circuit breaker open, calls held back for "
+                "{} ms at a time (storage.on_error answers meanwhile)",
+                CircuitBreaker::kFailuresToOpen, CircuitBreaker::kOpenFor.count());
+  }
 }
 
 std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>& limit,

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "limits/rate_limiter.h"
 #include "protocol/request.h"
+#include "server/circuit_breaker.h"
 #include "server/limit_table.h"
 #include "server/metrics.h"
 #include "storage/pending.h"
@@ -28,6 +29,11 @@ struct Query {
   std::string_view key;
   std::int64_t cost = 1;   ///< kHit and kTest; kStats asks with 1
   Protocol protocol = Protocol::kLine;  ///< the front door, for the metrics
+  /// When the request was read (default: unknown). A request still waiting to be sent to
+  /// the storage storage.timeout_ms after it (behind others of its connection) is
+  /// answered by storage.on_error at once, so that every answer comes within about
+  /// timeout_ms of the request's arrival.
+  std::chrono::steady_clock::time_point arrival{};
 };
 
 struct Answer {
@@ -82,9 +88,11 @@ class Decider {
   storage::Pending<Answer> Decide(const Query& query);
   /// Decides on a limit resolved by the caller (Envoy descriptors carry their own limits).
   /// Counted under `protocol`, and under the limit's own name unless it is inline.
+  /// `arrival` as in Query.
   storage::Pending<Answer> Decide(protocol::Verb verb, std::shared_ptr<const limits::Limit> limit,
                                   std::string_view key, std::int64_t cost,
-                                  Protocol protocol = Protocol::kLine);
+                                  Protocol protocol = Protocol::kLine,
+                                  std::chrono::steady_clock::time_point arrival = {});
 
   LimitTable& table() noexcept { return table_; }
 
@@ -93,11 +101,14 @@ class Decider {
   std::optional<Answer> Settle(const std::shared_ptr<const limits::Limit>& limit,
                                const storage::Result<limits::Decision>& result,
                                const limits::RateLimiter* fallback);
+  /// `tracked`: the call was let through by the breaker, which learns its outcome.
   storage::Task<Answer> Await(storage::Pending<storage::Result<limits::Decision>> pending,
                               std::shared_ptr<const limits::Limit> limit, std::string_view key,
                               std::int64_t cost, storage::TakeMode mode,
                               limits::RateLimiter* fallback, protocol::Verb verb,
-                              Protocol protocol);
+                              Protocol protocol, bool tracked);
+  /// Tells the breaker how a call it let through ended; counts its opening and closing.
+  void Track(bool succeeded);
   storage::Task<Answer> Reset(std::shared_ptr<const limits::Limit> limit, std::string_view key,
                               limits::RateLimiter* limiter, limits::RateLimiter* fallback,
                               Protocol protocol);
@@ -133,6 +144,7 @@ class Decider {
       info_;
   static constexpr std::size_t kMaxInfo = 8192;
   std::chrono::steady_clock::time_point last_error_log_{};
+  CircuitBreaker breaker_;  // of limiter_'s storage, on this thread
 };
 
 }  // namespace limitsd::server

@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, kRequestResults> kResultNames = {"ok", "a
                                                                         "denied", "error"};
 constexpr std::array<std::string_view, kStorageErrorKinds> kStorageErrorNames = {
     "unavailable", "timeout",   "protocol", "contention", "overloaded",
-    "unsupported", "too_large", "internal", "other"};
+    "unsupported", "too_large", "internal", "circuit_open", "other"};
 
 void Family(std::string& out, std::string_view name, std::string_view type,
             std::string_view help) {
@@ -245,6 +245,11 @@ void Metrics::RenderStorage(std::string& out) const {
     for (const ThreadMetrics& t : threads_) total += t.storage_errors_[k].Get();
     Sample(out, "limitsd_storage_errors_total", Label("kind", kStorageErrorNames[k]), total);
   }
+  Family(out, "limitsd_storage_circuit_open", "gauge",
+         "I/O threads whose circuit breaker holds calls to the storage back (0: none).");
+  std::uint64_t open = 0;
+  for (const ThreadMetrics& t : threads_) open += t.breaker_open_.load(std::memory_order_relaxed);
+  Sample(out, "limitsd_storage_circuit_open", "", open);
 }
 
 }  // namespace limitsd::server

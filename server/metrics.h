@@ -78,7 +78,7 @@ inline constexpr std::size_t kRequestResults = 4;
 /// protocol::Verb's values, then one for a request the parser refused.
 inline constexpr std::size_t kRequestVerbs = 8;
 inline constexpr std::size_t kErrorCodes = 11;      ///< protocol::ErrorCode's values
-inline constexpr std::size_t kStorageErrorKinds = 9;  ///< StorageErrc's values, then "other"
+inline constexpr std::size_t kStorageErrorKinds = 10;  ///< StorageErrc's values, then "other"
 
 /// What one I/O thread counts. Only that thread calls the counting methods.
 class ThreadMetrics {
@@ -105,6 +105,8 @@ class ThreadMetrics {
   void StorageLatency(std::chrono::nanoseconds d) noexcept { storage_latency_.Observe(d); }
   void StorageError(std::error_code error) noexcept;
   void LocalDecision() noexcept { local_decisions_.Add(); }
+  /// Whether this thread's circuit breaker holds calls to the storage back.
+  void BreakerOpen(bool open) noexcept { breaker_open_.store(open, std::memory_order_relaxed); }
   /// The counters of the limit labelled `label`, made on first use. Keep the reference:
   /// it stays valid as long as this object.
   LimitCounters& Limit(std::string_view label);
@@ -119,6 +121,7 @@ class ThreadMetrics {
   Histogram storage_latency_;
   std::array<Counter, kStorageErrorKinds> storage_errors_;
   Counter local_decisions_;
+  std::atomic<bool> breaker_open_{false};
   mutable std::mutex limits_mutex_;  // taken to add a limit, and by the scrape
   std::map<std::string, LimitCounters, std::less<>> limits_;
 };

@@ -10,7 +10,8 @@ RequestHandler::RequestHandler(Decider& decider, ThreadMetrics& metrics)
     : decider_(decider), metrics_(metrics) {}
 
 storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request,
-                                              std::string& out) {
+                                              std::string& out,
+                                              std::chrono::steady_clock::time_point arrival) {
   protocol::ReplyWriter writer(out);
   const Protocol door = ProtocolOf(request.wire);
   switch (request.verb) {
@@ -32,7 +33,7 @@ storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request,
     default: break;
   }
   storage::Pending<Answer> pending =
-      decider_.Decide(Query{request.verb, request.limit, request.key, request.cost, door});
+      decider_.Decide(Query{request.verb, request.limit, request.key, request.cost, door, arrival});
   if (!pending.ready()) return WriteWhenReady(std::move(pending), request.wire, out);
   Write(request.wire, pending.value(), out);
   return true;

@@ -3,6 +3,7 @@
 // handshakes of Redis clients itself, and everything else through the Decider, then
 // appends the reply in the request's wire format. One per I/O thread.
 
+#include <chrono>
 #include <string>
 
 #include "protocol/request.h"
@@ -23,8 +24,9 @@ class RequestHandler {
 
   /// Appends the reply to `out`; false when the connection is to close after it (QUIT).
   /// Ready at once unless the storage has to be waited for. The request's views must stay
-  /// valid until then.
-  storage::Pending<bool> Handle(const protocol::Request& request, std::string& out);
+  /// valid until then. `arrival`: when the request was read, as in Query.
+  storage::Pending<bool> Handle(const protocol::Request& request, std::string& out,
+                                std::chrono::steady_clock::time_point arrival = {});
 
  private:
   storage::Task<bool> WriteWhenReady(storage::Pending<Answer> pending, protocol::Wire wire,

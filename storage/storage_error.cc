@@ -16,6 +16,8 @@ class Category final : public std::error_category {
       case StorageErrc::kUnsupported: return "storage does not support this operation";
       case StorageErrc::kTooLarge: return "value too large for the backend";
       case StorageErrc::kInternal: return "internal storage error";
+      case StorageErrc::kCircuitOpen:
+        return "backend failing, calls held back (circuit breaker open)";
     }
     return "unknown storage error";
   }

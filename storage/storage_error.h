@@ -15,6 +15,7 @@ enum class StorageErrc {
   kUnsupported,      ///< the storage lacks the capability the call needs
   kTooLarge,         ///< the value does not fit the backend (e.g. a memcached item)
   kInternal,         ///< an exception or unexpected error escaped a backend's code
+  kCircuitOpen,      ///< not sent: the backend failed repeatedly and calls are held back
 };
 
 const std::error_category& StorageCategory() noexcept;

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <thread>
 
@@ -118,6 +119,21 @@ void RedisServer::Stop(bool hard) {
   if (hard) process_->Signal(SIGKILL);
   process_->Stop();
   process_.reset();
+}
+
+void RedisServer::Signal(int sig) {
+  if (!process_) throw std::runtime_error("redis-server is not running");
+  process_->Signal(sig);
+  if (sig != SIGSTOP) return;
+  const std::string stat = "/proc/" + std::to_string(process_->pid()) + "/stat";
+  for (int i = 0; i < 2000; ++i) {
+    std::ifstream in(stat);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::size_t close = text.rfind(')');
+    if (close != std::string::npos && close + 2 < text.size() && text[close + 2] == 'T') return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  throw std::runtime_error("redis-server did not stop after SIGSTOP");
 }
 
 std::string RedisServer::Cli(const std::vector<std::string>& args) const {

@@ -41,6 +41,9 @@ class RedisServer {
   void Stop(bool hard = false);
   void Start();
   bool Running() const { return process_ != nullptr && process_->Running(); }
+  /// Sends a signal (SIGSTOP / SIGCONT to freeze and thaw it); after SIGSTOP, returns once
+  /// the kernel reports the process stopped.
+  void Signal(int sig);
   /// Runs redis-cli against this server and returns its output, trimmed.
   std::string Cli(const std::vector<std::string>& args) const;
 

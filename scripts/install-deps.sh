@@ -11,6 +11,7 @@ packages=(
   redis-server redis-tools memcached
   netcat-openbsd python3 python3-redis python3-limits faketime openssl
   curl
+  prometheus
 )
 
 missing=()

@@ -76,7 +76,8 @@ struct ApiDecision {
 /// A response before HTTP framing: status, header fields beyond the framing's own, body.
 struct HttpReply {
   int status = 200;
-  std::string_view content_type = kJsonType;
+  std::string_view content_type = kJsonType;  ///< a constant (static storage)
+  /// Field names are constants ("RateLimit", "Retry-After"); values are the reply's own.
   std::vector<std::pair<std::string_view, std::string>> headers;
   std::string body;
 };

@@ -23,7 +23,8 @@ namespace limitsd::server {
 
 class Worker;
 
-/// A request as a handler sees it; the views stay valid until its reply is ready.
+/// A request as a handler sees it. The struct lives for the call only; the views it holds
+/// (into the connection's parsed request) stay valid until the handler's reply is ready.
 struct HttpRequest {
   boost::beast::http::verb method = boost::beast::http::verb::post;
   std::string_view path;  ///< the target without its query string

@@ -57,7 +57,14 @@ void HttpSession::Start() {
 
 void HttpSession::Shutdown() {
   stopping_ = true;
-  if (reading_) socket_.cancel();
+  if (reading_ && !HasUnread()) socket_.cancel();
+}
+
+// Whether the client's bytes wait in the kernel: a request sent before a stop is still
+// read and answered (with Connection: close).
+bool HttpSession::HasUnread() {
+  beast::error_code ec;
+  return socket_.available(ec) > 0 && !ec;
 }
 
 storage::Task<void> HttpSession::Run() {
@@ -120,7 +127,7 @@ storage::Task<HttpSession::Got> HttpSession::ReadRequest() {
       out_ += "HTTP/1.1 100 Continue\r\n\r\n";
     }
     if (!co_await Flush()) co_return Got::kClosed;
-    if (stopping_ && !parser_->got_some()) co_return Got::kClosed;
+    if (stopping_ && !parser_->got_some() && !HasUnread()) co_return Got::kClosed;
     reading_ = true;
     auto [ec, n] = co_await socket_.async_read_some(input_.prepare(kReadBytes), kNoThrow);
     reading_ = false;

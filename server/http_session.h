@@ -41,7 +41,8 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
 
   /// Starts serving (registers with the worker); call on the worker's thread.
   void Start();
-  /// Answers the request at hand, then closes.
+  /// Answers the request at hand (read, or still in the kernel) with Connection: close,
+  /// then closes.
   void Shutdown() override;
 
   /// Appends `reply` framed as an HTTP/1.1 response (Content-Type, Content-Length,
@@ -62,6 +63,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   storage::Task<void> Drain();
   storage::Task<void> Watchdog();
   void Touch(std::chrono::milliseconds timeout);
+  bool HasUnread();
   void Close();
 
   Socket socket_;

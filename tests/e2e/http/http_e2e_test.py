@@ -353,6 +353,19 @@ class ConnectionLimits(unittest.TestCase):
                 self.assertEqual(s.recv(1), b"")  # the server closed it
 
 
+class Shutdown(unittest.TestCase):
+    def test_sigterm_closes_kept_alive_connections_and_exits_cleanly(self):
+        with Daemon() as d:
+            body = hit("5/minute", "term").encode()
+            with socket.create_connection(("127.0.0.1", d.port), timeout=10) as s:
+                s.sendall(b"POST /v1/hit HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+                          % len(body) + body)
+                self.assertTrue(s.recv(65536).startswith(b"HTTP/1.1 200 OK\r\n"))
+                d.proc.terminate()
+                self.assertEqual(s.recv(1), b"")  # closed by the daemon
+            self.assertEqual(d.proc.wait(15), 0)
+
+
 class Endpoints(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

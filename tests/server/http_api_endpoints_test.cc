@@ -78,8 +78,6 @@ TEST_F(HttpApiEndpointsTest, HitDecidesThroughTheWorkersDecider) {
   const protocol::HttpReply denied = Post("/v1/hit", R"({"limit":"api","key":"k"})");
   EXPECT_EQ(denied.status, 429);
   EXPECT_EQ(json::parse(denied.body).at("violated-policies"), json::parse(R"(["api"])"));
-  EXPECT_EQ(metrics_.requests.load(), 3u);
-  EXPECT_EQ(metrics_.denied.load(), 1u);
 }
 
 TEST_F(HttpApiEndpointsTest, ErrorsKeepTheLineProtocolsCode) {

@@ -2,8 +2,9 @@
 # out of tree with find_package(limitsd) and links limitsd::sdk (headers only; a plugin
 # resolves the rest from the limitsd executable that loads it).
 #
-# Headers include each other as "storage/x.h", so they are installed under
-# <prefix>/include/limitsd/storage/ and the include directory is <prefix>/include/limitsd.
+# Headers include each other as "storage/x.h" and "strategy/x.h", so they are installed
+# under <prefix>/include/limitsd/{storage,strategy}/ and the include directory is
+# <prefix>/include/limitsd.
 include(CMakePackageConfigHelpers)
 include(GNUInstallDirs)
 
@@ -20,6 +21,16 @@ set(LIMITSD_SDK_HEADERS
   storage/sync_storage.h
   storage/window_state.h
 )
+# The strategies' arithmetic, which a custom storage calls (header-only).
+set(LIMITSD_SDK_STRATEGY_HEADERS
+  strategy/fixed_window.h
+  strategy/gcra.h
+  strategy/moving_window_log.h
+  strategy/sliding_window_counter.h
+  strategy/strategy_kind.h
+  strategy/verdict.h
+  strategy/window_state.h
+)
 set(LIMITSD_SDK_INCLUDE_DIR ${CMAKE_INSTALL_INCLUDEDIR}/limitsd)
 set(LIMITSD_SDK_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/limitsd)
 
@@ -35,6 +46,8 @@ target_include_directories(limitsd_sdk INTERFACE
   $<INSTALL_INTERFACE:${LIMITSD_SDK_INCLUDE_DIR}>)
 
 install(FILES ${LIMITSD_SDK_HEADERS} DESTINATION ${LIMITSD_SDK_INCLUDE_DIR}/storage
+        COMPONENT sdk)
+install(FILES ${LIMITSD_SDK_STRATEGY_HEADERS} DESTINATION ${LIMITSD_SDK_INCLUDE_DIR}/strategy
         COMPONENT sdk)
 install(TARGETS limitsd_sdk EXPORT limitsdTargets COMPONENT sdk)
 install(EXPORT limitsdTargets NAMESPACE limitsd:: DESTINATION ${LIMITSD_SDK_CMAKE_DIR}

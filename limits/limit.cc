@@ -7,10 +7,6 @@
 namespace limitsd::limits {
 namespace {
 
-constexpr StrategyKind kAllStrategies[] = {StrategyKind::kFixedWindow,
-                                           StrategyKind::kMovingWindow,
-                                           StrategyKind::kSlidingWindowCounter};
-
 // The strategy named before the first ':', if any.
 std::optional<StrategyKind> StrategyPrefix(std::string_view token, std::size_t* colon) {
   const std::size_t pos = token.find(':');
@@ -19,11 +15,35 @@ std::optional<StrategyKind> StrategyPrefix(std::string_view token, std::size_t* 
   return StrategyFromName(token.substr(0, pos));
 }
 
+strategy::RateParams ParamsOf(StrategyKind strategy, const RateLimitItem& rate,
+                              std::int64_t burst) {
+  if (strategy != StrategyKind::kGcra) return {rate.amount(), rate.Expiry(), storage::Micros{0}};
+  return {burst > 0 ? burst : rate.amount(), rate.Expiry(), rate.Expiry() / rate.amount()};
+}
+
 }  // namespace
 
-std::optional<StrategyKind> StrategyFromName(std::string_view name) noexcept {
-  for (StrategyKind kind : kAllStrategies) {
-    if (storage::StrategyName(kind) == name) return kind;
+std::optional<std::string> CheckLimit(StrategyKind strategy,
+                                      const std::vector<RateLimitItem>& rates,
+                                      std::int64_t burst) {
+  if (strategy != StrategyKind::kGcra) {
+    if (burst != 0) return "burst applies to the gcra strategy only";
+    return std::nullopt;
+  }
+  if (burst < 0 || burst > kMaxAmount) {
+    return "burst " + std::to_string(burst) + " is out of range (1 to 1000000000)";
+  }
+  constexpr std::int64_t kMaxBucket = kMaxWindowSeconds * 1'000'000;
+  for (const RateLimitItem& rate : rates) {
+    const strategy::RateParams p = ParamsOf(strategy, rate, burst);
+    if (p.interval.count() < 1) {
+      return "gcra cannot run " + rate.ToString() +
+             ": one unit every window / amount is below 1 microsecond";
+    }
+    if (static_cast<__int128>(p.limit) * p.interval.count() > kMaxBucket) {
+      return "gcra cannot run " + rate.ToString() + " with burst " + std::to_string(p.limit) +
+             ": burst x (window / amount) is above the longest window (10 years)";
+    }
   }
   return std::nullopt;
 }
@@ -41,11 +61,14 @@ bool IsLimitName(std::string_view token) noexcept {
   return true;
 }
 
-Limit::Limit(std::string name, StrategyKind strategy, std::vector<RateLimitItem> rates)
-    : name_(std::move(name)), strategy_(strategy), rates_(std::move(rates)) {
+Limit::Limit(std::string name, StrategyKind strategy, std::vector<RateLimitItem> rates,
+             std::int64_t burst)
+    : name_(std::move(name)), strategy_(strategy), rates_(std::move(rates)), burst_(burst) {
   key_suffixes_.reserve(rates_.size());
+  params_.reserve(rates_.size());
   for (const RateLimitItem& rate : rates_) {
-    key_suffixes_.push_back("}/" + std::string(storage::StrategyName(strategy_)) + "/" +
+    params_.push_back(ParamsOf(strategy_, rate, burst_));
+    key_suffixes_.push_back("}/" + std::string(strategy::StrategyName(strategy_)) + "/" +
                             rate.KeySuffix());
   }
 }
@@ -75,7 +98,9 @@ std::string Limit::Describe() const {
     if (!text.empty()) text += "; ";
     text += rate.ToString();
   }
-  return text + " (" + std::string(storage::StrategyName(strategy_)) + ")";
+  text += " (" + std::string(strategy::StrategyName(strategy_));
+  if (burst_ > 0) text += ", burst " + std::to_string(burst_);
+  return text + ")";
 }
 
 bool LooksInline(std::string_view token) noexcept {
@@ -95,6 +120,7 @@ InlineLimitResult ParseInlineLimit(std::string_view token, StrategyKind default_
   }
   RateParseResult parsed = ParseRates(rates);
   if (!parsed.ok()) return {std::nullopt, std::move(parsed.error)};
+  if (auto problem = CheckLimit(strategy, parsed.items, 0)) return {std::nullopt, *problem};
   return {Limit(std::string(token), strategy, std::move(parsed.items)), {}};
 }
 

@@ -8,25 +8,37 @@
 #include <vector>
 
 #include "limits/rate_limit_item.h"
-#include "storage/window_state.h"
+#include "strategy/strategy_kind.h"
+#include "strategy/verdict.h"
 
 namespace limitsd::limits {
 
-using storage::StrategyKind;
-
-/// "fixed-window" | "moving-window" | "sliding-window-counter".
-std::optional<StrategyKind> StrategyFromName(std::string_view name) noexcept;
+using strategy::StrategyFromName;
+using strategy::StrategyKind;
 
 /// [A-Za-z_][A-Za-z0-9_.-]*
 bool IsLimitName(std::string_view token) noexcept;
 
+/// Why `strategy` cannot run `rates` with `burst` (0: none set), or nullopt when it can:
+/// gcra needs an emission interval (window / amount) of at least 1 us and a bucket
+/// (burst x interval) of at most the longest window; `burst` is for gcra only.
+std::optional<std::string> CheckLimit(StrategyKind strategy, const std::vector<RateLimitItem>& rates,
+                                      std::int64_t burst);
+
 class Limit {
  public:
-  Limit(std::string name, StrategyKind strategy, std::vector<RateLimitItem> rates);
+  /// `burst` (gcra only; 0: each rate's amount) is the size of the bucket. CheckLimit first.
+  Limit(std::string name, StrategyKind strategy, std::vector<RateLimitItem> rates,
+        std::int64_t burst = 0);
 
   const std::string& name() const noexcept { return name_; }
   StrategyKind strategy() const noexcept { return strategy_; }
   const std::vector<RateLimitItem>& rates() const noexcept { return rates_; }
+  /// The burst set on the limit, 0 when none.
+  std::int64_t burst() const noexcept { return burst_; }
+  /// Rate `i` as the strategy's arithmetic sees it: for gcra, the limit is the burst and the
+  /// interval is the window / the amount (rounded down).
+  const strategy::RateParams& Params(std::size_t i) const noexcept { return params_[i]; }
 
   /// The storage key of rate `i` for `key`: "{<name> <key>}/<strategy>/<amount>/<multiples>/
   /// <granularity>". The hash tag covers the limit and the key, so every rate of one request
@@ -48,6 +60,8 @@ class Limit {
   std::string name_;
   StrategyKind strategy_;
   std::vector<RateLimitItem> rates_;
+  std::int64_t burst_;
+  std::vector<strategy::RateParams> params_;
   std::vector<std::string> key_suffixes_;  // "}/<strategy>/<rate>" per rate
 };
 

@@ -29,16 +29,19 @@ struct KeySet {
     char* at = buffer.data();
     for (std::size_t i = 0; i < rates.size(); ++i) {
       char* const end = limit.WriteStorageKey(key, i, at);
+      const strategy::RateParams& p = limit.Params(i);
       queries.push_back({std::string_view(at, static_cast<std::size_t>(end - at)),
-                         limit.strategy(), rates[i].amount(), rates[i].Expiry()});
+                         limit.strategy(), p.limit, p.window, p.interval});
       at = end;
     }
   }
 };
 
 bool CostExceedsAnyRate(const Limit& limit, std::int64_t cost) {
-  return std::any_of(limit.rates().begin(), limit.rates().end(),
-                     [&](const RateLimitItem& r) { return cost > r.amount(); });
+  for (std::size_t i = 0; i < limit.rates().size(); ++i) {
+    if (cost > limit.Params(i).limit) return true;
+  }
+  return false;
 }
 
 // Orders verdicts by how strongly they bind: denials first, larger retry (-1 = never)
@@ -67,7 +70,7 @@ Decision Combine(const Limit& limit, std::span<const RateVerdict> verdicts, bool
   Decision d;
   d.allowed = allowed;
   d.binding = binding;
-  d.limit = limit.rates()[binding].amount();
+  d.limit = limit.Params(binding).limit;
   d.remaining = v.remaining;
   d.reset_ms = v.reset_ms;
   d.retry_ms = allowed ? 0 : (v.retry_ms == 0 ? 1 : v.retry_ms);
@@ -79,13 +82,15 @@ RateLimiter::RateLimiter(storage::Storage& storage)
       multi_rate_(storage.AsMultiRate()),
       immediate_(storage.AsImmediateTake()),
       moving_window_(storage.AsMovingWindow() != nullptr),
-      sliding_window_counter_(storage.AsSlidingWindowCounter() != nullptr) {}
+      sliding_window_counter_(storage.AsSlidingWindowCounter() != nullptr),
+      gcra_(storage.AsGcra() != nullptr) {}
 
 bool RateLimiter::Serves(StrategyKind kind) const noexcept {
   switch (kind) {
     case StrategyKind::kFixedWindow: return true;
     case StrategyKind::kMovingWindow: return moving_window_;
     case StrategyKind::kSlidingWindowCounter: return sliding_window_counter_;
+    case StrategyKind::kGcra: return gcra_;
   }
   return false;
 }
@@ -95,6 +100,7 @@ bool RateLimiter::Supports(storage::Storage& storage, StrategyKind kind) {
     case StrategyKind::kFixedWindow: return true;
     case StrategyKind::kMovingWindow: return storage.AsMovingWindow() != nullptr;
     case StrategyKind::kSlidingWindowCounter: return storage.AsSlidingWindowCounter() != nullptr;
+    case StrategyKind::kGcra: return storage.AsGcra() != nullptr;
   }
   return false;
 }
@@ -157,7 +163,8 @@ Result<Decision> RateLimiter::Conclude(const Limit& limit,
   Verdicts verdicts;
   bool all_fit = true;
   for (std::size_t i = 0; i < limit.rates().size(); ++i) {
-    verdicts.push_back(Evaluate(limit.rates()[i], outcome->states[i], cost, outcome->taken));
+    verdicts.push_back(
+        strategy::Evaluate(limit.Params(i), outcome->states[i], cost, outcome->taken));
     all_fit = all_fit && verdicts.back().fits;
   }
   const bool allowed = mode == storage::TakeMode::kHit ? outcome->taken : all_fit;
@@ -169,20 +176,19 @@ Result<Decision> RateLimiter::Conclude(const Limit& limit,
 Task<Result<storage::TakeOutcome>> RateLimiter::TakeWithPrimitives(
     const Limit& limit, std::span<const storage::RateQuery> rates, std::int64_t cost,
     storage::TakeMode mode) {
-  const WindowStrategy& strategy = StrategyFor(limit.strategy());
+  const WindowStrategy& primitives = StrategyFor(limit.strategy());
   storage::TakeOutcome outcome;
   bool all_fit = true;
   for (std::size_t i = 0; i < rates.size(); ++i) {
-    Result<storage::WindowState> state =
-        co_await strategy.Peek(storage_, rates[i].key, limit.rates()[i], cost);
+    Result<storage::WindowState> state = co_await primitives.Peek(storage_, rates[i], cost);
     if (!state) co_return state.error();
     outcome.states.push_back(*state);
-    all_fit = all_fit && Evaluate(limit.rates()[i], *state, cost, false).fits;
+    all_fit = all_fit && strategy::Evaluate(limit.Params(i), *state, cost, false).fits;
   }
   if (mode == storage::TakeMode::kPeek || !all_fit) co_return outcome;
   outcome.taken = true;
   for (std::size_t i = 0; i < rates.size(); ++i) {
-    Result<TakeResult> took = co_await strategy.Take(storage_, rates[i].key, limit.rates()[i], cost);
+    Result<TakeResult> took = co_await primitives.Take(storage_, rates[i], cost);
     if (!took) co_return took.error();
     outcome.states[i] = took->state;
     if (!took->taken) {
@@ -195,10 +201,9 @@ Task<Result<storage::TakeOutcome>> RateLimiter::TakeWithPrimitives(
 
 Task<Result<void>> RateLimiter::Clear(const Limit& limit, std::string_view key) {
   const KeySet keys(limit, key);
-  const WindowStrategy& strategy = StrategyFor(limit.strategy());
+  const WindowStrategy& primitives = StrategyFor(limit.strategy());
   for (std::size_t i = 0; i < keys.queries.size(); ++i) {
-    const Result<void> cleared = co_await strategy.Clear(storage_, keys.queries[i].key,
-                                                         limit.rates()[i]);
+    const Result<void> cleared = co_await primitives.Clear(storage_, keys.queries[i]);
     if (!cleared) co_return cleared.error();
   }
   co_return Result<void>{};

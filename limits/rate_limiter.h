@@ -9,13 +9,13 @@
 
 #include "limits/decision.h"
 #include "limits/limit.h"
-#include "limits/window_math.h"
 #include "storage/capabilities.h"
 #include "storage/pending.h"
 #include "storage/storage.h"
 
 namespace limitsd::limits {
 
+using strategy::RateVerdict;
 using storage::Result;
 using storage::Task;
 
@@ -69,6 +69,7 @@ class RateLimiter {
   storage::ImmediateTakeSupport* immediate_;
   bool moving_window_;
   bool sliding_window_counter_;
+  bool gcra_;
 };
 
 /// The binding rate's decision from every rate's verdict (see decision.h).

@@ -7,13 +7,10 @@ namespace limitsd::limits {
 /// The sliding-window-counter strategy over the storage primitives (see window_strategy.h).
 class SlidingWindowCounterStrategy final : public WindowStrategy {
  public:
-  Task<Result<storage::WindowState>> Peek(storage::Storage& storage, std::string_view key,
-                                          const RateLimitItem& rate,
+  Task<Result<storage::WindowState>> Peek(storage::Storage& storage, const storage::RateQuery& rate,
                                           std::int64_t cost) const override;
-  Task<Result<TakeResult>> Take(storage::Storage& storage, std::string_view key,
-                                const RateLimitItem& rate, std::int64_t cost) const override;
-  Task<Result<void>> Clear(storage::Storage& storage, std::string_view key,
-                           const RateLimitItem& rate) const override;
+  Task<Result<TakeResult>> Take(storage::Storage& storage, const storage::RateQuery& rate, std::int64_t cost) const override;
+  Task<Result<void>> Clear(storage::Storage& storage, const storage::RateQuery& rate) const override;
 };
 
 }  // namespace limitsd::limits

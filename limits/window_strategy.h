@@ -1,12 +1,11 @@
 #pragma once
-// One strategy over the seed's primitives alone (the path a custom storage without
-// MultiRateSupport gets): peek at a rate's window, or take a cost from it.
+// One strategy over a storage's primitives and capability interfaces (the path a custom
+// storage without MultiRateSupport gets): peek at a rate's window, or take a cost from it.
 
 #include <cstdint>
 #include <memory>
 #include <string_view>
 
-#include "limits/rate_limit_item.h"
 #include "storage/capabilities.h"
 #include "storage/storage.h"
 
@@ -24,15 +23,12 @@ class WindowStrategy {
  public:
   virtual ~WindowStrategy() = default;
   /// The window's state now, for a request of `cost`.
-  virtual Task<Result<storage::WindowState>> Peek(storage::Storage& storage, std::string_view key,
-                                                  const RateLimitItem& rate,
+  virtual Task<Result<storage::WindowState>> Peek(storage::Storage& storage, const storage::RateQuery& rate,
                                                   std::int64_t cost) const = 0;
   /// Takes `cost` if it fits; never over-admits.
-  virtual Task<Result<TakeResult>> Take(storage::Storage& storage, std::string_view key,
-                                        const RateLimitItem& rate, std::int64_t cost) const = 0;
+  virtual Task<Result<TakeResult>> Take(storage::Storage& storage, const storage::RateQuery& rate, std::int64_t cost) const = 0;
   /// Forgets the window.
-  virtual Task<Result<void>> Clear(storage::Storage& storage, std::string_view key,
-                                   const RateLimitItem& rate) const = 0;
+  virtual Task<Result<void>> Clear(storage::Storage& storage, const storage::RateQuery& rate) const = 0;
 };
 
 /// The strategy object for `kind` (a process-wide singleton; strategies hold no state).

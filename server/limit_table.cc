@@ -44,7 +44,7 @@ Resolution LimitTable::ResolveInline(std::string_view token) {
   if (!supports_(parsed.limit->strategy())) {
     return {nullptr, protocol::ErrorCode::kUnsupported,
             "the storage does not support " +
-                std::string(storage::StrategyName(parsed.limit->strategy()))};
+                std::string(strategy::StrategyName(parsed.limit->strategy()))};
   }
   // The cache is bounded: when full, start over rather than track recency.
   if (inline_cache_.size() >= kMaxCachedInline) inline_cache_.clear();

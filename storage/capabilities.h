@@ -10,6 +10,7 @@
 
 #include "storage/result.h"
 #include "storage/window_state.h"
+#include "strategy/verdict.h"
 
 namespace limitsd::storage {
 
@@ -40,12 +41,28 @@ class SlidingWindowCounterSupport {
   virtual Task<Result<void>> ClearSlidingWindow(std::string_view key, Micros expiry) = 0;
 };
 
+/// GCRA: one theoretical arrival time per key (strategy/gcra.h holds the arithmetic).
+class GcraSupport {
+ public:
+  virtual ~GcraSupport() = default;
+  /// Takes `amount` units if they fit a bucket of `burst` units that gets one back every
+  /// `interval`; returns whether it did. `amount > burst` is false.
+  virtual Task<Result<bool>> AcquireGcra(std::string_view key, std::int64_t burst,
+                                         Micros interval, std::int64_t amount) = 0;
+  /// The bucket now (Storage::Clear forgets it).
+  virtual Task<Result<GcraState>> GetGcra(std::string_view key) = 0;
+};
+
 /// One rate of a multi-rate request.
 struct RateQuery {
   std::string_view key;  ///< the storage key of this rate (limit, key, strategy, rate)
   StrategyKind strategy;
-  std::int64_t limit;    ///< the rate's amount
-  Micros expiry;         ///< the rate's window
+  std::int64_t limit;    ///< the rate's amount; for gcra the burst
+  Micros expiry;         ///< the rate's window; for gcra the period of the rate
+  Micros interval{0};    ///< gcra only: the emission interval (at least 1 us)
+
+  /// The numbers the strategies' arithmetic (strategy/verdict.h) needs.
+  strategy::RateParams params() const noexcept { return {limit, expiry, interval}; }
 };
 
 enum class TakeMode : std::uint8_t {

@@ -12,6 +12,8 @@ SlidingWindowCounterSupport* Storage::AsSlidingWindowCounter() noexcept {
   return dynamic_cast<SlidingWindowCounterSupport*>(this);
 }
 
+GcraSupport* Storage::AsGcra() noexcept { return dynamic_cast<GcraSupport*>(this); }
+
 MultiRateSupport* Storage::AsMultiRate() noexcept { return dynamic_cast<MultiRateSupport*>(this); }
 
 ImmediateTakeSupport* Storage::AsImmediateTake() noexcept {

@@ -13,6 +13,7 @@ namespace limitsd::storage {
 
 class MovingWindowSupport;
 class SlidingWindowCounterSupport;
+class GcraSupport;
 class MultiRateSupport;
 class ImmediateTakeSupport;
 
@@ -46,6 +47,7 @@ class Storage {
   /// The capability interfaces this storage implements, or nullptr.
   virtual MovingWindowSupport* AsMovingWindow() noexcept;
   virtual SlidingWindowCounterSupport* AsSlidingWindowCounter() noexcept;
+  virtual GcraSupport* AsGcra() noexcept;
   virtual MultiRateSupport* AsMultiRate() noexcept;
   virtual ImmediateTakeSupport* AsImmediateTake() noexcept;
 

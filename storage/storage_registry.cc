@@ -25,14 +25,14 @@ bool Capabilities::Supports(StrategyKind kind) const noexcept {
     case StrategyKind::kFixedWindow: return true;  // the primitives alone serve it
     case StrategyKind::kMovingWindow: return moving_window;
     case StrategyKind::kSlidingWindowCounter: return sliding_window_counter;
+    case StrategyKind::kGcra: return gcra;
   }
   return false;
 }
 
 std::string Capabilities::Describe() const {
   std::vector<std::string> names;
-  for (StrategyKind kind : {StrategyKind::kFixedWindow, StrategyKind::kMovingWindow,
-                            StrategyKind::kSlidingWindowCounter}) {
+  for (StrategyKind kind : strategy::kAllStrategies) {
     if (Supports(kind)) names.emplace_back(StrategyName(kind));
   }
   return Join(names);

@@ -51,6 +51,7 @@ inline constexpr int kStorageAbiVersion = 2;
 struct Capabilities {
   bool moving_window = false;
   bool sliding_window_counter = false;
+  bool gcra = false;
   bool multi_rate = false;
   bool synchronous = false;  ///< runs on the blocking thread pool
   /// Whether a strategy can be served by a storage with these capabilities.
@@ -122,6 +123,7 @@ constexpr Capabilities CapabilitiesOf() {
       std::is_base_of_v<MovingWindowSupport, T> || std::is_base_of_v<SyncMovingWindowSupport, T>;
   c.sliding_window_counter = std::is_base_of_v<SlidingWindowCounterSupport, T> ||
                              std::is_base_of_v<SyncSlidingWindowCounterSupport, T>;
+  c.gcra = std::is_base_of_v<GcraSupport, T> || std::is_base_of_v<SyncGcraSupport, T>;
   c.multi_rate =
       std::is_base_of_v<MultiRateSupport, T> || std::is_base_of_v<SyncMultiRateSupport, T>;
   return c;

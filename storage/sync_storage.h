@@ -45,6 +45,14 @@ class SyncSlidingWindowCounterSupport {
   virtual Result<void> ClearSlidingWindow(std::string_view key, Micros expiry) = 0;
 };
 
+class SyncGcraSupport {
+ public:
+  virtual ~SyncGcraSupport() = default;
+  virtual Result<bool> AcquireGcra(std::string_view key, std::int64_t burst, Micros interval,
+                                   std::int64_t amount) = 0;
+  virtual Result<GcraState> GetGcra(std::string_view key) = 0;
+};
+
 class SyncMultiRateSupport {
  public:
   virtual ~SyncMultiRateSupport() = default;

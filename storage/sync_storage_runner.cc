@@ -63,6 +63,7 @@ SyncStorageRunner::SyncStorageRunner(std::unique_ptr<SyncStorage> storage,
       pool_(static_cast<std::size_t>(
           context.IntOption("blocking_threads", kDefaultThreads, 1, kMaxThreads))) {
   if (capabilities.moving_window) moving_ = dynamic_cast<SyncMovingWindowSupport*>(storage_.get());
+  if (capabilities.gcra) gcra_ = dynamic_cast<SyncGcraSupport*>(storage_.get());
   if (capabilities.sliding_window_counter) {
     sliding_ = dynamic_cast<SyncSlidingWindowCounterSupport*>(storage_.get());
   }
@@ -199,6 +200,20 @@ Task<Result<TakeOutcome>> SyncStorageRunner::TakeAll(std::span<const RateQuery> 
 MovingWindowSupport* SyncStorageRunner::AsMovingWindow() noexcept {
   return moving_ != nullptr ? this : nullptr;
 }
+
+Task<Result<bool>> SyncStorageRunner::AcquireGcra(std::string_view key, std::int64_t burst,
+                                                  Micros interval, std::int64_t amount) {
+  if (gcra_ == nullptr) return Unsupported<bool>();
+  return Run<bool>("acquire_gcra",
+                   [=, this] { return gcra_->AcquireGcra(key, burst, interval, amount); });
+}
+
+Task<Result<GcraState>> SyncStorageRunner::GetGcra(std::string_view key) {
+  if (gcra_ == nullptr) return Unsupported<GcraState>();
+  return Run<GcraState>("get_gcra", [=, this] { return gcra_->GetGcra(key); });
+}
+
+GcraSupport* SyncStorageRunner::AsGcra() noexcept { return gcra_ != nullptr ? this : nullptr; }
 
 SlidingWindowCounterSupport* SyncStorageRunner::AsSlidingWindowCounter() noexcept {
   return sliding_ != nullptr ? this : nullptr;

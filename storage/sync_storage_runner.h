@@ -30,6 +30,7 @@ namespace limitsd::storage {
 class SyncStorageRunner final : public Storage,
                                 public MovingWindowSupport,
                                 public SlidingWindowCounterSupport,
+                                public GcraSupport,
                                 public MultiRateSupport {
  public:
   /// The capability interfaces are found on `storage` by dynamic_cast; `capabilities` may
@@ -58,11 +59,15 @@ class SyncStorageRunner final : public Storage,
   Task<Result<SlidingWindowState>> GetSlidingWindow(std::string_view key,
                                                     Micros expiry) override;
   Task<Result<void>> ClearSlidingWindow(std::string_view key, Micros expiry) override;
+  Task<Result<bool>> AcquireGcra(std::string_view key, std::int64_t burst, Micros interval,
+                                 std::int64_t amount) override;
+  Task<Result<GcraState>> GetGcra(std::string_view key) override;
   Task<Result<TakeOutcome>> TakeAll(std::span<const RateQuery> rates, std::int64_t cost,
                                     TakeMode mode) override;
 
   MovingWindowSupport* AsMovingWindow() noexcept override;
   SlidingWindowCounterSupport* AsSlidingWindowCounter() noexcept override;
+  GcraSupport* AsGcra() noexcept override;
   MultiRateSupport* AsMultiRate() noexcept override;
 
   std::string Describe() const override;
@@ -82,6 +87,7 @@ class SyncStorageRunner final : public Storage,
   std::unique_ptr<SyncStorage> storage_;
   SyncMovingWindowSupport* moving_ = nullptr;
   SyncSlidingWindowCounterSupport* sliding_ = nullptr;
+  SyncGcraSupport* gcra_ = nullptr;
   SyncMultiRateSupport* multi_rate_ = nullptr;
   std::size_t max_waiting_;
   std::atomic<std::size_t> waiting_{0};

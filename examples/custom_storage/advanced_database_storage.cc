@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "storage/storage_registry.h"
+#include "strategy/gcra.h"
+#include "strategy/verdict.h"
 
 namespace limitsd::examples {
 namespace {
@@ -12,11 +14,6 @@ using storage::Result;
 
 // Expired entries read as absent; a sweep now and then frees their memory.
 constexpr std::uint32_t kSweepEvery = 4096;
-
-std::int64_t FloorDiv(std::int64_t a, std::int64_t b) {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
 
 }  // namespace
 
@@ -34,6 +31,7 @@ void AdvancedDatabaseStorage::MaybeSweep(std::int64_t now) {
   counters_.EraseExpired(now);
   std::erase_if(moving_, [now](const auto& item) { return item.second.expires_at < now; });
   std::erase_if(sliding_, [now](const auto& item) { return item.second.expires_at <= now; });
+  std::erase_if(gcra_, [now](const auto& item) { return item.second <= now; });
 }
 
 Result<std::int64_t> AdvancedDatabaseStorage::Incr(std::string_view key, Micros expiry,
@@ -66,6 +64,7 @@ Result<void> AdvancedDatabaseStorage::Clear(std::string_view key) {
   counters_.Erase(key);
   if (const auto it = moving_.find(key); it != moving_.end()) moving_.erase(it);
   if (const auto it = sliding_.find(key); it != sliding_.end()) sliding_.erase(it);
+  if (const auto it = gcra_.find(key); it != gcra_.end()) gcra_.erase(it);
   return {};
 }
 
@@ -77,8 +76,11 @@ Result<std::int64_t> AdvancedDatabaseStorage::Reset() {
                           [now](const auto& item) { return item.second.expires_at >= now; });
   erased += std::count_if(sliding_.begin(), sliding_.end(),
                           [now](const auto& item) { return item.second.expires_at > now; });
+  erased += std::count_if(gcra_.begin(), gcra_.end(),
+                          [now](const auto& item) { return item.second > now; });
   moving_.clear();
   sliding_.clear();
+  gcra_.clear();
   return erased;
 }
 
@@ -96,7 +98,9 @@ Result<bool> AdvancedDatabaseStorage::AcquireEntry(std::string_view key, std::in
   if (it == moving_.end()) it = moving_.emplace(std::string(key), MovingEntry{}).first;
   MovingEntry& entry = it->second;
   entry.runs.Expire(now, expiry.count());
-  if (entry.runs.Count() + amount > limit) return false;
+  if (!strategy::Fits(entry.runs.State(now, limit, amount), {limit, expiry}, amount)) {
+    return false;
+  }
   entry.runs.Take(now, limit, amount);
   entry.expires_at = now + expiry.count();
   return true;
@@ -107,42 +111,29 @@ Result<storage::MovingWindowState> AdvancedDatabaseStorage::GetMovingWindow(
   std::lock_guard lock(mutex_);
   const std::int64_t now = Now();
   const auto it = moving_.find(key);
-  if (it == moving_.end()) return MovingWindowRuns{}.State(now, limit, amount);
+  if (it == moving_.end()) return strategy::MovingWindowLog{}.State(now, limit, amount);
   it->second.runs.Expire(now, expiry.count());
   return it->second.runs.State(now, limit, amount);
-}
-
-storage::SlidingWindowState AdvancedDatabaseStorage::Slide(SlidingEntry& entry, std::int64_t now,
-                                                           std::int64_t expiry) {
-  const std::int64_t bucket = FloorDiv(now, expiry);
-  if (entry.bucket < bucket) {
-    // The old current bucket becomes the previous one only when they are adjacent.
-    entry.previous = entry.bucket == bucket - 1 ? entry.current : 0;
-    entry.current = 0;
-    entry.bucket = bucket;
-  }
-  return storage::SlidingWindowState{entry.previous, entry.current,
-                                     Micros{now - bucket * expiry}};
 }
 
 Result<bool> AdvancedDatabaseStorage::AcquireSlidingWindowEntry(std::string_view key,
                                                                 std::int64_t limit,
                                                                 Micros expiry,
                                                                 std::int64_t amount) {
-  if (amount > limit) return false;
   std::lock_guard lock(mutex_);
   const std::int64_t now = Now();
   MaybeSweep(now);
+  const std::int64_t window = expiry.count();
   auto it = sliding_.find(key);
   if (it == sliding_.end()) {
-    it = sliding_.emplace(std::string(key), SlidingEntry{FloorDiv(now, expiry.count())}).first;
+    it = sliding_.emplace(std::string(key), SlidingEntry{strategy::SlidingFresh(now, window)})
+             .first;
   }
   SlidingEntry& entry = it->second;
-  const storage::SlidingWindowState state = Slide(entry, now, expiry.count());
-  if (storage::SlidingWeightedCount(state, expiry) + amount > limit) return false;
-  entry.current += amount;
-  // Counted until the bucket after the next one starts.
-  entry.expires_at = (entry.bucket + 2) * expiry.count();
+  const storage::SlidingWindowState state = strategy::SlidingView(&entry.buckets, now, window);
+  if (!strategy::Fits(state, {limit, expiry}, amount)) return false;
+  strategy::SlidingTake(entry.buckets, now, window, amount);
+  entry.expires_at = strategy::SlidingLiveUntil(entry.buckets, window);
   return true;
 }
 
@@ -151,15 +142,34 @@ Result<storage::SlidingWindowState> AdvancedDatabaseStorage::GetSlidingWindow(
   std::lock_guard lock(mutex_);
   const std::int64_t now = Now();
   const auto it = sliding_.find(key);
-  SlidingEntry entry = it == sliding_.end() ? SlidingEntry{FloorDiv(now, expiry.count())}
-                                            : it->second;
-  return Slide(entry, now, expiry.count());
+  return strategy::SlidingView(it == sliding_.end() ? nullptr : &it->second.buckets, now,
+                               expiry.count());
 }
 
 Result<void> AdvancedDatabaseStorage::ClearSlidingWindow(std::string_view key, Micros) {
   std::lock_guard lock(mutex_);
   if (const auto it = sliding_.find(key); it != sliding_.end()) sliding_.erase(it);
   return {};
+}
+
+Result<bool> AdvancedDatabaseStorage::AcquireGcra(std::string_view key, std::int64_t burst,
+                                                  Micros interval, std::int64_t amount) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = Now();
+  MaybeSweep(now);
+  auto it = gcra_.find(key);
+  const std::int64_t tat = it == gcra_.end() ? 0 : it->second;
+  if (!strategy::GcraFits(strategy::GcraView(tat, now), burst, interval, amount)) return false;
+  if (it == gcra_.end()) it = gcra_.emplace(std::string(key), 0).first;
+  it->second = strategy::GcraTake(tat, now, interval, amount);
+  return true;
+}
+
+Result<storage::GcraState> AdvancedDatabaseStorage::GetGcra(std::string_view key) {
+  std::lock_guard lock(mutex_);
+  const std::int64_t now = Now();
+  const auto it = gcra_.find(key);
+  return strategy::GcraView(it == gcra_.end() ? 0 : it->second, now);
 }
 
 }  // namespace limitsd::examples

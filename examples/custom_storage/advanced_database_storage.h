@@ -1,12 +1,13 @@
 #pragma once
 // advanceddatabase://: a custom storage that serves every strategy. A synchronous backend
-// that implements the primitives (fixed window) plus SyncMovingWindowSupport and
-// SyncSlidingWindowCounterSupport, over in-process tables guarded by one mutex:
+// that implements the primitives (fixed window) plus SyncMovingWindowSupport,
+// SyncSlidingWindowCounterSupport and SyncGcraSupport, over in-process tables guarded by
+// one mutex. The arithmetic is the strategies' own (strategy/*.h, part of the SDK); this
+// class only stores their state:
 //   - fixed windows: counters with an expiry time;
-//   - moving windows: runs of (time, count) per key;
-//   - sliding window counters: two buckets per key, aligned to Unix time
-//     (bucket = floor(now / E)), the previous one weighted by the part of it still inside
-//     the window.
+//   - moving windows: a strategy::MovingWindowLog per key;
+//   - sliding window counters: strategy::SlidingBuckets per key;
+//   - gcra: the theoretical arrival time per key.
 // Time comes from the StorageContext's clock and never goes backwards within the store.
 
 #include <cstdint>
@@ -17,16 +18,18 @@
 #include <string_view>
 
 #include "expiring_counters.h"
-#include "moving_window_runs.h"
 #include "storage/clock.h"
 #include "storage/storage_context.h"
 #include "storage/sync_storage.h"
+#include "strategy/moving_window_log.h"
+#include "strategy/sliding_window_counter.h"
 
 namespace limitsd::examples {
 
 class AdvancedDatabaseStorage final : public storage::SyncStorage,
                                       public storage::SyncMovingWindowSupport,
-                                      public storage::SyncSlidingWindowCounterSupport {
+                                      public storage::SyncSlidingWindowCounterSupport,
+                                      public storage::SyncGcraSupport {
  public:
   static constexpr std::string_view kSchemes[] = {"advanceddatabase"};
 
@@ -59,15 +62,18 @@ class AdvancedDatabaseStorage final : public storage::SyncStorage,
                                                                 storage::Micros expiry) override;
   storage::Result<void> ClearSlidingWindow(std::string_view key, storage::Micros expiry) override;
 
+  // GCRA.
+  storage::Result<bool> AcquireGcra(std::string_view key, std::int64_t burst,
+                                    storage::Micros interval, std::int64_t amount) override;
+  storage::Result<storage::GcraState> GetGcra(std::string_view key) override;
+
  private:
   struct MovingEntry {
-    MovingWindowRuns runs;
+    strategy::MovingWindowLog runs;
     std::int64_t expires_at = 0;  ///< newest run + E: nothing counts from then on
   };
   struct SlidingEntry {
-    std::int64_t bucket = 0;  ///< floor(time / E) of `current`
-    std::int64_t previous = 0;
-    std::int64_t current = 0;
+    strategy::SlidingBuckets buckets;
     std::int64_t expires_at = 0;  ///< start of the bucket after the next one
   };
 
@@ -75,9 +81,6 @@ class AdvancedDatabaseStorage final : public storage::SyncStorage,
   std::int64_t Now();
   /// Frees the expired entries of every table now and then (call with the lock held).
   void MaybeSweep(std::int64_t now);
-  /// `entry` moved to the bucket of `now`, and its state there.
-  static storage::SlidingWindowState Slide(SlidingEntry& entry, std::int64_t now,
-                                           std::int64_t expiry);
 
   std::string description_;
   std::shared_ptr<const storage::Clock> clock_;
@@ -87,6 +90,7 @@ class AdvancedDatabaseStorage final : public storage::SyncStorage,
   ExpiringCounters counters_;
   std::map<std::string, MovingEntry, std::less<>> moving_;
   std::map<std::string, SlidingEntry, std::less<>> sliding_;
+  std::map<std::string, std::int64_t, std::less<>> gcra_;  ///< key -> theoretical arrival time
 };
 
 }  // namespace limitsd::examples

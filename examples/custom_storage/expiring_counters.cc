@@ -7,7 +7,7 @@ namespace limitsd::examples {
 const ExpiringCounters::Counter* ExpiringCounters::Live(std::string_view key,
                                                          std::int64_t now) const {
   const auto it = counters_.find(key);
-  if (it == counters_.end() || it->second.expires_at <= now) return nullptr;
+  if (it == counters_.end() || !strategy::FixedLive(it->second, now)) return nullptr;
   return &it->second;
 }
 
@@ -15,26 +15,20 @@ std::int64_t ExpiringCounters::Incr(std::string_view key, std::int64_t now, std:
                                     std::int64_t amount) {
   auto it = counters_.find(key);
   if (it == counters_.end()) it = counters_.emplace(std::string(key), Counter{}).first;
-  Counter& counter = it->second;
-  if (counter.expires_at <= now) counter = Counter{0, now + expiry};
-  counter.count += amount;
-  return counter.count;
+  return strategy::FixedAdd(it->second, now, expiry, amount);
 }
 
 void ExpiringCounters::Decr(std::string_view key, std::int64_t now, std::int64_t amount) {
   const auto it = counters_.find(key);
-  if (it == counters_.end() || it->second.expires_at <= now) return;
-  it->second.count = std::max<std::int64_t>(0, it->second.count - amount);
+  if (it != counters_.end()) strategy::FixedSubtract(it->second, now, amount);
 }
 
 std::int64_t ExpiringCounters::Get(std::string_view key, std::int64_t now) const {
-  const Counter* counter = Live(key, now);
-  return counter == nullptr ? 0 : counter->count;
+  return strategy::FixedView(Live(key, now), now).count;
 }
 
 std::int64_t ExpiringCounters::TimeToLive(std::string_view key, std::int64_t now) const {
-  const Counter* counter = Live(key, now);
-  return counter == nullptr ? 0 : counter->expires_at - now;
+  return strategy::FixedView(Live(key, now), now).ttl.count();
 }
 
 bool ExpiringCounters::Erase(std::string_view key) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "strategy/fixed_window.h"
+
 namespace limitsd::examples {
 
 class ExpiringCounters {
@@ -30,10 +32,7 @@ class ExpiringCounters {
   void EraseExpired(std::int64_t now);
 
  private:
-  struct Counter {
-    std::int64_t count = 0;
-    std::int64_t expires_at = 0;  ///< live while now < expires_at
-  };
+  using Counter = strategy::FixedCounter;  ///< live while now < expires_at
   const Counter* Live(std::string_view key, std::int64_t now) const;
 
   std::map<std::string, Counter, std::less<>> counters_;

@@ -6,7 +6,7 @@ namespace limitsd::storage::memcached {
 namespace {
 
 constexpr unsigned char kFormatVersion = 1;
-enum Kind : unsigned char { kFixed = 0, kMoving = 1, kSliding = 2 };
+enum Kind : unsigned char { kFixed = 0, kMoving = 1, kSliding = 2, kGcra = 3 };
 // Counts and times stay far from overflow in every sum made of them.
 constexpr std::uint64_t kMaxCount = 1ULL << 62;
 
@@ -107,6 +107,11 @@ void EncodeRecord(std::string& out, const SlidingRecord& r) {
   PutVarint(out, static_cast<std::uint64_t>(r.current));
 }
 
+void EncodeRecord(std::string& out, const GcraRecord& r) {
+  out.push_back(static_cast<char>(kGcra));
+  PutVarint(out, ZigZag(r.tat));
+}
+
 MovingRecord DecodeMoving(Reader& in) {
   MovingRecord r;
   r.window = in.Count();
@@ -146,6 +151,12 @@ bool DecodeRecord(Reader& in, RateRecord& record) {
       r.current = in.Count();
       record.data = r;
       return in.ok() && r.window > 0;
+    }
+    case kGcra: {
+      GcraRecord r;
+      r.tat = in.Signed();
+      record.data = r;
+      return in.ok();
     }
     default: return false;
   }

@@ -43,9 +43,15 @@ struct SlidingRecord {
   friend bool operator==(const SlidingRecord&, const SlidingRecord&) = default;
 };
 
+/// GCRA: the theoretical arrival time; the bucket is full once it passed.
+struct GcraRecord {
+  std::int64_t tat = 0;
+  friend bool operator==(const GcraRecord&, const GcraRecord&) = default;
+};
+
 struct RateRecord {
   std::string key;  ///< the full storage key of the rate
-  std::variant<FixedRecord, MovingRecord, SlidingRecord> data;
+  std::variant<FixedRecord, MovingRecord, SlidingRecord, GcraRecord> data;
   friend bool operator==(const RateRecord&, const RateRecord&) = default;
 };
 

@@ -330,7 +330,7 @@ Task<Result<bool>> MemcachedStorage::TakeOne(const RateQuery& rate, std::int64_t
   if (cost > rate.limit) co_return false;
   bool taken = false;
   auto updated = co_await Update(ItemIdOf(rate.key), [&](LimitItem& item, std::int64_t now) {
-    taken = Fits(StateOf(item, rate, cost, now), rate, cost);
+    taken = strategy::Fits(StateOf(item, rate, cost, now), rate.params(), cost);
     if (taken) Take(item, rate, cost, now);
     return taken;
   });
@@ -423,6 +423,18 @@ Task<Result<void>> MemcachedStorage::ClearSlidingWindow(std::string_view key, Mi
   co_return co_await Clear(key);
 }
 
+Task<Result<bool>> MemcachedStorage::AcquireGcra(std::string_view key, std::int64_t burst,
+                                                 Micros interval, std::int64_t amount) {
+  co_return co_await TakeOne(RateQuery{key, StrategyKind::kGcra, burst, Micros{0}, interval},
+                             amount);
+}
+
+Task<Result<GcraState>> MemcachedStorage::GetGcra(std::string_view key) {
+  auto state = co_await ReadState(RateQuery{key, StrategyKind::kGcra, 0, Micros{0}}, 0);
+  if (!state) co_return state.error();
+  co_return std::get<GcraState>(*state);
+}
+
 Task<Result<TakeOutcome>> MemcachedStorage::TakeAll(std::span<const RateQuery> rates,
                                                     std::int64_t cost, TakeMode mode) {
   TakeOutcome outcome;
@@ -449,7 +461,7 @@ Task<Result<TakeOutcome>> MemcachedStorage::TakeAll(std::span<const RateQuery> r
     states_at(item, now);
     outcome.taken = true;
     for (std::size_t i = 0; i < rates.size(); ++i) {
-      outcome.taken = outcome.taken && Fits(outcome.states[i], rates[i], cost);
+      outcome.taken = outcome.taken && strategy::Fits(outcome.states[i], rates[i].params(), cost);
     }
     if (!outcome.taken) return false;
     for (const RateQuery& rate : rates) Take(item, rate, cost, now);

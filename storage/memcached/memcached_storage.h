@@ -41,6 +41,7 @@ namespace limitsd::storage::memcached {
 class MemcachedStorage final : public Storage,
                                public MovingWindowSupport,
                                public SlidingWindowCounterSupport,
+                               public GcraSupport,
                                public MultiRateSupport {
  public:
   static constexpr std::string_view kSchemes[] = {"memcached"};
@@ -80,6 +81,10 @@ class MemcachedStorage final : public Storage,
   Task<Result<SlidingWindowState>> GetSlidingWindow(std::string_view key,
                                                     Micros expiry) override;
   Task<Result<void>> ClearSlidingWindow(std::string_view key, Micros expiry) override;
+
+  Task<Result<bool>> AcquireGcra(std::string_view key, std::int64_t burst, Micros interval,
+                                 std::int64_t amount) override;
+  Task<Result<GcraState>> GetGcra(std::string_view key) override;
 
   Task<Result<TakeOutcome>> TakeAll(std::span<const RateQuery> rates, std::int64_t cost,
                                     TakeMode mode) override;

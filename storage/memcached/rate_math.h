@@ -1,6 +1,7 @@
 #pragma once
-// The strategies' arithmetic over a decoded LimitItem, at a given store time (microseconds).
-// Pure functions: the storage reads an item, applies these, and writes it back with cas.
+// The strategies' definitions (strategy/) applied to a decoded LimitItem, at a given store
+// time (microseconds). Pure functions: the storage reads an item, applies these, checks
+// strategy::Fits, and writes it back with cas.
 
 #include <cstdint>
 #include <string_view>
@@ -16,10 +17,7 @@ namespace limitsd::storage::memcached {
 WindowState StateOf(const LimitItem& item, const RateQuery& rate, std::int64_t cost,
                     std::int64_t now);
 
-/// Whether `cost` more units fit `rate` in `state` (as returned by StateOf).
-bool Fits(const WindowState& state, const RateQuery& rate, std::int64_t cost) noexcept;
-
-/// Takes `cost` units of `rate` at `now`; the caller checked Fits. Moving windows keep only
+/// Takes `cost` units of `rate` at `now`; the caller checked strategy::Fits. Moving windows keep only
 /// the newest `limit` units still within the window.
 void Take(LimitItem& item, const RateQuery& rate, std::int64_t cost, std::int64_t now);
 

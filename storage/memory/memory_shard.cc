@@ -2,21 +2,12 @@
 
 #include <algorithm>
 
+#include "strategy/gcra.h"
+
 namespace limitsd::storage::memory {
 namespace {
 
-// now + d, clamped instead of overflowing (windows are bounded, callers may not be).
-std::int64_t AddClamped(std::int64_t a, std::int64_t b) noexcept {
-  std::int64_t sum;
-  if (!__builtin_add_overflow(a, b, &sum)) return sum;
-  return b > 0 ? std::numeric_limits<std::int64_t>::max()
-               : std::numeric_limits<std::int64_t>::min();
-}
-
-std::int64_t FloorDiv(std::int64_t a, std::int64_t b) noexcept {
-  const std::int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
+using strategy::AddClamped;
 
 // A table shrinks after a sweep when it is mostly empty, keeping room to grow back.
 template <class Table>
@@ -42,66 +33,53 @@ typename Table::mapped_type* MemoryShard::FindLive(Table& table, const KeyDigest
 }
 
 FixedWindowState MemoryShard::ReadFixed(const KeyDigest& d, std::int64_t now) {
-  const FixedEntry* entry = FindLive(fixed_, d, now);
-  if (entry == nullptr) return {};
-  return FixedWindowState{entry->count, Micros{entry->expires_at - now}};
+  return strategy::FixedView(FindLive(fixed_, d, now), now);
 }
 
 std::int64_t MemoryShard::AddFixed(const KeyDigest& d, std::int64_t now, std::int64_t expiry,
                                    std::int64_t amount) {
-  auto [it, inserted] = fixed_.try_emplace(d, FixedEntry{0, 0});
-  FixedEntry& entry = it->second;
-  if (inserted || entry.expires_at <= now) StartFixedWindow(entry, now, expiry);
-  entry.count = AddClamped(entry.count, amount);
-  return entry.count;
-}
-
-// A new window: its time to live starts now and later increments never extend it.
-void MemoryShard::StartFixedWindow(FixedEntry& entry, std::int64_t now,
-                                   std::int64_t expiry) noexcept {
-  entry = FixedEntry{0, AddClamped(now, std::max<std::int64_t>(expiry, 1))};
-  NoteExpiry(entry.expires_at);
+  FixedEntry& entry = fixed_.try_emplace(d, FixedEntry{}).first->second;
+  const bool fresh = !strategy::FixedLive(entry, now);
+  const std::int64_t count = strategy::FixedAdd(entry, now, expiry, amount);
+  if (fresh) NoteExpiry(entry.expires_at);
+  return count;
 }
 
 MemoryShard::FixedHit MemoryShard::HitFixed(const KeyDigest& d, std::int64_t now,
                                              std::int64_t expiry, std::int64_t limit,
                                              std::int64_t amount) {
-  auto [it, inserted] = fixed_.try_emplace(d, FixedEntry{0, 0});
+  auto [it, inserted] = fixed_.try_emplace(d, FixedEntry{});
   FixedEntry& entry = it->second;
-  const bool fresh = inserted || entry.expires_at <= now;
-  const std::int64_t count = fresh ? 0 : entry.count;
-  if (amount < 0 || amount > limit || count + amount > limit) {
-    if (fresh) {
-      fixed_.erase(it);  // absent or expired: nothing to keep
-      return {};
-    }
-    return {FixedWindowState{entry.count, Micros{entry.expires_at - now}}, false};
+  const bool fresh = !strategy::FixedLive(entry, now);
+  const FixedWindowState before = strategy::FixedView(&entry, now);
+  if (amount < 0 || amount > limit || before.count + amount > limit) {
+    if (fresh) fixed_.erase(it);  // absent or expired: nothing to keep
+    return {before, false};
   }
-  if (fresh) StartFixedWindow(entry, now, expiry);
-  entry.count += amount;
-  return {FixedWindowState{entry.count, Micros{entry.expires_at - now}}, true};
+  strategy::FixedAdd(entry, now, expiry, amount);
+  if (fresh) NoteExpiry(entry.expires_at);
+  return {strategy::FixedView(&entry, now), true};
 }
 
 void MemoryShard::SubtractFixed(const KeyDigest& d, std::int64_t now, std::int64_t amount) {
   FixedEntry* entry = FindLive(fixed_, d, now);
-  if (entry == nullptr) return;
-  entry->count = std::max<std::int64_t>(0, AddClamped(entry->count, -amount));
+  if (entry != nullptr) strategy::FixedSubtract(*entry, now, amount);
 }
 
 MovingWindowState MemoryShard::ReadMoving(const KeyDigest& d, std::int64_t now,
                                           std::int64_t limit, std::int64_t expiry,
                                           std::int64_t amount) {
   MovingEntry* entry = FindLive(moving_, d, now);
-  if (entry == nullptr) return MovingWindowLog{}.State(now, limit, amount);
+  if (entry == nullptr) return strategy::MovingWindowLog{}.State(now, limit, amount);
   entry->log.Expire(now, expiry);
   return entry->log.State(now, limit, amount);
 }
 
 void MemoryShard::TakeMoving(const KeyDigest& d, std::int64_t now, std::int64_t limit,
                              std::int64_t expiry, std::int64_t amount) {
-  auto [it, inserted] = moving_.try_emplace(d, MovingEntry{0, MovingWindowLog{}});
+  auto [it, inserted] = moving_.try_emplace(d, MovingEntry{0, strategy::MovingWindowLog{}});
   MovingEntry& entry = it->second;
-  if (!inserted && entry.expires_at <= now) entry.log = MovingWindowLog{};
+  if (!inserted && entry.expires_at <= now) entry.log = strategy::MovingWindowLog{};
   entry.log.Expire(now, expiry);
   entry.log.Take(now, limit, amount);
   // The newest unit counts while now <= its time + expiry.
@@ -111,43 +89,39 @@ void MemoryShard::TakeMoving(const KeyDigest& d, std::int64_t now, std::int64_t 
 
 SlidingWindowState MemoryShard::ReadSliding(const KeyDigest& d, std::int64_t now,
                                             std::int64_t expiry) {
-  const std::int64_t bucket = FloorDiv(now, expiry);
-  SlidingWindowState state;
-  state.elapsed = Micros{now - bucket * expiry};
   const SlidingEntry* entry = FindLive(sliding_, d, now);
-  if (entry == nullptr) return state;
-  if (entry->bucket >= bucket) {
-    state.previous = entry->previous;
-    state.current = entry->current;
-  } else if (entry->bucket == bucket - 1) {
-    state.previous = entry->current;
-  }
-  return state;
+  return strategy::SlidingView(entry == nullptr ? nullptr : &entry->buckets, now, expiry);
 }
 
 void MemoryShard::TakeSliding(const KeyDigest& d, std::int64_t now, std::int64_t expiry,
                               std::int64_t amount) {
-  const std::int64_t bucket = FloorDiv(now, expiry);
-  auto [it, inserted] = sliding_.try_emplace(d, SlidingEntry{0, bucket, 0, 0});
+  auto [it, inserted] =
+      sliding_.try_emplace(d, SlidingEntry{0, strategy::SlidingFresh(now, expiry)});
   SlidingEntry& entry = it->second;
-  if (!inserted && entry.bucket < bucket) {
-    // Shift to the current bucket: the old current becomes previous when adjacent.
-    entry.previous = entry.bucket == bucket - 1 ? entry.current : 0;
-    entry.current = 0;
-    entry.bucket = bucket;
-  }
-  entry.current = AddClamped(entry.current, amount);
-  // Counted until the bucket after the next one starts.
-  entry.expires_at = AddClamped(entry.bucket * expiry, AddClamped(expiry, expiry));
+  strategy::SlidingTake(entry.buckets, now, expiry, amount);
+  entry.expires_at = strategy::SlidingLiveUntil(entry.buckets, expiry);
   NoteExpiry(entry.expires_at);
 }
 
 void MemoryShard::EraseSliding(const KeyDigest& d) { sliding_.erase(d); }
 
+GcraState MemoryShard::ReadGcra(const KeyDigest& d, std::int64_t now) {
+  const GcraEntry* entry = FindLive(gcra_, d, now);
+  return strategy::GcraView(entry == nullptr ? 0 : entry->expires_at, now);
+}
+
+void MemoryShard::TakeGcra(const KeyDigest& d, std::int64_t now, Micros interval,
+                           std::int64_t amount) {
+  GcraEntry& entry = gcra_.try_emplace(d, GcraEntry{0}).first->second;
+  entry.expires_at = strategy::GcraTake(entry.expires_at, now, interval, amount);
+  NoteExpiry(entry.expires_at);
+}
+
 void MemoryShard::Erase(const KeyDigest& d) {
   fixed_.erase(d);
   moving_.erase(d);
   sliding_.erase(d);
+  gcra_.erase(d);
 }
 
 std::size_t MemoryShard::Clear(std::int64_t now) {
@@ -158,9 +132,11 @@ std::size_t MemoryShard::Clear(std::int64_t now) {
   count_live(fixed_);
   count_live(moving_);
   count_live(sliding_);
+  count_live(gcra_);
   fixed_ = {};
   moving_ = {};
   sliding_ = {};
+  gcra_ = {};
   earliest_expiry_ = std::numeric_limits<std::int64_t>::max();
   sweep_above_ = kMinSweepSize;
   return live;
@@ -186,9 +162,11 @@ std::size_t MemoryShard::Sweep(std::int64_t now) {
   boost::unordered::erase_if(fixed_, expired);
   boost::unordered::erase_if(moving_, expired);
   boost::unordered::erase_if(sliding_, expired);
+  boost::unordered::erase_if(gcra_, expired);
   ShrinkIfSparse(fixed_);
   ShrinkIfSparse(moving_);
   ShrinkIfSparse(sliding_);
+  ShrinkIfSparse(gcra_);
   const std::size_t removed = before - Size();
   earliest_expiry_ = earliest;
   sweep_above_ = std::max(kMinSweepSize, 2 * Size());
@@ -202,6 +180,7 @@ ShardStats MemoryShard::Stats() const {
   stats.fixed_entries = fixed_.size();
   stats.moving_entries = moving_.size();
   stats.sliding_entries = sliding_.size();
+  stats.gcra_entries = gcra_.size();
   for (const auto& [digest, entry] : moving_) stats.moving_runs += entry.log.Runs();
   stats.sweeps = sweeps_;
   stats.swept = swept_;

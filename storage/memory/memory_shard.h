@@ -1,6 +1,7 @@
 #pragma once
-// One shard of the memory store: a lock and three open-addressing tables (fixed-window
-// counters, moving-window logs, sliding-window counters) keyed by the 128-bit key digest.
+// One shard of the memory store: a lock and four open-addressing tables (fixed-window
+// counters, moving-window logs, sliding-window counters, GCRA arrival times) keyed by the
+// 128-bit key digest. The arithmetic is the strategies' own (strategy/).
 // Every method but the constructor requires the caller to hold Mutex(); `now` is the
 // store's monotonic time in microseconds.
 
@@ -12,8 +13,10 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "storage/memory/key_digest.h"
-#include "storage/memory/moving_window_log.h"
 #include "storage/window_state.h"
+#include "strategy/fixed_window.h"
+#include "strategy/moving_window_log.h"
+#include "strategy/sliding_window_counter.h"
 
 namespace limitsd::storage::memory {
 
@@ -21,6 +24,7 @@ struct ShardStats {
   std::size_t fixed_entries = 0;
   std::size_t moving_entries = 0;
   std::size_t sliding_entries = 0;
+  std::size_t gcra_entries = 0;
   std::size_t moving_runs = 0;
   std::size_t sweeps = 0;        ///< sweeps run on this shard
   std::size_t swept = 0;         ///< expired entries they reclaimed
@@ -58,6 +62,10 @@ class alignas(64) MemoryShard {
                    std::int64_t amount);
   void EraseSliding(const KeyDigest& d);
 
+  // GCRA: the theoretical arrival time, live until it passes.
+  GcraState ReadGcra(const KeyDigest& d, std::int64_t now);
+  void TakeGcra(const KeyDigest& d, std::int64_t now, Micros interval, std::int64_t amount);
+
   /// Erases `d` from every table.
   void Erase(const KeyDigest& d);
   /// Erases everything; returns how many live entries there were.
@@ -72,30 +80,25 @@ class alignas(64) MemoryShard {
   std::size_t Sweep(std::int64_t now);
 
   std::size_t Size() const noexcept {
-    return fixed_.size() + moving_.size() + sliding_.size();
+    return fixed_.size() + moving_.size() + sliding_.size() + gcra_.size();
   }
   ShardStats Stats() const;
 
   static constexpr std::uint32_t kPeriodicEvery = 1024;
 
  private:
-  struct FixedEntry {
-    std::int64_t count;
-    std::int64_t expires_at;
-  };
+  using FixedEntry = strategy::FixedCounter;
   struct MovingEntry {
     std::int64_t expires_at;
-    MovingWindowLog log;
+    strategy::MovingWindowLog log;
   };
   struct SlidingEntry {
     std::int64_t expires_at;
-    std::int64_t bucket;
-    std::int64_t previous;
-    std::int64_t current;
+    strategy::SlidingBuckets buckets;
   };
-
-  /// Resets `entry` to an empty window that lives `expiry` from `now`.
-  void StartFixedWindow(FixedEntry& entry, std::int64_t now, std::int64_t expiry) noexcept;
+  struct GcraEntry {
+    std::int64_t expires_at;  ///< the theoretical arrival time
+  };
   /// The live entry of `d` in `table`, erasing it when expired; nullptr when absent.
   template <class Table>
   typename Table::mapped_type* FindLive(Table& table, const KeyDigest& d, std::int64_t now);
@@ -107,6 +110,7 @@ class alignas(64) MemoryShard {
   boost::unordered_flat_map<KeyDigest, FixedEntry, KeyDigestHash> fixed_;
   boost::unordered_flat_map<KeyDigest, MovingEntry, KeyDigestHash> moving_;
   boost::unordered_flat_map<KeyDigest, SlidingEntry, KeyDigestHash> sliding_;
+  boost::unordered_flat_map<KeyDigest, GcraEntry, KeyDigestHash> gcra_;
   /// A lower bound of every entry's expiry (max when empty).
   std::int64_t earliest_expiry_ = std::numeric_limits<std::int64_t>::max();
   std::size_t sweep_above_ = kMinSweepSize;

@@ -34,18 +34,6 @@ auto Guarded(F&& f) noexcept -> Result<decltype(f())> {
   }
 }
 
-bool Fits(const WindowState& state, const RateQuery& rate, std::int64_t cost) noexcept {
-  if (cost < 0 || cost > rate.limit) return false;
-  if (const auto* fixed = std::get_if<FixedWindowState>(&state)) {
-    return fixed->count + cost <= rate.limit;
-  }
-  if (const auto* moving = std::get_if<MovingWindowState>(&state)) {
-    return moving->count + cost <= rate.limit;
-  }
-  return SlidingWeightedCount(std::get<SlidingWindowState>(state), rate.expiry) + cost <=
-         rate.limit;
-}
-
 WindowState ReadState(MemoryShard& shard, const KeyDigest& d, const RateQuery& rate,
                       std::int64_t cost, std::int64_t now) {
   switch (rate.strategy) {
@@ -54,6 +42,7 @@ WindowState ReadState(MemoryShard& shard, const KeyDigest& d, const RateQuery& r
       return shard.ReadMoving(d, now, rate.limit, rate.expiry.count(), cost);
     case StrategyKind::kSlidingWindowCounter:
       return shard.ReadSliding(d, now, rate.expiry.count());
+    case StrategyKind::kGcra: return shard.ReadGcra(d, now);
   }
   return FixedWindowState{};
 }
@@ -68,6 +57,7 @@ void TakeRate(MemoryShard& shard, const KeyDigest& d, const RateQuery& rate, std
     case StrategyKind::kSlidingWindowCounter:
       shard.TakeSliding(d, now, rate.expiry.count(), cost);
       return;
+    case StrategyKind::kGcra: shard.TakeGcra(d, now, rate.interval, cost); return;
   }
 }
 
@@ -151,9 +141,8 @@ std::int64_t MemoryStorage::IncrNow(std::string_view key, Micros expiry, std::in
 bool MemoryStorage::AcquireEntryNow(std::string_view key, std::int64_t limit, Micros expiry,
                                     std::int64_t amount) {
   return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
-    if (amount < 0 || amount > limit) return false;
     const MovingWindowState state = shard.ReadMoving(d, now, limit, expiry.count(), amount);
-    if (state.count + amount > limit) return false;
+    if (!strategy::Fits(state, {limit, expiry}, amount)) return false;
     shard.TakeMoving(d, now, limit, expiry.count(), amount);
     return true;
   });
@@ -162,9 +151,8 @@ bool MemoryStorage::AcquireEntryNow(std::string_view key, std::int64_t limit, Mi
 bool MemoryStorage::AcquireSlidingNow(std::string_view key, std::int64_t limit, Micros expiry,
                                       std::int64_t amount) {
   return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
-    if (amount < 0 || amount > limit) return false;
     const SlidingWindowState state = shard.ReadSliding(d, now, expiry.count());
-    if (SlidingWeightedCount(state, expiry) + amount > limit) return false;
+    if (!strategy::Fits(state, {limit, expiry}, amount)) return false;
     shard.TakeSliding(d, now, expiry.count(), amount);
     return true;
   });
@@ -204,7 +192,7 @@ TakeOutcome MemoryStorage::TakeAllNow(std::span<const RateQuery> rates, std::int
   bool fits = true;
   for (std::size_t i = 0; i < rates.size(); ++i) {
     outcome.states.push_back(ReadState(*located[i].shard, located[i].digest, rates[i], cost, now));
-    fits = fits && Fits(outcome.states.back(), rates[i], cost);
+    fits = fits && strategy::Fits(outcome.states.back(), rates[i].params(), cost);
   }
   if (mode == TakeMode::kHit && fits && !rates.empty()) {
     for (std::size_t i = 0; i < rates.size(); ++i) {
@@ -316,6 +304,20 @@ Task<Result<void>> MemoryStorage::ClearSlidingWindow(std::string_view key, Micro
   });
 }
 
+Task<Result<bool>> MemoryStorage::AcquireGcra(std::string_view key, std::int64_t burst,
+                                              Micros interval, std::int64_t amount) {
+  const RateQuery rate{key, StrategyKind::kGcra, burst, Micros{0}, interval};
+  co_return Guarded([&] { return TakeAllNow(std::span(&rate, 1), amount, TakeMode::kHit).taken; });
+}
+
+Task<Result<GcraState>> MemoryStorage::GetGcra(std::string_view key) {
+  co_return Guarded([&] {
+    return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+      return shard.ReadGcra(d, now);
+    });
+  });
+}
+
 Task<Result<TakeOutcome>> MemoryStorage::TakeAll(std::span<const RateQuery> rates,
                                                  std::int64_t cost, TakeMode mode) {
   co_return Guarded([&] { return TakeAllNow(rates, cost, mode); });
@@ -344,6 +346,7 @@ MemoryStats MemoryStorage::Stats() const {
     total.fixed_entries += s.fixed_entries;
     total.moving_entries += s.moving_entries;
     total.sliding_entries += s.sliding_entries;
+    total.gcra_entries += s.gcra_entries;
     total.moving_runs += s.moving_runs;
     total.sweeps += s.sweeps;
     total.swept += s.swept;

@@ -24,10 +24,13 @@ struct MemoryStats {
   std::size_t fixed_entries = 0;
   std::size_t moving_entries = 0;
   std::size_t sliding_entries = 0;
+  std::size_t gcra_entries = 0;
   std::size_t moving_runs = 0;
   std::size_t sweeps = 0;
   std::size_t swept = 0;
-  std::size_t Entries() const noexcept { return fixed_entries + moving_entries + sliding_entries; }
+  std::size_t Entries() const noexcept {
+    return fixed_entries + moving_entries + sliding_entries + gcra_entries;
+  }
 };
 
 /// Keys are spread over a power-of-two number of shards (option `shards`, default 256) by
@@ -38,6 +41,7 @@ struct MemoryStats {
 class MemoryStorage final : public Storage,
                             public MovingWindowSupport,
                             public SlidingWindowCounterSupport,
+                            public GcraSupport,
                             public MultiRateSupport,
                             public ImmediateTakeSupport {
  public:
@@ -71,6 +75,10 @@ class MemoryStorage final : public Storage,
   Task<Result<SlidingWindowState>> GetSlidingWindow(std::string_view key,
                                                     Micros expiry) override;
   Task<Result<void>> ClearSlidingWindow(std::string_view key, Micros expiry) override;
+
+  Task<Result<bool>> AcquireGcra(std::string_view key, std::int64_t burst, Micros interval,
+                                 std::int64_t amount) override;
+  Task<Result<GcraState>> GetGcra(std::string_view key) override;
 
   Task<Result<TakeOutcome>> TakeAll(std::span<const RateQuery> rates, std::int64_t cost,
                                     TakeMode mode) override;

@@ -51,6 +51,7 @@ end
 //                   at newest-first index i is the first run scoring >= total - i.
 //                   Hits at one time merge into one run, so neither cost nor limit
 //                   multiplies the work: a hit costs O(log runs) plus the runs it expires.
+//   gcra            a string holding the theoretical arrival time (us), expiring then.
 //
 // A fixed-window hit takes first and asks later: INCRBY, PTTL; then PEXPIRE when the key
 // had no TTL (it was just created), or, when the request is denied, DECRBY (DEL when the
@@ -186,6 +187,21 @@ local function moving_take(k, s, limit, e, cost)
   redis.call('PEXPIRE', k, fmt(ms_ceil(e + 1)))
 end
 
+-- GCRA (strategy/gcra.h) ----------------------------------------------------------
+local function gcra_load(k)
+  local now = now_us()
+  local tat = tonumber(redis.call('GET', k) or '0')
+  local ttl = tat - now
+  if ttl < 0 then ttl = 0 end
+  return {now = now, tat = tat, ttl = ttl}
+end
+
+local function gcra_take(k, s, t, cost)
+  local tat = math.max(s.tat, s.now) + cost * t
+  s.ttl = tat - s.now
+  redis.call('SET', k, fmt(tat), 'PX', fmt(ms_ceil(s.ttl)))
+end
+
 -- The common case, one fixed-window rate, without the general path's tables.
 local function fixed_only(k, take, cost, cost_s, limit, ms)
   if not take or cost > limit then
@@ -234,6 +250,9 @@ local function run_request(ki, a)
     elseif kind == 's' then
       s = sliding_load(k, e)
       if sliding_weighted(s, e) + cost > limit then allowed = false end
+    elseif kind == 'g' then
+      s = gcra_load(k)
+      if s.ttl + cost * e > limit * e then allowed = false end
     else
       s = moving_load(k, e)
       if s.total - s.base + cost > limit then allowed = false end
@@ -252,6 +271,9 @@ local function run_request(ki, a)
     elseif kind == 's' then
       if taken then sliding_take(k, s, e, cost) end
       out[o + 1], out[o + 2], out[o + 3] = s.prev, s.cur, s.elapsed
+    elseif kind == 'g' then
+      if taken then gcra_take(k, s, e, cost) end
+      out[o + 1], out[o + 2], out[o + 3] = s.ttl, 0, 0
     else
       if taken then moving_take(k, s, limit, e, cost) end
       out[o + 1], out[o + 2], out[o + 3] = moving_state(k, s, limit, cost)

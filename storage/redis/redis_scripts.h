@@ -20,11 +20,15 @@ struct RedisScript {
 /// One or more requests ("a batch"), each of them every rate or none, in order.
 /// KEYS: every request's keys, one per rate, request after request. ARGV: per request
 /// mode ("1" take, "0" peek), cost, number of rates n, then per rate (strategy: "f" | "m" |
-/// "s", limit, window: in milliseconds (at least 1) for "f", in microseconds otherwise).
+/// "s" | "g", limit (for "g" the burst), window: in milliseconds (at least 1) for "f", the
+/// emission interval in microseconds for "g", in microseconds otherwise).
 /// Returns one array per request: {taken, then per rate three integers}:
 ///   fixed window:   count, ttl_us, 0
 ///   moving window:  count, newest_age_us, blocking_age_us
 ///   sliding window: previous, current, elapsed_us
+///   gcra:           ttl_us (theoretical arrival time - now, at least 0), 0, 0
+/// The arithmetic restates strategy/*.h; tests/storage/redis/redis_script_model_test.cc
+/// holds the two together.
 const RedisScript& TakeScript();
 /// The seed's incr: KEYS[1]; ARGV: window in ms, amount. Sets the TTL when the key has none.
 const RedisScript& IncrScript();

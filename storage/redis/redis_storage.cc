@@ -285,6 +285,22 @@ Task<Result<SlidingWindowState>> RedisStorage::GetSlidingWindow(std::string_view
   co_return std::get<SlidingWindowState>(outcome->states.front());
 }
 
+Task<Result<bool>> RedisStorage::AcquireGcra(std::string_view key, std::int64_t burst,
+                                             Micros interval, std::int64_t amount) {
+  const RateQuery rate{key, StrategyKind::kGcra, burst, Micros{0}, interval};
+  auto outcome = co_await TakeAll(std::span(&rate, 1), amount, TakeMode::kHit);
+  if (!outcome) co_return Result<bool>(boost::system::in_place_error, outcome.error());
+  co_return outcome->taken;
+}
+
+Task<Result<GcraState>> RedisStorage::GetGcra(std::string_view key) {
+  // Peeking takes nothing, so the bucket's size and interval do not matter.
+  const RateQuery rate{key, StrategyKind::kGcra, 1, Micros{0}, Micros{1}};
+  auto outcome = co_await TakeAll(std::span(&rate, 1), 0, TakeMode::kPeek);
+  if (!outcome) co_return outcome.error();
+  co_return std::get<GcraState>(outcome->states.front());
+}
+
 Task<bool> RedisStorage::Check() {
   RedisRouter* router = co_await CurrentRouter();
   const Deadline deadline = CallDeadline();

@@ -45,6 +45,7 @@ namespace limitsd::storage::redis {
 class RedisStorage final : public Storage,
                            public MovingWindowSupport,
                            public SlidingWindowCounterSupport,
+                           public GcraSupport,
                            public MultiRateSupport {
  public:
   static constexpr std::string_view kSchemes[] = {
@@ -82,6 +83,10 @@ class RedisStorage final : public Storage,
                                                Micros expiry, std::int64_t amount) override;
   Task<Result<SlidingWindowState>> GetSlidingWindow(std::string_view key, Micros expiry) override;
   Task<Result<void>> ClearSlidingWindow(std::string_view key, Micros expiry) override;
+
+  Task<Result<bool>> AcquireGcra(std::string_view key, std::int64_t burst, Micros interval,
+                                 std::int64_t amount) override;
+  Task<Result<GcraState>> GetGcra(std::string_view key) override;
 
   Task<Result<TakeOutcome>> TakeAll(std::span<const RateQuery> rates, std::int64_t cost,
                                     TakeMode mode) override;

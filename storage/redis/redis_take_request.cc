@@ -14,13 +14,17 @@ std::string_view StrategyCode(StrategyKind kind) {
     case StrategyKind::kFixedWindow: return "f";
     case StrategyKind::kMovingWindow: return "m";
     case StrategyKind::kSlidingWindowCounter: return "s";
+    case StrategyKind::kGcra: return "g";
   }
   return "f";
 }
 
-// A fixed window is handed to PEXPIRE, in whole milliseconds; the others stay exact.
-std::string WindowArg(StrategyKind kind, Micros expiry) {
-  if (kind != StrategyKind::kFixedWindow) return std::to_string(expiry.count());
+// A fixed window is handed to PEXPIRE, in whole milliseconds; the others stay exact. GCRA
+// needs its emission interval rather than its period.
+std::string WindowArg(const RateQuery& rate) {
+  if (rate.strategy == StrategyKind::kGcra) return std::to_string(rate.interval.count());
+  const Micros expiry = rate.expiry;
+  if (rate.strategy != StrategyKind::kFixedWindow) return std::to_string(expiry.count());
   return std::to_string(std::max<std::int64_t>(1, (expiry.count() + 999) / 1000));
 }
 
@@ -33,6 +37,7 @@ std::optional<WindowState> StateOf(StrategyKind kind, const redisReply* const* v
     case StrategyKind::kFixedWindow: return FixedWindowState{*a, Micros{*b}};
     case StrategyKind::kMovingWindow: return MovingWindowState{*a, Micros{*b}, Micros{*c}};
     case StrategyKind::kSlidingWindowCounter: return SlidingWindowState{*a, *b, Micros{*c}};
+    case StrategyKind::kGcra: return GcraState{Micros{*a}};
   }
   return std::nullopt;
 }
@@ -53,7 +58,7 @@ TakeRequest EncodeTake(std::string_view key_prefix, std::span<const RateQuery> r
     key.append(rate.key);
     request.args.emplace_back(StrategyCode(rate.strategy));
     request.args.push_back(std::to_string(rate.limit));
-    request.args.push_back(WindowArg(rate.strategy, rate.expiry));
+    request.args.push_back(WindowArg(rate));
     request.kinds.push_back(rate.strategy);
   }
   return request;

@@ -20,7 +20,8 @@ std::vector<std::string> Scenario(std::uint16_t port) {
     answers.push_back(request + " -> " + f[0] + " " + f[1] + " " + f[2] + " " +
                       (retry == 0 ? "0" : retry < 0 ? "-1" : "+"));
   };
-  for (const char* strategy : {"fixed-window", "moving-window", "sliding-window-counter"}) {
+  for (const char* strategy :
+       {"fixed-window", "moving-window", "sliding-window-counter", "gcra"}) {
     const std::string one = std::string(strategy) + ":3/minute";
     const std::string two = std::string(strategy) + ":2/minute;5/hour";
     ask("STATS " + one + " s");

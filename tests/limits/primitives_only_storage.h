@@ -1,7 +1,7 @@
 #pragma once
-// A real storage seen through the seed's primitives only: forwards every call to the
-// storage it wraps but does not offer MultiRateSupport, so the rate limiter takes the path
-// a custom storage without that capability gets.
+// A real storage seen through its primitives and per-strategy capabilities only: forwards
+// every call to the storage it wraps but does not offer MultiRateSupport, so the rate
+// limiter takes the path a custom storage without that capability gets.
 
 #include "storage/capabilities.h"
 #include "storage/storage.h"
@@ -10,12 +10,14 @@ namespace limitsd::limits {
 
 class PrimitivesOnlyStorage final : public storage::Storage,
                                     public storage::MovingWindowSupport,
-                                    public storage::SlidingWindowCounterSupport {
+                                    public storage::SlidingWindowCounterSupport,
+                                    public storage::GcraSupport {
  public:
   explicit PrimitivesOnlyStorage(storage::Storage& inner)
       : inner_(inner),
         moving_(*inner.AsMovingWindow()),
-        sliding_(*inner.AsSlidingWindowCounter()) {}
+        sliding_(*inner.AsSlidingWindowCounter()),
+        gcra_(*inner.AsGcra()) {}
 
   using Micros = storage::Micros;
   template <class T>
@@ -50,11 +52,16 @@ class PrimitivesOnlyStorage final : public storage::Storage,
   Task<void> ClearSlidingWindow(std::string_view k, Micros e) override {
     return sliding_.ClearSlidingWindow(k, e);
   }
+  Task<bool> AcquireGcra(std::string_view k, std::int64_t b, Micros i, std::int64_t a) override {
+    return gcra_.AcquireGcra(k, b, i, a);
+  }
+  Task<storage::GcraState> GetGcra(std::string_view k) override { return gcra_.GetGcra(k); }
 
  private:
   storage::Storage& inner_;
   storage::MovingWindowSupport& moving_;
   storage::SlidingWindowCounterSupport& sliding_;
+  storage::GcraSupport& gcra_;
 };
 
 }  // namespace limitsd::limits

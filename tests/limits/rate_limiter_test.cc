@@ -115,6 +115,20 @@ TEST_P(RateLimiterTest, FixedWindowTestConsumesNothing) {
                   {0, "HIT", 1, "OK 2 1 3600000 0"}});
 }
 
+// 5 per 10 s: one unit every 2 s, a bucket of 5.
+TEST_P(RateLimiterTest, GcraRefillsOneUnitPerInterval) {
+  Play("gcra:5/10seconds", {{0, "STATS", 1, "OK 5 5 0 0"},
+                            {0, "HIT", 6, "DENY 5 5 0 -1"},
+                            {0, "HIT", 3, "OK 5 2 6000 0"},
+                            {0, "TEST", 3, "DENY 5 2 6000 2000"},
+                            {0, "HIT", 2, "OK 5 0 10000 0"},
+                            {0, "HIT", 1, "DENY 5 0 10000 2000"},
+                            {1999, "HIT", 1, "DENY 5 0 8001 1"},
+                            {1, "HIT", 1, "OK 5 0 10000 0"},
+                            {0, "RESET", 1, "OK"},
+                            {0, "STATS", 1, "OK 5 5 0 0"}});
+}
+
 TEST_P(RateLimiterTest, MovingWindowFreesUnitsAsTheyAge) {
   Play("moving-window:2/minute", {{0, "STATS", 1, "OK 2 2 0 0"},
                                   {0, "HIT", 1, "OK 2 1 60000 0"},

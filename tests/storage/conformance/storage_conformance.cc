@@ -133,6 +133,19 @@ SlidingWindowState StorageConformance::SlidingState(const std::string& key, Micr
   return state ? *state : SlidingWindowState{};
 }
 
+bool StorageConformance::GcraAcquire(const std::string& key, std::int64_t burst,
+                                     Micros interval, std::int64_t amount) {
+  const Result<bool> taken = Run(storage().AsGcra()->AcquireGcra(key, burst, interval, amount));
+  EXPECT_TRUE(taken) << taken.error().message();
+  return taken && *taken;
+}
+
+GcraState StorageConformance::GcraGet(const std::string& key) {
+  const Result<GcraState> state = Run(storage().AsGcra()->GetGcra(key));
+  EXPECT_TRUE(state) << state.error().message();
+  return state ? *state : GcraState{};
+}
+
 TakeOutcome StorageConformance::Take(std::span<const RateQuery> rates, std::int64_t cost,
                                      TakeMode mode) {
   const Result<TakeOutcome> outcome = Run(storage().AsMultiRate()->TakeAll(rates, cost, mode));

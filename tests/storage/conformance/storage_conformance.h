@@ -119,6 +119,9 @@ class StorageConformance : public ::testing::TestWithParam<ConformanceTarget> {
   bool SlidingAcquire(const std::string& key, std::int64_t limit, Micros expiry,
                       std::int64_t amount);
   SlidingWindowState SlidingState(const std::string& key, Micros expiry);
+  bool GcraAcquire(const std::string& key, std::int64_t burst, Micros interval,
+                   std::int64_t amount);
+  GcraState GcraGet(const std::string& key);
   TakeOutcome Take(std::span<const RateQuery> rates, std::int64_t cost, TakeMode mode);
 
   /// Runs `per_thread` copies of `hit` on each of kThreads threads at once (each thread

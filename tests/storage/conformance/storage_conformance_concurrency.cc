@@ -67,6 +67,20 @@ TEST_P(StorageConformance, ConcurrentSlidingWindowAdmitsExactlyTheLimit) {
   EXPECT_EQ(admitted, kLimit);
 }
 
+TEST_P(StorageConformance, ConcurrentGcraAdmitsExactlyTheBurst) {
+  LIMITSD_REQUIRE_CAPABILITY(gcra);
+  GcraSupport* gcra = storage().AsGcra();
+  const std::string key = Key("gcra");
+  const int admitted = CountAdmitted(
+      [&]() -> Task<bool> {
+        const Result<bool> taken = co_await gcra->AcquireGcra(key, kLimit, kDay, 1);
+        if (!taken) ADD_FAILURE() << taken.error().message();
+        co_return taken && *taken;
+      },
+      kPerThread);
+  EXPECT_EQ(admitted, kLimit);
+}
+
 TEST_P(StorageConformance, ConcurrentTakeAllAdmitsExactlyTheLimit) {
   LIMITSD_REQUIRE_CAPABILITY(multi_rate);
   MultiRateSupport* multi = storage().AsMultiRate();
@@ -75,11 +89,18 @@ TEST_P(StorageConformance, ConcurrentTakeAllAdmitsExactlyTheLimit) {
   if (Declared().sliding_window_counter) {
     kinds.emplace_back(StrategyKind::kSlidingWindowCounter, kDay);
   }
+  if (Declared().gcra) kinds.emplace_back(StrategyKind::kGcra, kDay);
+  // A gcra bucket of `limit` units gets one back every window / limit: a day here.
+  const auto rate = [](const std::string& key, StrategyKind kind, std::int64_t limit,
+                       Micros window) {
+    const Micros interval = kind == StrategyKind::kGcra ? window / limit : Micros{0};
+    return RateQuery{key, kind, limit, window, interval};
+  };
   std::vector<std::string> keys;
   for (std::size_t i = 0; i < kinds.size(); ++i) keys.push_back(TaggedKey("user", std::to_string(i)));
   std::vector<RateQuery> all;
   for (std::size_t i = 0; i < kinds.size(); ++i) {
-    const std::vector<RateQuery> one = {{keys[i], kinds[i].first, kLimit, kinds[i].second}};
+    const std::vector<RateQuery> one = {rate(keys[i], kinds[i].first, kLimit, kinds[i].second)};
     const auto hit = [&]() -> Task<bool> {
       const Result<TakeOutcome> outcome = co_await multi->TakeAll(one, 1, TakeMode::kHit);
       if (!outcome) ADD_FAILURE() << outcome.error().message();
@@ -91,7 +112,8 @@ TEST_P(StorageConformance, ConcurrentTakeAllAdmitsExactlyTheLimit) {
   std::vector<std::string> fresh;
   for (std::size_t i = 0; i < kinds.size(); ++i) fresh.push_back(TaggedKey("all", std::to_string(i)));
   for (std::size_t i = 0; i < kinds.size(); ++i) {
-    all.push_back({fresh[i], kinds[i].first, kLimit + static_cast<std::int64_t>(i), kinds[i].second});
+    all.push_back(
+        rate(fresh[i], kinds[i].first, kLimit + static_cast<std::int64_t>(i), kinds[i].second));
   }
   const auto hit_all = [&]() -> Task<bool> {
     const Result<TakeOutcome> outcome = co_await multi->TakeAll(all, 1, TakeMode::kHit);

@@ -16,10 +16,12 @@ TEST_P(StorageConformance, CapabilitiesMatchTheRegistry) {
   const Capabilities& declared = Declared();
   EXPECT_EQ(info->capabilities.moving_window, declared.moving_window);
   EXPECT_EQ(info->capabilities.sliding_window_counter, declared.sliding_window_counter);
+  EXPECT_EQ(info->capabilities.gcra, declared.gcra);
   EXPECT_EQ(info->capabilities.multi_rate, declared.multi_rate);
   EXPECT_EQ(info->capabilities.synchronous, declared.synchronous);
   EXPECT_EQ(storage().AsMovingWindow() != nullptr, declared.moving_window);
   EXPECT_EQ(storage().AsSlidingWindowCounter() != nullptr, declared.sliding_window_counter);
+  EXPECT_EQ(storage().AsGcra() != nullptr, declared.gcra);
   EXPECT_EQ(storage().AsMultiRate() != nullptr, declared.multi_rate);
 }
 

@@ -100,10 +100,12 @@ TEST(Capabilities, SupportsAndDescribe) {
   EXPECT_FALSE(fixed_only.Supports(StrategyKind::kMovingWindow));
   EXPECT_FALSE(fixed_only.Supports(StrategyKind::kSlidingWindowCounter));
   EXPECT_EQ(fixed_only.Describe(), "fixed-window");
-  Capabilities all{.moving_window = true, .sliding_window_counter = true};
+  EXPECT_FALSE(fixed_only.Supports(StrategyKind::kGcra));
+  Capabilities all{.moving_window = true, .sliding_window_counter = true, .gcra = true};
   EXPECT_TRUE(all.Supports(StrategyKind::kMovingWindow));
   EXPECT_TRUE(all.Supports(StrategyKind::kSlidingWindowCounter));
-  EXPECT_EQ(all.Describe(), "fixed-window, moving-window, sliding-window-counter");
+  EXPECT_TRUE(all.Supports(StrategyKind::kGcra));
+  EXPECT_EQ(all.Describe(), "fixed-window, moving-window, sliding-window-counter, gcra");
   Capabilities sliding{.sliding_window_counter = true};
   EXPECT_EQ(sliding.Describe(), "fixed-window, sliding-window-counter");
 }

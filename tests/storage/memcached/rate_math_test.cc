@@ -15,14 +15,14 @@ RateQuery Rate(StrategyKind kind, std::int64_t limit, Micros window) {
 TEST(RateMathTest, FixedWindowCountsUntilItsEnd) {
   LimitItem item;
   const RateQuery rate = Rate(StrategyKind::kFixedWindow, 3, 10 * kSecond);
-  EXPECT_TRUE(Fits(StateOf(item, rate, 3, kT0), rate, 3));
-  EXPECT_FALSE(Fits(StateOf(item, rate, 4, kT0), rate, 4));
+  EXPECT_TRUE(strategy::Fits(StateOf(item, rate, 3, kT0), rate.params(), 3));
+  EXPECT_FALSE(strategy::Fits(StateOf(item, rate, 4, kT0), rate.params(), 4));
   Take(item, rate, 2, kT0);
   Take(item, rate, 1, kT0 + 4 * kSecond.count());  // does not extend the window
   const auto state = std::get<FixedWindowState>(StateOf(item, rate, 1, kT0 + 5'000'000));
   EXPECT_EQ(state.count, 3);
   EXPECT_EQ(state.ttl, 5 * kSecond);
-  EXPECT_FALSE(Fits(state, rate, 1));
+  EXPECT_FALSE(strategy::Fits(state, rate.params(), 1));
   EXPECT_EQ(std::get<FixedWindowState>(StateOf(item, rate, 1, kT0 + 10'000'000)).count, 0);
   EXPECT_EQ(IncrementFixed(item, rate.key, 10'000'000, 5, kT0 + 10'000'000), 5);
   EXPECT_TRUE(DecrementFixed(item, rate.key, 9, kT0 + 10'000'000));
@@ -63,8 +63,8 @@ TEST(RateMathTest, SlidingWindowBucketsAlignToUnixTime) {
   EXPECT_EQ(state.current, 0);
   EXPECT_EQ(state.elapsed, Micros{2'500'000});
   // floor(6 * 7.5 / 10) = 4, so 6 more fit and 7 do not.
-  EXPECT_TRUE(Fits(state, rate, 6));
-  EXPECT_FALSE(Fits(state, rate, 7));
+  EXPECT_TRUE(strategy::Fits(state, rate.params(), 6));
+  EXPECT_FALSE(strategy::Fits(state, rate.params(), 7));
   Take(item, rate, 6, kT0 + 12'500'000);
   state = std::get<SlidingWindowState>(StateOf(item, rate, 1, kT0 + 12'500'000));
   EXPECT_EQ(state.current, 6);

@@ -1,8 +1,8 @@
-#include "storage/memory/moving_window_log.h"
+#include "strategy/moving_window_log.h"
 
 #include <gtest/gtest.h>
 
-namespace limitsd::storage::memory {
+namespace limitsd::strategy {
 namespace {
 
 constexpr std::int64_t kWindow = 1'000;
@@ -107,4 +107,4 @@ TEST(MovingWindowLogTest, RebasesCumulativeCounts) {
 }
 
 }  // namespace
-}  // namespace limitsd::storage::memory
+}  // namespace limitsd::strategy

@@ -44,7 +44,7 @@ INSTANTIATE_TEST_SUITE_P(
         PluginTarget("AdvancedDatabase", "advanceddatabase",
                      PluginPath("LIMITSD_ADVANCEDDATABASE_PLUGIN", LIMITSD_ADVANCEDDATABASE_PLUGIN),
                      Capabilities{.moving_window = true, .sliding_window_counter = true,
-                                  .synchronous = true})),
+                                  .gcra = true, .synchronous = true})),
     ConformanceTargetName);
 
 }  // namespace

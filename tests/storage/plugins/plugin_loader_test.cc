@@ -44,7 +44,7 @@ TEST(LoadPlugin, RegistersTheExampleSchemes) {
   const SchemeInfo* advanced = StorageRegistry::Instance().Find("advanceddatabase");
   ASSERT_NE(advanced, nullptr);
   EXPECT_EQ(advanced->capabilities.Describe(),
-            "fixed-window, moving-window, sliding-window-counter");
+            "fixed-window, moving-window, sliding-window-counter, gcra");
   EXPECT_TRUE(StorageRegistry::Instance().TakeErrors().empty());
 }
 

@@ -1,0 +1,18 @@
+#pragma once
+
+#include "limits/window_strategy.h"
+
+namespace limitsd::limits {
+
+/// GCRA over a storage's GcraSupport (see window_strategy.h).
+class GcraStrategy final : public WindowStrategy {
+ public:
+  Task<Result<storage::WindowState>> Peek(storage::Storage& storage, const storage::RateQuery& rate,
+                                          std::int64_t cost) const override;
+  Task<Result<TakeResult>> Take(storage::Storage& storage, const storage::RateQuery& rate,
+                                std::int64_t cost) const override;
+  Task<Result<void>> Clear(storage::Storage& storage,
+                           const storage::RateQuery& rate) const override;
+};
+
+}  // namespace limitsd::limits

@@ -77,6 +77,9 @@ struct LimitConfig {
   int strategy_line = 0;  ///< where `strategy` was written; 0 when it was not
   int strategy_column = 0;
   bool shadow = false;  ///< decide and count, but always allow (see docs/operations.md)
+  std::int64_t burst = 0;  ///< gcra's bucket size; 0: the rate's amount
+  int burst_line = 0;      ///< where `burst` was written; 0 when it was not
+  int burst_column = 0;
 };
 
 struct AdminConfig {

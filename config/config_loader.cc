@@ -29,7 +29,8 @@ constexpr std::array<std::string_view, 5> kServerKeys = {
 constexpr std::array<std::string_view, 5> kStorageKeys = {"uri", "options", "timeout_ms",
                                                           "on_error", "connect"};
 constexpr std::array<std::string_view, 2> kConnectValues = {"try", "require"};
-constexpr std::array<std::string_view, 3> kLimitKeys = {"rate", "strategy", "shadow"};
+constexpr std::array<std::string_view, 4> kLimitKeys = {"rate", "strategy", "shadow", "burst"};
+constexpr std::uint64_t kMaxBurst = 1'000'000'000;
 constexpr std::array<std::string_view, 3> kAdminKeys = {"listen", "max_connections",
                                                         "read_timeout_ms"};
 constexpr std::array<std::string_view, 3> kHttpKeys = {"listen", "max_header_bytes",
@@ -266,6 +267,12 @@ void ConfigParser::ParseLimit(const YAML::Node& node, LimitConfig& limit) {
       const SourceMark mark = YamlReader::MarkOf(value);
       limit.strategy_line = mark.line;
       limit.strategy_column = mark.column;
+    }
+    if (key == "burst") {
+      Set<std::int64_t>(reader_.Integer(value, path + ".burst", 1, kMaxBurst), limit.burst);
+      const SourceMark mark = YamlReader::MarkOf(value);
+      limit.burst_line = mark.line;
+      limit.burst_column = mark.column;
     }
   });
   if (!node["rate"]) {

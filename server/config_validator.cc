@@ -88,8 +88,8 @@ std::optional<limits::StrategyKind> CheckStrategy(const Config& config, std::str
                                                   int line, int column, Diagnostics& errors) {
   if (auto kind = limits::StrategyFromName(name)) return kind;
   Report(errors, config, line, column,
-         "unknown strategy '" + std::string(name) +
-             "'; use fixed-window, moving-window or sliding-window-counter");
+         "unknown strategy '" + std::string(name) + "'; use one of " +
+             strategy::StrategyNames());
   return std::nullopt;
 }
 
@@ -123,6 +123,12 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
       kind = CheckStrategy(config, lc.strategy, lc.strategy_line, lc.strategy_column, errors);
     }
     if (!kind || !rates.ok()) continue;
+    if (auto problem = limits::CheckLimit(*kind, rates.items, lc.burst)) {
+      Report(errors, config, lc.burst_line ? lc.burst_line : lc.rate_line,
+             lc.burst_line ? lc.burst_column : lc.rate_column,
+             "limit '" + lc.name + "': " + *problem);
+      continue;
+    }
     CheckSupport(config, uri, out.capabilities, *kind, "limit '" + lc.name + "'",
                  lc.strategy_line ? lc.strategy_line : lc.line,
                  lc.strategy_line ? lc.strategy_column : lc.column, errors);
@@ -136,8 +142,8 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
                "limit '" + lc.name + "': " + *problem);
       }
     }
-    named->emplace(lc.name, std::make_shared<const limits::Limit>(lc.name, *kind,
-                                                                  std::move(rates.items)));
+    named->emplace(lc.name, std::make_shared<const limits::Limit>(
+                                lc.name, *kind, std::move(rates.items), lc.burst));
   }
   if (default_strategy && config.allow_inline_limits) {
     CheckSupport(config, uri, out.capabilities, *default_strategy, "the default strategy",

@@ -188,7 +188,7 @@ std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>
   }
   metrics_.StorageError(error);
   LogStorageError(error);
-  const std::int64_t amount = limit->rates().front().amount();
+  const std::int64_t amount = limit->Params(0).limit;  // for gcra the burst
   switch (settings_.on_error) {
     case config::OnError::kDeny:
       return Decided(limit, {false, 0, amount, 0, 0, settings_.timeout_ms},

@@ -105,6 +105,8 @@ const ErrorCase kErrorCases[] = {
     {"limits:\n  api: [1/second]\n", "2:8", "\"limits.api\" needs a rate"},
     {"limits:\n  api: { rate: '' }\n", "2:16", "\"limits.api.rate\" must not be empty"},
     {"limits:\n  api: 1/second\n  api: 2/second\n", "3:3", "duplicate key \"api\" in \"limits\""},
+    {"limits:\n  api: { rate: 1/second, burst: 0 }\n", "2:33",
+     "\"limits.api.burst\" must be a whole number from 1 to 1000000000"},
     // Environment variables.
     {"storage:\n  uri: \"redis://:${REDIS_PASSWORD}@h\"\n", "2:8",
      "in \"storage.uri\": environment variable REDIS_PASSWORD is not set"},

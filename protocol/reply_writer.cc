@@ -67,6 +67,17 @@ void ReplyWriter::Decision(Wire wire, const DecisionReply& decision) {
   out_->append(buffer, static_cast<std::size_t>(p - buffer));
 }
 
+void ReplyWriter::Throttle(const ThrottleReply& reply) {
+  char buffer[kDecisionBufferBytes];
+  char* const end = buffer + sizeof(buffer);
+  char* p = AppendText(buffer, reply.limited ? "*5\r\n:1\r\n" : "*5\r\n:0\r\n");
+  p = AppendRespInt(p, end, reply.limit);
+  p = AppendRespInt(p, end, reply.remaining);
+  p = AppendRespInt(p, end, reply.retry_after);
+  p = AppendRespInt(p, end, reply.reset_after);
+  out_->append(buffer, static_cast<std::size_t>(p - buffer));
+}
+
 void ReplyWriter::Ok(Wire wire) { out_->append(wire == Wire::kLine ? "OK\n" : "+OK\r\n"); }
 
 void ReplyWriter::Pong(Wire wire, std::string_view argument) {

@@ -33,6 +33,8 @@ class ReplyWriter {
 
   /// The answer to HIT, TEST and STATS.
   void Decision(Wire wire, const DecisionReply& decision);
+  /// The answer to CL.THROTTLE (RESP only): an array of five integers.
+  void Throttle(const ThrottleReply& reply);
   /// The answer to RESET/CLEAR.
   void Ok(Wire wire);
   /// The answer to PING: PONG, or over RESP the echoed argument when there is one.

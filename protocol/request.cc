@@ -46,6 +46,8 @@ std::string_view VerbName(Verb verb) noexcept {
       return "QUIT";
     case Verb::kHandshake:
       return "HANDSHAKE";
+    case Verb::kThrottle:
+      return "CL.THROTTLE";
   }
   return "UNKNOWN";
 }

@@ -17,6 +17,7 @@ enum class Verb : std::uint8_t {
   kPing,
   kQuit,
   kHandshake,  ///< RESP only: HELLO, CLIENT ..., COMMAND ..., SELECT 0: answered for clients
+  kThrottle,   ///< RESP only: redis-cell's CL.THROTTLE, a gcra decision (see Throttle)
 };
 
 /// Which connection-setup command a Verb::kHandshake request is. Redis clients send these
@@ -51,6 +52,18 @@ std::string_view ErrorCodeName(ErrorCode code) noexcept;
 inline constexpr std::int64_t kMaxCost = 1'000'000'000;
 inline constexpr std::size_t kMaxKeyBytes = 256;
 
+/// CL.THROTTLE <key> <max_burst> <count> <period> [<quantity>]: a bucket of max_burst + 1
+/// units that gets `count` back every `period` seconds; quantity 0 only looks.
+struct Throttle {
+  std::int64_t max_burst = 0;  ///< 0 to kMaxCost - 1
+  std::int64_t count = 1;      ///< 1 to kMaxCost
+  std::int64_t period = 1;     ///< seconds, 1 to kMaxThrottlePeriod
+  std::int64_t quantity = 1;   ///< 0 to kMaxCost
+};
+
+/// Ten of limits' years (10 x 360 days), the longest window, in seconds.
+inline constexpr std::int64_t kMaxThrottlePeriod = 10LL * 360 * 86400;
+
 /// A request's fields are views into the input given to RequestParser::Next; they stay
 /// valid as long as those bytes are neither consumed nor moved (see request_parser.h).
 struct Request {
@@ -63,6 +76,7 @@ struct Request {
   /// Absent: data() == nullptr; an empty RESP bulk string is present but empty.
   std::string_view argument;
   Handshake handshake = Handshake::kNone;  ///< which command, when verb is kHandshake
+  Throttle throttle;                       ///< kThrottle's numbers
 };
 
 /// "HIT", "TEST", ... (upper case, for logs and metrics).

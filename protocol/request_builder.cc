@@ -63,8 +63,16 @@ void AppendQuoted(std::string& message, std::string_view token) {
   message += '\'';
 }
 
+// redis-cell's command, the one name with a '.' and more than 8 letters.
+constexpr CommandSpec kThrottleSpec = {
+    "CL.THROTTLE", Verb::kThrottle, Handshake::kNone, 4, kNotOnThisWire, 5,
+    "CL.THROTTLE <key> <max_burst> <count> <period> [<quantity>]"};
+
 const CommandSpec* FindCommand(Wire wire, std::string_view verb) noexcept {
   if (verb.size() > 8) {
+    if (wire == Wire::kResp && RequestBuilder::EqualsUpper(verb, kThrottleSpec.name)) {
+      return &kThrottleSpec;
+    }
     return nullptr;
   }
   const std::uint64_t packed = FoldedPack(verb);
@@ -121,6 +129,57 @@ std::optional<ErrorCode> BuildLimitRequest(Wire wire, std::span<const std::strin
   return std::nullopt;
 }
 
+// A non-negative integer of at most `max`, as CL.THROTTLE's arguments are.
+std::optional<std::int64_t> ParseBounded(std::string_view text, std::int64_t max) noexcept {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+    if (value > max) return std::nullopt;
+  }
+  return value;
+}
+
+// CL.THROTTLE <key> <max_burst> <count> <period> [<quantity>].
+std::optional<ErrorCode> BuildThrottle(std::span<const std::string_view> args, Request& request,
+                                       std::string& message) {
+  request.key = args[0];
+  if (!RequestBuilder::IsValidKey(request.key)) {
+    message = "key must be 1 to 256 bytes without spaces or control characters, got ";
+    message += std::to_string(request.key.size());
+    message += " bytes";
+    return ErrorCode::kBadKey;
+  }
+  struct Field {
+    std::string_view name;
+    std::int64_t min;
+    std::int64_t max;
+    std::int64_t* out;
+  };
+  Throttle& t = request.throttle;
+  const Field fields[] = {{"max_burst", 0, kMaxCost - 1, &t.max_burst},
+                          {"count", 1, kMaxCost, &t.count},
+                          {"period", 1, kMaxThrottlePeriod, &t.period},
+                          {"quantity", 0, kMaxCost, &t.quantity}};
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    const Field& f = fields[i];
+    const std::optional<std::int64_t> value = ParseBounded(args[i + 1], f.max);
+    if (!value || *value < f.min) {
+      message = "CL.THROTTLE ";
+      message.append(f.name);
+      message += " must be an integer from " + std::to_string(f.min) + " to " +
+                 std::to_string(f.max) + ", got ";
+      AppendQuoted(message, args[i + 1]);
+      // redis-cell's words for a zero rate.
+      if (value && *value == 0) message += " (zero rates are not supported)";
+      return f.name == "quantity" ? ErrorCode::kBadCost : ErrorCode::kBadRate;
+    }
+    *f.out = *value;
+  }
+  return std::nullopt;
+}
+
 std::optional<ErrorCode> BuildHandshake(std::span<const std::string_view> args, Request& request,
                                         std::string& message) {
   if (!args.empty()) {
@@ -167,6 +226,8 @@ std::optional<ErrorCode> RequestBuilder::Build(Wire wire, std::span<const std::s
       return std::nullopt;
     case Verb::kHandshake:
       return BuildHandshake(args, request, message);
+    case Verb::kThrottle:
+      return BuildThrottle(args, request, message);
   }
   return std::nullopt;
 }

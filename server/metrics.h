@@ -76,7 +76,7 @@ struct LimitCounters {
 enum class RequestResult : std::uint8_t { kOk, kAllowed, kDenied, kError };
 inline constexpr std::size_t kRequestResults = 4;
 /// protocol::Verb's values, then one for a request the parser refused.
-inline constexpr std::size_t kRequestVerbs = 8;
+inline constexpr std::size_t kRequestVerbs = 9;
 inline constexpr std::size_t kErrorCodes = 11;      ///< protocol::ErrorCode's values
 inline constexpr std::size_t kStorageErrorKinds = 10;  ///< StorageErrc's values, then "other"
 

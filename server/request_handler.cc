@@ -1,8 +1,16 @@
 #include "server/request_handler.h"
 
+#include "limits/granularity.h"
+#include "limits/limit.h"
 #include "protocol/reply_writer.h"
 
 namespace limitsd::server {
+namespace {
+
+// The name CL.THROTTLE's limits have, which its storage keys start with.
+constexpr std::string_view kThrottleLimitName = "CL.THROTTLE";
+
+}  // namespace
 
 using protocol::Verb;
 
@@ -30,29 +38,60 @@ storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request,
         writer.Handshake(request);
       }
       return true;
+    case Verb::kThrottle: return Throttle(request, out, arrival);
     default: break;
   }
   storage::Pending<Answer> pending =
       decider_.Decide(Query{request.verb, request.limit, request.key, request.cost, door, arrival});
-  if (!pending.ready()) return WriteWhenReady(std::move(pending), request.wire, out);
-  Write(request.wire, pending.value(), out);
+  if (!pending.ready()) return WriteWhenReady(std::move(pending), request, out);
+  Write(request, pending.value(), out);
+  return true;
+}
+
+storage::Pending<bool> RequestHandler::Throttle(const protocol::Request& request,
+                                                std::string& out,
+                                                std::chrono::steady_clock::time_point arrival) {
+  const protocol::Throttle& t = request.throttle;
+  std::vector<limits::RateLimitItem> rates = {
+      limits::RateLimitItem(t.count, t.period, *limits::GranularityFromString("second"))};
+  const std::int64_t burst = t.max_burst + 1;
+  if (auto problem = limits::CheckLimit(limits::StrategyKind::kGcra, rates, burst)) {
+    protocol::ReplyWriter(out).Error(request.wire, protocol::ErrorCode::kBadRate, *problem);
+    return true;
+  }
+  auto limit = std::make_shared<const limits::Limit>(
+      std::string(kThrottleLimitName), limits::StrategyKind::kGcra, std::move(rates), burst);
+  // Quantity 0 looks and takes nothing, as in redis-cell.
+  const Verb verb = t.quantity == 0 ? Verb::kTest : Verb::kHit;
+  storage::Pending<Answer> pending =
+      decider_.Decide(verb, std::move(limit), request.key, t.quantity, ProtocolOf(request.wire),
+                      arrival);
+  if (!pending.ready()) return WriteWhenReady(std::move(pending), request, out);
+  Write(request, pending.value(), out);
   return true;
 }
 
 storage::Task<bool> RequestHandler::WriteWhenReady(storage::Pending<Answer> pending,
-                                                   protocol::Wire wire, std::string& out) {
+                                                   protocol::Request request, std::string& out) {
   const Answer answer = co_await std::move(pending).Wait();
-  Write(wire, answer, out);
+  Write(request, answer, out);
   co_return true;
 }
 
-void RequestHandler::Write(protocol::Wire wire, const Answer& answer, std::string& out) {
+void RequestHandler::Write(const protocol::Request& request, const Answer& answer,
+                           std::string& out) {
   protocol::ReplyWriter writer(out);
+  const protocol::Wire wire = request.wire;
   switch (answer.kind) {
     case Answer::Kind::kDecision: {
       const limits::Decision& d = answer.decision;
-      writer.Decision(wire,
-                      {d.allowed, d.limit, d.remaining, d.reset_ms, d.retry_ms, answer.shadowed});
+      const protocol::DecisionReply reply{d.allowed,  d.limit,    d.remaining,
+                                          d.reset_ms, d.retry_ms, answer.shadowed};
+      if (request.verb == Verb::kThrottle) {
+        writer.Throttle(protocol::ThrottleReplyOf(reply));
+      } else {
+        writer.Decision(wire, reply);
+      }
       return;
     }
     case Answer::Kind::kCleared: writer.Ok(wire); return;

@@ -29,9 +29,13 @@ class RequestHandler {
                                 std::chrono::steady_clock::time_point arrival = {});
 
  private:
-  storage::Task<bool> WriteWhenReady(storage::Pending<Answer> pending, protocol::Wire wire,
+  /// CL.THROTTLE: a gcra limit made of the request's numbers, decided like any other.
+  storage::Pending<bool> Throttle(const protocol::Request& request, std::string& out,
+                                  std::chrono::steady_clock::time_point arrival);
+  storage::Task<bool> WriteWhenReady(storage::Pending<Answer> pending, protocol::Request request,
                                      std::string& out);
-  static void Write(protocol::Wire wire, const Answer& answer, std::string& out);
+  /// The reply to `request` (its verb and wire say which shape).
+  static void Write(const protocol::Request& request, const Answer& answer, std::string& out);
 
   Decider& decider_;
   ThreadMetrics& metrics_;

@@ -38,6 +38,12 @@ inline std::string Describe(const ParseResult& result) {
       text += " " + std::to_string(request.cost);
     }
   }
+  if (request.verb == Verb::kThrottle) {
+    const Throttle& t = request.throttle;
+    text += " " + std::string(request.key) + " " + std::to_string(t.max_burst) + " " +
+            std::to_string(t.count) + " " + std::to_string(t.period) + " " +
+            std::to_string(t.quantity);
+  }
   if (request.verb == Verb::kHandshake) {
     static constexpr const char* kNames[] = {"none",    "hello",  "client",
                                              "command", "select", "info"};

@@ -231,3 +231,30 @@ TEST(ReplyWriter, HelloTwoIsAnsweredAsRedisSixDoesAndOtherHellosAreRefused) {
 
 }  // namespace
 }  // namespace limitsd::protocol
+
+namespace limitsd::protocol {
+namespace {
+
+TEST(ReplyWriter, ThrottleIsRedisCellsFiveIntegers) {
+  std::string out;
+  ReplyWriter writer(out);
+  writer.Throttle(ThrottleReplyOf({true, 16, 15, 2000, 0}));
+  writer.Throttle(ThrottleReplyOf({false, 5, 0, 50000, 10000}));
+  writer.Throttle(ThrottleReplyOf({false, 5, 5, 0, -1}));
+  EXPECT_EQ(out,
+            "*5\r\n:0\r\n:16\r\n:15\r\n:-1\r\n:2\r\n"
+            "*5\r\n:1\r\n:5\r\n:0\r\n:10\r\n:50\r\n"
+            "*5\r\n:1\r\n:5\r\n:5\r\n:-1\r\n:0\r\n");
+}
+
+TEST(ReplyWriter, ThrottleRoundsSecondsAsRedisCell) {
+  EXPECT_EQ(ThrottleSeconds(0), 0);
+  EXPECT_EQ(ThrottleSeconds(1), 1);
+  EXPECT_EQ(ThrottleSeconds(2000), 2);  // exactly 2 s stays 2
+  EXPECT_EQ(ThrottleSeconds(2001), 3);
+  EXPECT_EQ(ThrottleSeconds(9999), 10);
+  EXPECT_EQ(ThrottleSeconds(-1), -1);
+}
+
+}  // namespace
+}  // namespace limitsd::protocol

@@ -187,3 +187,41 @@ TEST(RespProtocol, UnterminatedHeaderIsRefusedAtItsBound) {
 
 }  // namespace
 }  // namespace limitsd::protocol
+
+namespace limitsd::protocol {
+namespace {
+
+INSTANTIATE_TEST_SUITE_P(
+    Throttle, RespProtocolTest,
+    ::testing::Values(
+        RespCase{"readme", Resp({"CL.THROTTLE", "user123", "15", "30", "60"}),
+                 {"resp CL.THROTTLE user123 15 30 60 1"}},
+        RespCase{"lower_case_with_quantity", Resp({"cl.throttle", "k", "0", "1", "1", "0"}),
+                 {"resp CL.THROTTLE k 0 1 1 0"}},
+        RespCase{"bounds", Resp({"CL.THROTTLE", "k", "999999999", "1000000000", "311040000",
+                                 "1000000000"}),
+                 {"resp CL.THROTTLE k 999999999 1000000000 311040000 1000000000"}},
+        RespCase{"zero_count", Resp({"CL.THROTTLE", "k", "4", "0", "10"}), {"resp ERR bad_rate"}},
+        RespCase{"zero_period", Resp({"CL.THROTTLE", "k", "4", "1", "0"}), {"resp ERR bad_rate"}},
+        RespCase{"negative_burst", Resp({"CL.THROTTLE", "k", "-1", "1", "10"}),
+                 {"resp ERR bad_rate"}},
+        RespCase{"burst_too_big", Resp({"CL.THROTTLE", "k", "1000000000", "1", "10"}),
+                 {"resp ERR bad_rate"}},
+        RespCase{"period_too_long", Resp({"CL.THROTTLE", "k", "1", "1", "311040001"}),
+                 {"resp ERR bad_rate"}},
+        RespCase{"bad_quantity", Resp({"CL.THROTTLE", "k", "4", "1", "10", "x"}),
+                 {"resp ERR bad_cost"}},
+        RespCase{"bad_key", Resp({"CL.THROTTLE", "a b", "4", "1", "10"}), {"resp ERR bad_key"}},
+        RespCase{"too_few", Resp({"CL.THROTTLE", "k", "4", "1"}), {"resp ERR syntax"}},
+        RespCase{"too_many", Resp({"CL.THROTTLE", "k", "4", "1", "10", "1", "1"}),
+                 {"resp ERR syntax"}},
+        RespCase{"not_a_throttle", Resp({"CL.THROTTLEX", "k", "4", "1", "10"}),
+                 {"resp ERR unknown_command"}}));
+
+TEST(LineProtocol, ClThrottleIsRespOnly) {
+  EXPECT_EQ(ParseAll("CL.THROTTLE k 4 1 10\n", 4096),
+            std::vector<std::string>{"line ERR unknown_command"});
+}
+
+}  // namespace
+}  // namespace limitsd::protocol

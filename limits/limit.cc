@@ -106,8 +106,7 @@ std::string Limit::Describe() const {
 bool LooksInline(std::string_view token) noexcept {
   if (token.empty()) return false;
   if (token[0] >= '0' && token[0] <= '9') return true;
-  std::size_t colon = 0;
-  return StrategyPrefix(token, &colon).has_value();
+  return token.find(':') != std::string_view::npos;
 }
 
 InlineLimitResult ParseInlineLimit(std::string_view token, StrategyKind default_strategy) {
@@ -117,6 +116,10 @@ InlineLimitResult ParseInlineLimit(std::string_view token, StrategyKind default_
   if (const auto prefix = StrategyPrefix(token, &colon)) {
     strategy = *prefix;
     rates = token.substr(colon + 1);
+  } else if (token.find(':') != std::string_view::npos && !(token[0] >= '0' && token[0] <= '9')) {
+    return {std::nullopt, "unknown strategy '" + std::string(token.substr(0, colon)) +
+                              "' in '" + std::string(token) + "'; strategies: " +
+                              strategy::StrategyNames()};
   }
   RateParseResult parsed = ParseRates(rates);
   if (!parsed.ok()) return {std::nullopt, std::move(parsed.error)};

@@ -70,11 +70,13 @@ struct InlineLimitResult {
   std::string error;  ///< set when the token is an inline limit that does not parse
 };
 
-/// Whether `token` is written as an inline limit: it starts with a digit or with a
-/// strategy name followed by ':'.
+/// Whether `token` is written as an inline limit: it starts with a digit or holds a ':'
+/// (a strategy prefix: a configured name never holds one, so an unknown strategy there is
+/// a bad rate rather than an unknown limit). `10/day:;5/hour` is two rates, as in limits.
 bool LooksInline(std::string_view token) noexcept;
 
-/// Parses `[strategy:]rate[;rate...]`; the strategy defaults to `default_strategy`.
+/// Parses `[strategy:]rate[;rate...]`; the strategy defaults to `default_strategy`. An
+/// unknown strategy is an error naming it and the ones that exist.
 InlineLimitResult ParseInlineLimit(std::string_view token, StrategyKind default_strategy);
 
 }  // namespace limitsd::limits

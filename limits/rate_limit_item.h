@@ -15,7 +15,7 @@ inline constexpr std::int64_t kMaxWindowSeconds = 10LL * 12 * 30 * 86400;
 
 class RateLimitItem {
  public:
-  /// `multiples` 0 means 1, as in limits. Bounds are the parser's job.
+  /// `multiples` 0 means 1 (the parser refuses a written 0). Bounds are the parser's job.
   RateLimitItem(std::int64_t amount, std::int64_t multiples, const Granularity& granularity);
 
   std::int64_t amount() const noexcept { return amount_; }

@@ -112,6 +112,10 @@ RateParseResult ParseRates(std::string_view text) {
                       " is out of range (1 to 1000000000)"};
     }
     const std::int64_t multiples = e->multiples.empty() ? 1 : ToNumber(e->multiples);
+    if (multiples == 0) {
+      return {{}, "window of " + std::string(piece) + " in " + Quote(text) +
+                      " is zero long: write at least 1 (e.g. 5/1minute or 5/minute)"};
+    }
     if (multiples > kMaxWindowSeconds / granularity->seconds) {
       return {{}, "window of " + std::string(piece) + " in " + Quote(text) +
                       " is longer than 10 years"};

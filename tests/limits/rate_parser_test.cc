@@ -35,7 +35,7 @@ INSTANTIATE_TEST_SUITE_P(
         Accepted{"10 persecond", {{10, 1, 1}}}, Accepted{"5/10 seconds", {{5, 10, 10}}},
         Accepted{"1 per2 seconds", {{1, 2, 2}}}, Accepted{"10/ 3second", {{10, 3, 3}}},
         Accepted{"1/SECONDS", {{1, 1, 1}}}, Accepted{"010/second", {{10, 1, 1}}},
-        Accepted{"10/0 seconds", {{10, 1, 1}}}, Accepted{"1 per 3 hour", {{1, 3, 10800}}},
+        Accepted{"1 per 3 hour", {{1, 3, 10800}}},
         Accepted{"1 per 2 hours", {{1, 2, 7200}}}, Accepted{"1/2 day", {{1, 2, 172800}}},
         Accepted{"1/month", {{1, 1, 2592000}}}, Accepted{"1/year", {{1, 1, 31104000}}},
         Accepted{"1 per 3 hour; 1 per second", {{1, 3, 10800}, {1, 1, 1}}},
@@ -104,11 +104,33 @@ TEST(InlineLimit, TakesAStrategyPrefix) {
   EXPECT_FALSE(ParseInlineLimit("moving-window:abc", StrategyKind::kFixedWindow).limit);
 }
 
+TEST(InlineLimit, AnUnknownStrategyIsNamedWithTheOnesThatExist) {
+  const auto r = ParseInlineLimit("bogus:10/second", StrategyKind::kFixedWindow);
+  EXPECT_FALSE(r.limit.has_value());
+  EXPECT_EQ(r.error,
+            "unknown strategy 'bogus' in 'bogus:10/second'; strategies: fixed-window, "
+            "moving-window, sliding-window-counter, gcra");
+  // A ':' after a rate is limits' separator slip, still two rates.
+  const auto two = ParseInlineLimit("10/day:;5/hour", StrategyKind::kFixedWindow);
+  ASSERT_TRUE(two.limit.has_value()) << two.error;
+  EXPECT_EQ(two.limit->rates().size(), 2u);
+}
+
+TEST(RateString, AZeroWindowIsRefused) {
+  for (const char* text : {"1/0seconds", "5/0minutes", "5 per 0 hour", "10/second;1/0day"}) {
+    const RateParseResult r = ParseRates(text);
+    EXPECT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.error.find("is zero long"), std::string::npos) << text << ": " << r.error;
+  }
+  EXPECT_TRUE(ParseRates("5/1minute").ok());
+  EXPECT_FALSE(ParseInlineLimit("1/0seconds", StrategyKind::kFixedWindow).limit.has_value());
+}
+
 TEST(InlineLimit, RecognisesItsShape) {
   EXPECT_TRUE(LooksInline("10/second"));
   EXPECT_TRUE(LooksInline("sliding-window-counter:1/minute"));
   EXPECT_FALSE(LooksInline("api"));
-  EXPECT_FALSE(LooksInline("foo:10/second"));
+  EXPECT_TRUE(LooksInline("foo:10/second"));  // never a name: a bad strategy
   EXPECT_TRUE(IsLimitName("api.v2-login_x"));
   EXPECT_FALSE(IsLimitName("2api"));
   EXPECT_FALSE(IsLimitName("a b"));

@@ -1,6 +1,6 @@
 // limitsd_inprocess: what one in-process decision costs, in the same shape as the Python
 // `limits` library's benchmark (bench/python_limits_hits.py), and what a live key costs.
-//   --mode hits:   fixed-window HITs through limits::RateLimiter::DecideNow on memory:// (as
+//   --mode hits:   fixed-window HITs through limits::RateLimiter::Decide on memory:// (as
 //                  the daemon decides), over --keys keys in turn, none denied; prints hits/s.
 //                  --batch N reads the clock once per N hits (storage::ClockBatch), as the
 //                  daemon does for the requests of one read (N = 16: a client pipelining 16).
@@ -45,8 +45,8 @@ int Hits(std::uint64_t hits, std::size_t key_count, std::uint64_t batch_size) {
       batch.reset();
       batch.emplace();
     }
-    auto decision = m.limiter.DecideNow(limit, keys[k], 1, storage::TakeMode::kHit);
-    allowed += decision && decision->allowed;
+    const auto pending = m.limiter.Decide(limit, keys[k], 1, storage::TakeMode::kHit);
+    allowed += pending.ready() && pending.value() && pending.value()->allowed;
     if (++k == keys.size()) k = 0;
   }
   const double seconds =
@@ -81,7 +81,7 @@ int Memory(std::size_t key_count) {
     for (std::size_t i = 0; i < key_count; ++i) {
       key = "user";
       key += std::to_string(i);
-      (void)co_await m.limiter.Hit(limit, key, 1);
+      (void)co_await m.limiter.Decide(limit, key, 1, storage::TakeMode::kHit).Wait();
     }
   });
   const long after = ResidentKiB();

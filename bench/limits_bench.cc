@@ -28,7 +28,7 @@ BENCHMARK_CAPTURE(BM_ParseRates, two, "100/minute;1000/hour");
 BENCHMARK_CAPTURE(BM_ParseRates, words, "5 per 10 minutes");
 
 // Hits `limit` on `key_count` keys in turn, every hit allowed (the amount is out of reach),
-// as the daemon does on memory://: RateLimiter::DecideNow, no coroutine.
+// as the daemon does on memory://: RateLimiter::Decide, ready at once, no coroutine.
 void HitKeys(benchmark::State& state, const char* limit_token, std::size_t key_count) {
   MemoryLimiter m;
   const limits::Limit limit = MakeLimit(limit_token);
@@ -36,16 +36,16 @@ void HitKeys(benchmark::State& state, const char* limit_token, std::size_t key_c
   std::int64_t denied = 0;
   std::size_t i = 0;
   for (auto _ : state) {
-    auto decision = m.limiter.DecideNow(limit, keys[i], 1, storage::TakeMode::kHit);
-    denied += decision && !decision->allowed;
+    const auto pending = m.limiter.Decide(limit, keys[i], 1, storage::TakeMode::kHit);
+    denied += !pending.ready() || !pending.value() || !pending.value()->allowed;
     if (++i == keys.size()) i = 0;
   }
   if (denied > 0) state.SkipWithError("a hit was denied: the limit is too low");
   state.SetItemsProcessed(state.iterations());
 }
 
-// The same through the awaitable RateLimiter::Hit, as a storage that does I/O is called:
-// the difference is the coroutine frames and resumptions.
+// The same awaited (Pending::Wait), as a caller that does not test ready() first: the
+// difference is the coroutine frames and resumptions.
 void BM_HitFixedWindowAwaited(benchmark::State& state) {
   MemoryLimiter m;
   const limits::Limit limit = MakeLimit("fixed-window:1000000000/hour");
@@ -53,7 +53,8 @@ void BM_HitFixedWindowAwaited(benchmark::State& state) {
   RunCoroutine([&]() -> storage::Task<void> {
     std::size_t i = 0;
     for (auto _ : state) {
-      auto decision = co_await m.limiter.Hit(limit, keys[i], 1);
+      auto decision =
+          co_await m.limiter.Decide(limit, keys[i], 1, storage::TakeMode::kHit).Wait();
       benchmark::DoNotOptimize(decision);
       if (++i == keys.size()) i = 0;
     }
@@ -63,6 +64,7 @@ void BM_HitFixedWindowAwaited(benchmark::State& state) {
 BENCHMARK(BM_HitFixedWindowAwaited)->Arg(1);
 
 constexpr std::size_t kManyKeys = 1'000'000;
+constexpr storage::TakeMode kHit = storage::TakeMode::kHit;
 
 void BM_HitFixedWindow(benchmark::State& state) {
   HitKeys(state, "fixed-window:1000000000/hour", static_cast<std::size_t>(state.range(0)));
@@ -98,11 +100,11 @@ void BM_HitMovingWindowFull(benchmark::State& state) {
   std::int64_t denied = 0;
   RunCoroutine([&]() -> storage::Task<void> {
     for (std::int64_t i = 0; i < amount; ++i) {  // fill the window first, untimed
-      (void)co_await m.limiter.Hit(limit, "user", 1);
+      (void)co_await m.limiter.Decide(limit, "user", 1, kHit).Wait();
       clock->Advance(step);
     }
     for (auto _ : state) {
-      auto decision = co_await m.limiter.Hit(limit, "user", 1);
+      auto decision = co_await m.limiter.Decide(limit, "user", 1, kHit).Wait();
       denied += decision && !decision->allowed;
       clock->Advance(step);
     }
@@ -118,9 +120,11 @@ void BM_DenyMovingWindow(benchmark::State& state) {
   MemoryLimiter m;
   const limits::Limit limit = MakeLimit("moving-window:" + std::to_string(amount) + "/hour");
   RunCoroutine([&]() -> storage::Task<void> {
-    for (std::int64_t i = 0; i < amount; ++i) (void)co_await m.limiter.Hit(limit, "user", 1);
+    for (std::int64_t i = 0; i < amount; ++i) {
+      (void)co_await m.limiter.Decide(limit, "user", 1, kHit).Wait();
+    }
     for (auto _ : state) {
-      auto decision = co_await m.limiter.Hit(limit, "user", 1);
+      auto decision = co_await m.limiter.Decide(limit, "user", 1, kHit).Wait();
       benchmark::DoNotOptimize(decision);
     }
   });

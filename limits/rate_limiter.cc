@@ -80,56 +80,22 @@ Decision Combine(const Limit& limit, std::span<const RateVerdict> verdicts, bool
 RateLimiter::RateLimiter(storage::Storage& storage)
     : storage_(storage),
       multi_rate_(storage.AsMultiRate()),
-      immediate_(storage.AsImmediateTake()),
-      moving_window_(storage.AsMovingWindow() != nullptr),
-      sliding_window_counter_(storage.AsSlidingWindowCounter() != nullptr),
-      gcra_(storage.AsGcra() != nullptr) {}
-
-bool RateLimiter::Serves(StrategyKind kind) const noexcept {
-  switch (kind) {
-    case StrategyKind::kFixedWindow: return true;
-    case StrategyKind::kMovingWindow: return moving_window_;
-    case StrategyKind::kSlidingWindowCounter: return sliding_window_counter_;
-    case StrategyKind::kGcra: return gcra_;
-  }
-  return false;
-}
-
-bool RateLimiter::Supports(storage::Storage& storage, StrategyKind kind) {
-  switch (kind) {
-    case StrategyKind::kFixedWindow: return true;
-    case StrategyKind::kMovingWindow: return storage.AsMovingWindow() != nullptr;
-    case StrategyKind::kSlidingWindowCounter: return storage.AsSlidingWindowCounter() != nullptr;
-    case StrategyKind::kGcra: return storage.AsGcra() != nullptr;
-  }
-  return false;
+      immediate_(storage.AsImmediateTake()) {
+  capabilities_.moving_window = storage.AsMovingWindow() != nullptr;
+  capabilities_.sliding_window_counter = storage.AsSlidingWindowCounter() != nullptr;
+  capabilities_.gcra = storage.AsGcra() != nullptr;
+  capabilities_.multi_rate = multi_rate_ != nullptr;
 }
 
 storage::Pending<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view key,
                                                       std::int64_t cost, storage::TakeMode mode) {
-  if (immediate_ != nullptr) return DecideNow(limit, key, cost, mode);
+  if (immediate_ != nullptr) return DecideImmediately(limit, key, cost, mode);
   return Awaited(limit, key, cost, mode);
 }
 
-Task<Result<Decision>> RateLimiter::Hit(const Limit& limit, std::string_view key,
-                                        std::int64_t cost) {
-  return Awaited(limit, key, cost, storage::TakeMode::kHit);
-}
-
-Task<Result<Decision>> RateLimiter::Test(const Limit& limit, std::string_view key,
-                                         std::int64_t cost) {
-  return Awaited(limit, key, cost, storage::TakeMode::kPeek);
-}
-
-Task<Result<Decision>> RateLimiter::Stats(const Limit& limit, std::string_view key) {
-  return Awaited(limit, key, 1, storage::TakeMode::kPeek);
-}
-
-Result<Decision> RateLimiter::DecideNow(const Limit& limit, std::string_view key,
-                                        std::int64_t cost, storage::TakeMode mode) {
-  if (immediate_ == nullptr || !Serves(limit.strategy())) {
-    return storage::StorageErrc::kUnsupported;
-  }
+Result<Decision> RateLimiter::DecideImmediately(const Limit& limit, std::string_view key,
+                                                std::int64_t cost, storage::TakeMode mode) {
+  if (!Serves(limit.strategy())) return storage::StorageErrc::kUnsupported;
   if (CostExceedsAnyRate(limit, cost)) mode = storage::TakeMode::kPeek;
   try {
     const KeySet keys(limit, key);

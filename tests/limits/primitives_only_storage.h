@@ -1,7 +1,8 @@
 #pragma once
 // A real storage seen through its primitives and per-strategy capabilities only: forwards
-// every call to the storage it wraps but does not offer MultiRateSupport, so the rate
-// limiter takes the path a custom storage without that capability gets.
+// every call to the storage it wraps but does not offer MultiRateSupport (unless asked to)
+// nor ImmediateTakeSupport, so the rate limiter takes the awaited path a custom storage
+// gets.
 
 #include "storage/capabilities.h"
 #include "storage/storage.h"
@@ -13,8 +14,10 @@ class PrimitivesOnlyStorage final : public storage::Storage,
                                     public storage::SlidingWindowCounterSupport,
                                     public storage::GcraSupport {
  public:
-  explicit PrimitivesOnlyStorage(storage::Storage& inner)
+  /// `multi_rate`: offer the inner storage's MultiRateSupport (awaited) too.
+  explicit PrimitivesOnlyStorage(storage::Storage& inner, bool multi_rate = false)
       : inner_(inner),
+        multi_rate_(multi_rate ? inner.AsMultiRate() : nullptr),
         moving_(*inner.AsMovingWindow()),
         sliding_(*inner.AsSlidingWindowCounter()),
         gcra_(*inner.AsGcra()) {}
@@ -33,7 +36,7 @@ class PrimitivesOnlyStorage final : public storage::Storage,
   Task<std::int64_t> Reset() override { return inner_.Reset(); }
   storage::Task<bool> Check() override { return inner_.Check(); }
   std::string Describe() const override { return "primitives of " + inner_.Describe(); }
-  storage::MultiRateSupport* AsMultiRate() noexcept override { return nullptr; }
+  storage::MultiRateSupport* AsMultiRate() noexcept override { return multi_rate_; }
 
   Task<bool> AcquireEntry(std::string_view k, std::int64_t l, Micros e, std::int64_t a) override {
     return moving_.AcquireEntry(k, l, e, a);
@@ -59,6 +62,7 @@ class PrimitivesOnlyStorage final : public storage::Storage,
 
  private:
   storage::Storage& inner_;
+  storage::MultiRateSupport* multi_rate_;
   storage::MovingWindowSupport& moving_;
   storage::SlidingWindowCounterSupport& sliding_;
   storage::GcraSupport& gcra_;

@@ -29,9 +29,9 @@ struct Step {
 
 // The three ways a decision reaches a store.
 enum class Path {
-  kMultiRate,   ///< awaited MultiRateSupport::TakeAll (one atomic step)
-  kPrimitives,  ///< awaited, through the seed's primitives alone
-  kImmediate,   ///< RateLimiter::DecideNow over ImmediateTakeSupport (no coroutine)
+  kMultiRate,   ///< awaited MultiRateSupport::TakeAll (one atomic step), as on Redis
+  kPrimitives,  ///< awaited, through the primitives and per-strategy capabilities
+  kImmediate,   ///< ready at once over ImmediateTakeSupport (no coroutine), as on memory://
 };
 
 // Runs every scenario through each Path; all must give the same answers.
@@ -40,19 +40,19 @@ class RateLimiterTest : public ::testing::TestWithParam<Path> {
   RateLimiterTest()
       : clock_(std::make_shared<ManualClock>(kStart)),
         memory_(clock_, 16),
-        primitives_(memory_),
-        limiter_(GetParam() == Path::kPrimitives ? static_cast<storage::Storage&>(primitives_)
-                                                 : memory_) {}
+        primitives_(memory_, GetParam() == Path::kMultiRate),
+        limiter_(GetParam() == Path::kImmediate ? static_cast<storage::Storage&>(memory_)
+                                                : primitives_) {}
 
+  // The front doors' one call: RateLimiter::Decide, awaited when it is not ready.
   Result<Decision> Decide(const Limit& limit, const std::string& verb, std::int64_t cost,
                           std::string_view key) {
-    if (GetParam() == Path::kImmediate) {
-      const auto mode = verb == "HIT" ? storage::TakeMode::kHit : storage::TakeMode::kPeek;
-      return limiter_.DecideNow(limit, key, verb == "STATS" ? 1 : cost, mode);
-    }
-    if (verb == "HIT") return RunTask(io_, limiter_.Hit(limit, key, cost));
-    if (verb == "TEST") return RunTask(io_, limiter_.Test(limit, key, cost));
-    return RunTask(io_, limiter_.Stats(limit, key));
+    const auto mode = verb == "HIT" ? storage::TakeMode::kHit : storage::TakeMode::kPeek;
+    storage::Pending<Result<Decision>> pending =
+        limiter_.Decide(limit, key, verb == "STATS" ? 1 : cost, mode);
+    EXPECT_EQ(pending.ready(), GetParam() == Path::kImmediate);
+    if (pending.ready()) return std::move(pending).value();
+    return RunTask(io_, std::move(pending).Wait());
   }
 
   std::string Run(const Limit& limit, const std::string& verb, std::int64_t cost,
@@ -195,14 +195,10 @@ TEST_P(RateLimiterTest, KeysAndLimitsAreIndependent) {
   EXPECT_EQ(Run(moving, "HIT", 1, "a"), "OK 1 0 60000 0");
 }
 
-TEST_P(RateLimiterTest, OnlyAnImmediateStorageDecidesNow) {
+TEST_P(RateLimiterTest, OnlyAnImmediateStorageAnswersAtOnce) {
   const auto limit = ParseInlineLimit("1/minute", StrategyKind::kFixedWindow).limit;
-  EXPECT_EQ(limiter_.Immediate(), GetParam() != Path::kPrimitives);
-  if (GetParam() == Path::kPrimitives) {
-    const auto r = limiter_.DecideNow(*limit, "k", 1, storage::TakeMode::kHit);
-    ASSERT_FALSE(r);
-    EXPECT_EQ(r.error(), storage::StorageErrc::kUnsupported);
-  }
+  const auto pending = limiter_.Decide(*limit, "k", 1, storage::TakeMode::kHit);
+  EXPECT_EQ(pending.ready(), GetParam() == Path::kImmediate);
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, RateLimiterTest,

@@ -16,6 +16,7 @@ set(LIMITSD_SDK_HEADERS
   storage/storage.h
   storage/storage_context.h
   storage/storage_error.h
+  storage/storage_key.h
   storage/storage_registry.h
   storage/storage_uri.h
   storage/sync_storage.h

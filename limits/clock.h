@@ -1,6 +1,6 @@
 #pragma once
 // The clock strategies and stores share. It lives in storage/ because each store owns its
-// clock (DESIGN.md "one clock per store"); limits/ re-exports it under its own name.
+// clock (docs/strategies.md: one clock per store); limits/ re-exports it under its own name.
 
 #include "storage/clock.h"
 

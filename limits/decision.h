@@ -6,8 +6,8 @@
 namespace limitsd::limits {
 
 /// The answer to HIT / TEST / STATS: whether the request passes, and the binding rate's
-/// numbers (DESIGN.md: among the rates that deny, the one with the largest retry_ms; if none
-/// denies, the one with the least remaining, on a tie the longer window).
+/// numbers (docs/protocol.md: among the rates that deny, the one with the largest retry_ms;
+/// if none denies, the one with the least remaining, on a tie the longer window).
 struct Decision {
   bool allowed = false;
   std::size_t binding = 0;     ///< index of the binding rate in the limit

@@ -1,6 +1,5 @@
 #include "limits/limit.h"
 
-#include <cstring>
 
 #include "limits/rate_parser.h"
 
@@ -68,22 +67,9 @@ Limit::Limit(std::string name, StrategyKind strategy, std::vector<RateLimitItem>
   params_.reserve(rates_.size());
   for (const RateLimitItem& rate : rates_) {
     params_.push_back(ParamsOf(strategy_, rate, burst_));
-    key_suffixes_.push_back("}/" + std::string(strategy::StrategyName(strategy_)) + "/" +
+    key_suffixes_.push_back("/" + std::string(strategy::StrategyName(strategy_)) + "/" +
                             rate.KeySuffix());
   }
-}
-
-char* Limit::WriteStorageKey(std::string_view key, std::size_t i, char* out) const noexcept {
-  const auto put = [&out](std::string_view bytes) {
-    std::memcpy(out, bytes.data(), bytes.size());
-    out += bytes.size();
-  };
-  *out++ = '{';
-  put(name_);
-  *out++ = ' ';
-  put(key);
-  put(key_suffixes_[i]);
-  return out;
 }
 
 std::size_t Limit::StorageKeysSize(std::string_view key) const noexcept {

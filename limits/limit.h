@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "limits/rate_limit_item.h"
+#include "storage/storage_key.h"
 #include "strategy/strategy_kind.h"
 #include "strategy/verdict.h"
 
@@ -41,14 +42,14 @@ class Limit {
   const strategy::RateParams& Params(std::size_t i) const noexcept { return params_[i]; }
 
   /// The storage key of rate `i` for `key`: "{<name> <key>}/<strategy>/<amount>/<multiples>/
-  /// <granularity>". The hash tag covers the limit and the key, so every rate of one request
-  /// lives in one Redis Cluster slot and one memory shard; the strategy and the rate make
-  /// counters of different strategies or rates distinct. Written at `out`, which must have
-  /// room for StorageKeySize(key, i) bytes; returns the end of what was written.
-  char* WriteStorageKey(std::string_view key, std::size_t i, char* out) const noexcept;
+  /// <granularity>" (storage/storage_key.h owns the layout and its hash tag). Written at
+  /// `out`, which must have room for StorageKeySize(key, i) bytes; returns the end.
+  char* WriteStorageKey(std::string_view key, std::size_t i, char* out) const noexcept {
+    return storage::WriteStorageKey(name_, key, key_suffixes_[i], out);
+  }
   /// The length of rate `i`'s storage key for `key`.
   std::size_t StorageKeySize(std::string_view key, std::size_t i) const noexcept {
-    return 2 + name_.size() + key.size() + key_suffixes_[i].size();  // '{' and ' '
+    return storage::StorageKeySize(name_, key, key_suffixes_[i]);
   }
   /// The total length of every rate's storage key for `key`.
   std::size_t StorageKeysSize(std::string_view key) const noexcept;
@@ -62,7 +63,7 @@ class Limit {
   std::vector<RateLimitItem> rates_;
   std::int64_t burst_;
   std::vector<strategy::RateParams> params_;
-  std::vector<std::string> key_suffixes_;  // "}/<strategy>/<rate>" per rate
+  std::vector<std::string> key_suffixes_;  // "/<strategy>/<rate>" per rate
 };
 
 struct InlineLimitResult {

@@ -31,7 +31,7 @@ enum class Handshake : std::uint8_t {
   kInfo,     ///< INFO [section]: a minimal server section (ioredis' ready check reads it)
 };
 
-/// The wire error codes of DESIGN.md, `ERR <code> <message>`.
+/// The wire error codes of docs/protocol.md, `ERR <code> <message>`.
 enum class ErrorCode : std::uint8_t {
   kSyntax,
   kUnknownCommand,

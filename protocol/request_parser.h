@@ -75,8 +75,6 @@ class RequestParser {
   /// Forgets any partial request (e.g. after the server dropped its buffer).
   void Reset() noexcept;
 
-  std::size_t max_line_bytes() const noexcept { return max_line_bytes_; }
-
   /// The most bytes an incomplete request can occupy before Next either completes it or
   /// reports it: a line of max_line_bytes plus "\r\n", or a RESP request whose bulk
   /// strings hold max_line_bytes, with its 17 length lines and 16 CRLFs. A read buffer of

@@ -11,12 +11,6 @@ IoContextPool::IoContextPool(std::size_t threads) {
   }
 }
 
-boost::asio::io_context& IoContextPool::Next() {
-  boost::asio::io_context& context = *contexts_[next_];
-  next_ = (next_ + 1) % contexts_.size();
-  return context;
-}
-
 std::vector<boost::asio::any_io_executor> IoContextPool::Executors() const {
   std::vector<boost::asio::any_io_executor> executors;
   for (const auto& context : contexts_) executors.emplace_back(context->get_executor());
@@ -30,10 +24,6 @@ void IoContextPool::Run() {
   }
   contexts_[0]->run();
   for (auto& thread : threads) thread.join();
-}
-
-void IoContextPool::ReleaseWork() {
-  for (auto& guard : guards_) guard.reset();
 }
 
 void IoContextPool::Stop() {

@@ -21,15 +21,11 @@ class IoContextPool {
 
   std::size_t size() const noexcept { return contexts_.size(); }
   boost::asio::io_context& at(std::size_t i) { return *contexts_[i]; }
-  /// The contexts in turn, for spreading connections.
-  boost::asio::io_context& Next();
   std::vector<boost::asio::any_io_executor> Executors() const;
 
   /// Runs contexts 1..n-1 on threads of their own and context 0 on the calling thread;
   /// returns when all have stopped.
   void Run();
-  /// Lets the contexts return once they run out of work.
-  void ReleaseWork();
   /// Stops every context now.
   void Stop();
 
@@ -37,7 +33,6 @@ class IoContextPool {
   using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<Guard> guards_;
-  std::size_t next_ = 0;
 };
 
 }  // namespace limitsd::server

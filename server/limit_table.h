@@ -1,6 +1,6 @@
 #pragma once
 // Resolves a request's <limit> token: a configured name first, then an inline limit
-// `[strategy:]rate[;rate...]` (DESIGN.md "Line protocol"). One table per I/O thread: the
+// `[strategy:]rate[;rate...]` (docs/protocol.md, Fields). One table per I/O thread: the
 // configured limits are shared and immutable, the cache of parsed inline limits is the
 // thread's own.
 

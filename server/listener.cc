@@ -14,6 +14,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "protocol/reply_writer.h"
 #include "server/connection.h"
 
 namespace limitsd::server {
@@ -127,10 +128,27 @@ void Listener::Hand(GenericSocket socket, Worker& worker, bool tcp) {
   });
 }
 
+// The refusal is written in the client's own protocol: a RESP request starts with '*'. What
+// the client sent within this long is read (and dropped) to tell; silence means the line
+// protocol.
+constexpr std::chrono::milliseconds kRejectReadTimeout{500};
+
 storage::Task<void> Listener::Reject(GenericSocket socket) {
-  static constexpr std::string_view kReply =
-      "ERR overloaded too many connections (server.max_connections); retry later\n";
-  co_await asio::async_write(socket, asio::buffer(kReply), kNoThrow);
+  asio::steady_timer timer(socket.get_executor());
+  timer.expires_after(kRejectReadTimeout);
+  timer.async_wait([&socket](boost::system::error_code ec) {
+    boost::system::error_code ignored;
+    if (!ec) socket.cancel(ignored);
+  });
+  char first[512];
+  const auto [read_error, read] = co_await socket.async_read_some(asio::buffer(first), kNoThrow);
+  timer.cancel();
+  const protocol::Wire wire =
+      !read_error && read > 0 && first[0] == '*' ? protocol::Wire::kResp : protocol::Wire::kLine;
+  std::string reply;
+  protocol::ReplyWriter(reply).Error(wire, protocol::ErrorCode::kOverloaded,
+                                     "too many connections (server.max_connections); retry later");
+  co_await asio::async_write(socket, asio::buffer(reply), kNoThrow);
   boost::system::error_code ignored;
   socket.shutdown(asio::socket_base::shutdown_both, ignored);
   socket.close(ignored);

@@ -1,7 +1,8 @@
 #pragma once
-// The asynchronous storage interface: the seed's primitives, awaited on the daemon's event
-// loop. A backend subclasses Storage and, optionally, the capability interfaces of
-// capabilities.h; the capabilities it implements decide which strategies it can serve.
+// The asynchronous storage interface: the primitives every storage has, awaited on the
+// daemon's event loop. A backend subclasses Storage and, optionally, the capability
+// interfaces of capabilities.h; the capabilities it implements decide which strategies it
+// can serve.
 
 #include <cstdint>
 #include <string>

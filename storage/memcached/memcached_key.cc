@@ -5,6 +5,7 @@
 #include <array>
 
 #include "storage/configuration_error.h"
+#include "storage/storage_key.h"
 
 namespace limitsd::storage::memcached {
 namespace {
@@ -33,11 +34,8 @@ std::string Sha256Hex(std::string_view data) {
 }  // namespace
 
 std::string_view ItemIdOf(std::string_view key) noexcept {
-  const std::size_t open = key.find('{');
-  if (open == std::string_view::npos) return key;
-  const std::size_t close = key.find('}', open + 1);
-  if (close == std::string_view::npos) return key;
-  return key.substr(open, close - open + 1);
+  const HashTagSpan tag = FindHashTag(key);
+  return tag.found() ? key.substr(tag.open, tag.close - tag.open + 1) : key;
 }
 
 MemcachedKeyEncoder::MemcachedKeyEncoder(std::string prefix) : prefix_(std::move(prefix)) {

@@ -12,8 +12,8 @@
 
 namespace limitsd::storage::memcached {
 
-/// The item a storage key belongs to: its hash tag with the braces, or the whole key when it
-/// has none (no '{', or no '}' after it).
+/// The item a storage key belongs to: its hash tag (storage/storage_key.h) with the braces,
+/// or the whole key when it has none.
 std::string_view ItemIdOf(std::string_view key) noexcept;
 
 /// Turns item ids into keys memcached accepts (printable ASCII without spaces, at most 250

@@ -103,12 +103,4 @@ KeyHasher::Tagged KeyHasher::DigestTagged(std::string_view key, std::size_t clos
   return Tagged{Finish(all, key.size()), Finish(tag, tag_size).lo};
 }
 
-std::string_view HashTag(std::string_view key) noexcept {
-  const std::size_t open = key.find('{');
-  if (open == std::string_view::npos) return key;
-  const std::size_t close = key.find('}', open + 1);
-  if (close == std::string_view::npos || close == open + 1) return key;
-  return key.substr(open + 1, close - open - 1);
-}
-
 }  // namespace limitsd::storage::memory

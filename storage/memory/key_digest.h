@@ -50,10 +50,6 @@ class KeyHasher {
   std::uint64_t seed_hi_;
 };
 
-/// The part of `key` between its first '{' and the next '}' when that part is non-empty,
-/// otherwise the whole key: keys with the same hash tag land in the same shard.
-std::string_view HashTag(std::string_view key) noexcept;
-
 /// The table hash of a digest: its high lane, already well mixed.
 struct KeyDigestHash {
   using is_avalanching = void;

@@ -9,6 +9,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include "storage/storage_error.h"
+#include "storage/storage_key.h"
 #include "storage/storage_registry.h"
 
 namespace limitsd::storage::memory {
@@ -87,16 +88,15 @@ void MemoryStorage::ValidateOptions(const StorageContext& context) { ShardsOptio
 
 MemoryStorage::Located MemoryStorage::Locate(std::string_view key) const noexcept {
   // The strategy layer's keys start with their hash tag: one pass gives both hashes.
-  if (key.size() > 2 && key[0] == '{') {
-    const std::size_t close = key.find('}', 1);
-    if (close != std::string_view::npos && close > 1) {
-      const KeyHasher::Tagged t = hasher_.DigestTagged(key, close);
-      return Located{t.digest, &shards_[t.tag_hash & shard_mask_]};
-    }
+  const HashTagSpan tag = FindHashTag(key);
+  if (tag.open == 0) {
+    const KeyHasher::Tagged t = hasher_.DigestTagged(key, tag.close);
+    return Located{t.digest, &shards_[t.tag_hash & shard_mask_]};
   }
   const KeyDigest digest = hasher_.Digest(key);
-  const std::string_view tag = HashTag(key);
-  const std::uint64_t h = tag.size() == key.size() ? digest.lo : hasher_.Hash64(tag);
+  const std::uint64_t h =
+      tag.found() ? hasher_.Hash64(key.substr(tag.open + 1, tag.close - tag.open - 1))
+                  : digest.lo;
   return Located{digest, &shards_[h & shard_mask_]};
 }
 

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "storage/redis/redis_protocol.h"
+#include "storage/storage_key.h"
 
 namespace limitsd::storage::redis {
 namespace {
@@ -35,14 +36,7 @@ std::optional<RedisEndpoint> NodeOf(const redisReply& node, const RedisEndpoint&
 }  // namespace
 
 std::uint16_t KeySlot(std::string_view key) noexcept {
-  const std::size_t open = key.find('{');
-  if (open != std::string_view::npos) {
-    const std::size_t close = key.find('}', open + 1);
-    if (close != std::string_view::npos && close > open + 1) {
-      key = key.substr(open + 1, close - open - 1);
-    }
-  }
-  return Crc16(key) % kClusterSlots;
+  return Crc16(HashTag(key)) % kClusterSlots;
 }
 
 bool ClusterSlotMap::Load(const redisReply& reply, const RedisEndpoint& asked) {

@@ -30,9 +30,9 @@ struct RedisScript {
 /// The arithmetic restates strategy/*.h; tests/storage/redis/redis_script_model_test.cc
 /// holds the two together.
 const RedisScript& TakeScript();
-/// The seed's incr: KEYS[1]; ARGV: window in ms, amount. Sets the TTL when the key has none.
+/// Storage::Incr: KEYS[1]; ARGV: window in ms, amount. Sets the TTL when the key has none.
 const RedisScript& IncrScript();
-/// The seed's decr, never below 0, TTL kept: KEYS[1]; ARGV: amount.
+/// Storage::Decr, never below 0, TTL kept: KEYS[1]; ARGV: amount.
 const RedisScript& DecrScript();
 
 /// The Lua helpers the take script starts with: fmt(x), ms_ceil(us), mul_div(a, b, c) =

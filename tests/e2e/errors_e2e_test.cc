@@ -115,6 +115,11 @@ TEST(ErrorsE2EConfig, OverloadedWhenOverMaxConnections) {
   LineClient second(daemon.port());
   EXPECT_EQ(Code(second.ReadLine().value_or("")), "overloaded");
   EXPECT_TRUE(second.ClosedByPeer());
+  // A RESP client is refused in RESP.
+  LineClient resp(daemon.port());
+  resp.Send("*1\r\n$4\r\nPING\r\n");
+  EXPECT_EQ(resp.ReadLine().value_or(""),
+            "-ERR overloaded too many connections (server.max_connections); retry later\r");
   EXPECT_EQ(first->Ask("PING"), "PONG");
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The storage conformance suite: one set of behaviours every registered scheme must show
-// over the asynchronous Storage interface and its capabilities (DESIGN.md: "one behaviour
-// on every backend").
+// over the asynchronous Storage interface and its capabilities (one behaviour on every
+// backend: docs/strategies.md).
 //
 // A backend joins from its own test binary in a few lines: link the OBJECT library
 // `limitsd_storage_conformance` and instantiate the suite with its targets:

@@ -139,7 +139,7 @@ TEST_P(StorageConformance, MovingWindowHugeCosts) {
   EXPECT_EQ(MovingState(key, limit, seconds(60), 1).count, 0);  // remaining 1,000,000
 }
 
-// A hit costs the same whatever its cost (DESIGN.md Semantics 7): 300 hits of 999,999
+// A hit costs the same whatever its cost (docs/strategies.md): 300 hits of 999,999
 // units finish in well under a second on a store of runs, in minutes on a log of units.
 TEST_P(StorageConformance, MovingWindowAHugeCostIsCheap) {
   LIMITSD_REQUIRE_CAPABILITY(moving_window);

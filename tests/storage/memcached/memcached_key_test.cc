@@ -22,7 +22,7 @@ bool SafeForMemcached(const std::string& key) {
 TEST(ItemIdOfTest, HashTagNamesTheItem) {
   EXPECT_EQ(ItemIdOf("{api/alice}/fixed-window/10/60"), "{api/alice}");
   EXPECT_EQ(ItemIdOf("x{a}{b}"), "{a}");
-  EXPECT_EQ(ItemIdOf("{}/rate"), "{}");
+  EXPECT_EQ(ItemIdOf("{}/rate"), "{}/rate");  // an empty tag is no tag, as in Redis Cluster
   EXPECT_EQ(ItemIdOf("plain"), "plain");
   EXPECT_EQ(ItemIdOf("open{only"), "open{only");
 }

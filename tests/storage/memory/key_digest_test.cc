@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/storage_key.h"
+
 namespace limitsd::storage::memory {
 namespace {
 

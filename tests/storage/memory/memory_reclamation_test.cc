@@ -94,7 +94,8 @@ constexpr bool kSanitized = true;
 constexpr bool kSanitized = false;
 #endif
 
-// DESIGN.md: at most 100 bytes of memory per live fixed-window key, with a million keys.
+// docs/storage-memory.md: at most 100 bytes of memory per live fixed-window key, with a
+// million keys.
 TEST_F(MemoryReclamationTest, AMillionFixedWindowKeysFitIn100BytesEach) {
   if (kSanitized) GTEST_SKIP() << "sanitizers change the allocator and the resident size";
   constexpr std::size_t kKeys = 1'000'000;

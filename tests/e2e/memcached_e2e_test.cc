@@ -38,6 +38,8 @@ TEST(MemcachedE2E, TwoDaemonsSharingMemcachedAdmitExactlyTheLimit) {
     EXPECT_EQ(CountAllowedOverTwo(a.port(), b.port(), std::string(strategy) + ":100/minute"), 100)
         << strategy;
   }
+  // A bucket of 100 that gets one unit back every 36 s: the burst, exactly.
+  EXPECT_EQ(CountAllowedOverTwo(a.port(), b.port(), "gcra:100/hour"), 100) << "gcra";
 }
 
 TEST(MemcachedE2E, LongAndShortWindowsAreEnforced) {

@@ -51,6 +51,8 @@ TEST(RedisE2E, TwoDaemonsSharingOneRedisAdmitExactlyTheLimit) {
     EXPECT_EQ(CountAllowedOverTwo(a.port(), b.port(), std::string(strategy) + ":100/minute"), 100)
         << strategy;
   }
+  // A bucket of 100 that gets one unit back every 36 s: the burst, exactly.
+  EXPECT_EQ(CountAllowedOverTwo(a.port(), b.port(), "gcra:100/hour"), 100) << "gcra";
 }
 
 // The reply with each time inside (0, 10 s] written as "T", so that answers made at

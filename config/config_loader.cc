@@ -14,6 +14,7 @@
 
 #include "config/config_error.h"
 #include "config/listen_address.h"
+#include "config/usable_cpus.h"
 #include "config/yaml_reader.h"
 
 namespace limitsd::config {
@@ -442,9 +443,7 @@ Config ConfigLoader::LoadFileOrThrow(const std::filesystem::path& path) const {
 }
 
 unsigned ConfigLoader::ResolveThreads(unsigned configured) {
-  if (configured != 0) return configured;
-  const unsigned cores = std::thread::hardware_concurrency();
-  return cores == 0 ? 1 : cores;
+  return configured != 0 ? configured : UsableCpus::Count();
 }
 
 }  // namespace limitsd::config

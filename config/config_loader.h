@@ -45,7 +45,8 @@ class ConfigLoader {
   /// LoadFile, throwing ConfigError with every problem when there is any.
   Config LoadFileOrThrow(const std::filesystem::path& path) const;
 
-  /// `server.threads` as the daemon uses it: 0 becomes the number of cores (at least 1).
+  /// `server.threads` as the daemon uses it: 0 becomes the number of CPUs this process may
+  /// use (its affinity mask, capped by its cgroup's CPU quota: UsableCpus).
   static unsigned ResolveThreads(unsigned configured);
 
  private:

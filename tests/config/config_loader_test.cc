@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config_error.h"
+#include "config/usable_cpus.h"
 #include "tests/support/test_support.h"
 
 namespace limitsd::config {
@@ -152,8 +153,8 @@ TEST(ConfigLoaderTest, RecordsWhereValuesWereWritten) {
   EXPECT_EQ(config.admin.listen_column, 11);
 }
 
-TEST(ConfigLoaderTest, ZeroThreadsMeansOnePerCore) {
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+TEST(ConfigLoaderTest, ZeroThreadsMeansOnePerUsableCpu) {
+  const unsigned cores = UsableCpus::Count();
   EXPECT_EQ(LoadOk("server: { threads: 0 }").server.threads, cores);
   EXPECT_EQ(ConfigLoader::ResolveThreads(0), cores);
   EXPECT_EQ(ConfigLoader::ResolveThreads(7), 7u);

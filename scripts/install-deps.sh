@@ -12,6 +12,7 @@ packages=(
   netcat-openbsd python3 python3-redis python3-limits faketime openssl
   curl
   prometheus
+  clang-format
 )
 
 missing=()

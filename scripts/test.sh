@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${LIMITSD_TEST_PRESET:-dev}"
 scripts/install-deps.sh
+scripts/check-format.sh
 scripts/build.sh "$preset"
 ctest --preset "$preset" --output-on-failure -j "${LIMITSD_TEST_JOBS:-2}"
 for extra in scripts/sdk-out-of-tree.sh scripts/bench-quick.sh; do

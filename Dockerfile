@@ -18,7 +18,7 @@ COPY --from=build /src/limitsd.debug /limitsd.debug
 FROM debian:12-slim
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends libhiredis0.14 libspdlog1.10 libyaml-cpp0.7 \
-      libboost-program-options1.81.0 libboost-json1.81.0 libssl3 tini curl ca-certificates \
+      libboost-program-options1.81.0 libboost-json1.81.0 libssl3 libgrpc++1.51 libprotobuf32 tini curl ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 limitsd \
  && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin limitsd

@@ -101,6 +101,20 @@ struct HttpConfig {
   std::uint32_t max_body_bytes = 65536;   ///< request body; more gets 413
 };
 
+/// `grpc:`: Envoy's rate limit service (RLS v3), off unless `listen` is set.
+struct GrpcConfig {
+  std::string listen;  ///< empty: off
+  std::optional<ListenAddress> address;  ///< `listen` parsed, when set
+  int listen_line = 0;
+  int listen_column = 0;
+};
+
+/// `envoy:`: envoyproxy/ratelimit configuration files the gRPC service decides with.
+struct EnvoyConfig {
+  std::vector<std::string> config;  ///< files or directories; relative to the config file
+  std::vector<SourceMark> marks;    ///< parallel to `config`
+};
+
 struct LogConfig {
   std::string level = "info";  ///< trace|debug|info|warn|error|critical|off
   LogFormat format = LogFormat::kText;
@@ -119,6 +133,8 @@ struct Config {
   std::vector<std::string> plugins;  ///< absolute, or as written when there is no file
   std::vector<SourceMark> plugin_marks;  ///< parallel to `plugins`
   AdminConfig admin;
+  GrpcConfig grpc;
+  EnvoyConfig envoy;
   LogConfig log;
   HttpConfig http;
   std::string source = "<defaults>";  ///< the file it came from

@@ -22,9 +22,9 @@ namespace {
 
 using Names = std::array<std::string_view, 0>;
 
-constexpr std::array<std::string_view, 11> kTopKeys = {
+constexpr std::array<std::string_view, 13> kTopKeys = {
     "server", "storage", "strategy", "allow_inline_limits", "allow_reset",
-    "limits", "plugins", "admin",    "log", "http", "shadow"};
+    "limits", "plugins", "admin",    "log", "http", "shadow", "grpc", "envoy"};
 constexpr std::array<std::string_view, 5> kServerKeys = {
     "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms"};
 constexpr std::array<std::string_view, 5> kStorageKeys = {"uri", "options", "timeout_ms",
@@ -36,6 +36,8 @@ constexpr std::array<std::string_view, 3> kAdminKeys = {"listen", "max_connectio
                                                         "read_timeout_ms"};
 constexpr std::array<std::string_view, 3> kHttpKeys = {"listen", "max_header_bytes",
                                                        "max_body_bytes"};
+constexpr std::array<std::string_view, 1> kGrpcKeys = {"listen"};
+constexpr std::array<std::string_view, 1> kEnvoyKeys = {"config"};
 constexpr std::array<std::string_view, 2> kLogKeys = {"level", "format"};
 constexpr std::array<std::string_view, 4> kOnErrorValues = {"error", "deny", "allow", "local"};
 constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
@@ -79,6 +81,8 @@ class ConfigParser {
   void ParseAdmin(const YAML::Node& node, AdminConfig& admin);
   void ParseLog(const YAML::Node& node, LogConfig& log);
   void ParseHttp(const YAML::Node& node, HttpConfig& http);
+  void ParseGrpc(const YAML::Node& node, GrpcConfig& grpc);
+  void ParseEnvoy(const YAML::Node& node, EnvoyConfig& envoy);
   std::optional<ListenAddress> Address(const YAML::Node& node, std::string_view path);
   std::optional<std::string> NonEmpty(const YAML::Node& node, std::string_view path,
                                       std::string_view example);
@@ -112,6 +116,8 @@ void ConfigParser::Parse(const YAML::Node& root, Config& config) {
     if (key == "admin") ParseAdmin(value, config.admin);
     if (key == "log") ParseLog(value, config.log);
     if (key == "http") ParseHttp(value, config.http);
+    if (key == "grpc") ParseGrpc(value, config.grpc);
+    if (key == "envoy") ParseEnvoy(value, config.envoy);
   });
 }
 
@@ -375,6 +381,46 @@ void ConfigParser::ParseHttp(const YAML::Node& node, HttpConfig& http) {
     } else {
       http.address = std::move(parsed.address);
     }
+  });
+}
+
+void ConfigParser::ParseGrpc(const YAML::Node& node, GrpcConfig& grpc) {
+  if (!reader_.ExpectMap(node, "grpc")) return;
+  reader_.ForEachKey(node, "grpc", kGrpcKeys, [&](const std::string&, const YAML::Node& key_node,
+                                                  const YAML::Node& value) {
+    const std::optional<std::string> text = reader_.String(value, "grpc.listen", true);
+    if (!text) return;
+    const SourceMark mark = value.IsNull() ? YamlReader::MarkOf(key_node) : YamlReader::MarkOf(value);
+    grpc.listen_line = mark.line;
+    grpc.listen_column = mark.column;
+    grpc.listen = *text;
+    grpc.address.reset();
+    if (text->empty()) return;
+    ListenAddressResult parsed = ParseListenAddress(*text);
+    if (!parsed.address) {
+      reader_.Error(value, "in \"grpc.listen\": " + parsed.error);
+    } else {
+      grpc.address = std::move(parsed.address);
+    }
+  });
+}
+
+void ConfigParser::ParseEnvoy(const YAML::Node& node, EnvoyConfig& envoy) {
+  if (!reader_.ExpectMap(node, "envoy")) return;
+  reader_.ForEachKey(node, "envoy", kEnvoyKeys, [&](const std::string&, const YAML::Node&,
+                                                    const YAML::Node& value) {
+    auto add = [&](const YAML::Node& item, const std::string& where) {
+      std::optional<std::string> path = NonEmpty(item, where, "\"/etc/ratelimit/config\"");
+      if (!path) return;
+      std::filesystem::path file(*path);
+      if (file.is_relative() && !base_dir_.empty()) file = (base_dir_ / file).lexically_normal();
+      envoy.config.push_back(file.string());
+      envoy.marks.push_back(YamlReader::MarkOf(item));
+    };
+    if (value.IsScalar()) return add(value, "envoy.config");  // one path needs no list
+    if (!reader_.ExpectSequence(value, "envoy.config")) return;
+    std::size_t index = 0;
+    for (const YAML::Node& item : value) add(item, fmt::format("envoy.config[{}]", index++));
   });
 }
 

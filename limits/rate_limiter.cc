@@ -176,3 +176,18 @@ Task<Result<void>> RateLimiter::Clear(const Limit& limit, std::string_view key) 
 }
 
 }  // namespace limitsd::limits
+
+namespace limitsd::limits {
+
+Task<Result<void>> RateLimiter::GiveBack(const Limit& limit, std::string_view key,
+                                         std::int64_t cost) {
+  if (limit.strategy() != StrategyKind::kFixedWindow) co_return storage::StorageErrc::kUnsupported;
+  const KeySet keys(limit, key);
+  for (const storage::RateQuery& rate : keys.queries) {
+    Result<void> done = co_await storage_.Decr(rate.key, cost);
+    if (!done) co_return done.error();
+  }
+  co_return Result<void>{};
+}
+
+}  // namespace limitsd::limits

@@ -35,6 +35,11 @@ class RateLimiter {
   /// waiting (ImmediateTakeSupport: memory://), with no coroutine; otherwise a task to await.
   storage::Pending<Result<Decision>> Decide(const Limit& limit, std::string_view key,
                                             std::int64_t cost, storage::TakeMode mode);
+  /// Gives back `cost` taken by an earlier Hit of `limit` for `key`, while its windows last:
+  /// fixed windows only (a counter can be decremented; a moving window's entries and a
+  /// sliding window's buckets cannot be told apart from others' hits), kUnsupported
+  /// otherwise. A window that ended since the hit is left as it is.
+  Task<Result<void>> GiveBack(const Limit& limit, std::string_view key, std::int64_t cost);
   /// Forgets every rate's window for `key`.
   Task<Result<void>> Clear(const Limit& limit, std::string_view key);
 

@@ -13,6 +13,8 @@ packages=(
   curl
   prometheus
   clang-format
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
+  python3-grpcio python3-protobuf
 )
 
 missing=()

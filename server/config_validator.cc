@@ -1,5 +1,6 @@
 #include "server/config_validator.h"
 
+#include "config/envoy_rules_loader.h"
 #include "limits/rate_parser.h"
 #include "storage/configuration_error.h"
 #include "storage/plugin_loader.h"
@@ -148,6 +149,14 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
   if (default_strategy && config.allow_inline_limits) {
     CheckSupport(config, uri, out.capabilities, *default_strategy, "the default strategy",
                  config.strategy_line, config.strategy_column, errors);
+  }
+  if (!config.envoy.config.empty()) {
+    config::EnvoyRulesLoader::Result loaded = config::EnvoyRulesLoader().Load(config.envoy, config.source);
+    errors.insert(errors.end(), loaded.errors.begin(), loaded.errors.end());
+    if (loaded.rules && default_strategy && uri) {
+      out.envoy = EnvoyLimits::Build(std::move(loaded.rules), *default_strategy, out.capabilities,
+                                     errors);
+    }
   }
   for (std::string& e : storage::StorageRegistry::Instance().TakeErrors()) {
     Report(errors, config, 0, 0, std::move(e));

@@ -11,6 +11,7 @@
 #include "config/config_loader.h"
 #include "config/diagnostic.h"
 #include "limits/limit.h"
+#include "server/envoy_limits.h"
 #include "server/limit_table.h"
 #include "storage/storage_registry.h"
 #include "storage/storage_uri.h"
@@ -23,6 +24,8 @@ struct ValidatedConfig {
   limits::StrategyKind default_strategy = limits::StrategyKind::kFixedWindow;
   storage::StorageUri uri;
   storage::Capabilities capabilities;
+  /// The envoyproxy/ratelimit rules of envoy.config; null when it lists nothing.
+  std::shared_ptr<const EnvoyLimits> envoy;
 };
 
 class ConfigValidator {

@@ -64,12 +64,17 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
     admin_ = std::make_unique<AdminServer>(pool_.at(0), MakeAdminHooks(), config.admin);
     admin_->Bind(*config.admin.address);
   }
+  if (config.grpc.address) {
+    grpc_ = std::make_unique<GrpcServer>(workers);
+    grpc_->Start(*config.grpc.address);
+  }
   StartConfigWatcher();
   if (config.http.address) BuildHttp(config);
 }
 
 Daemon::~Daemon() {
   // Connections and workers go before the storages they use, the storages before the pool.
+  grpc_.reset();
   listener_.reset();
   admin_.reset();
   watcher_.reset();
@@ -204,6 +209,7 @@ int Daemon::Run() {
     spdlog::info("HTTP API on http://{} (POST /v1/hit, /v1/test, /v1/stats, /v1/reset, /v1/batch)",
                  http_->BoundAddress());
   }
+  if (grpc_) spdlog::info("Envoy rate limit service (gRPC) on {}", grpc_->BoundAddress());
   std::string where;
   for (const std::string& address : BoundAddresses()) where += (where.empty() ? "" : ", ") + address;
   spdlog::info("limitsd listening on {}; storage {}; {} I/O thread(s)", where,
@@ -222,6 +228,7 @@ void Daemon::BeginShutdown(int signal) {
   if (watcher_) watcher_->Stop();
   reload_signals_.cancel();
   if (http_) http_->Stop();
+  if (grpc_) grpc_->BeginShutdown(std::chrono::system_clock::now() + kDrainGrace);
   for (auto& worker : workers_) {
     boost::asio::post(worker->io(), [w = worker.get()] { w->ShutdownAll(); });
   }
@@ -230,7 +237,8 @@ void Daemon::BeginShutdown(int signal) {
 }
 
 void Daemon::WaitForDrain() {
-  const bool drained = metrics_.connections_open.load(std::memory_order_relaxed) <= 0;
+  const bool drained = metrics_.connections_open.load(std::memory_order_relaxed) <= 0 &&
+                       (!grpc_ || grpc_->Stopped());
   if (drained || std::chrono::steady_clock::now() >= drain_deadline_) {
     if (!drained) spdlog::warn("closing connections still open after {}s", kDrainGrace.count());
     pool_.Stop();

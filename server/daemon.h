@@ -20,6 +20,7 @@
 #include "server/reloader.h"
 #include "server/http_listener.h"
 #include "server/http_router.h"
+#include "server/grpc_server.h"
 #include "server/io_context_pool.h"
 #include "server/listener.h"
 #include "server/metrics.h"
@@ -64,6 +65,7 @@ class Daemon {
   std::unique_ptr<AdminServer> admin_;
   HttpRouter http_routes_;  ///< what the HTTP port answers; complete before it opens
   std::unique_ptr<HttpListener> http_;
+  std::unique_ptr<GrpcServer> grpc_;
   boost::asio::signal_set signals_;
   boost::asio::signal_set reload_signals_;
   boost::asio::steady_timer drain_timer_;

@@ -225,6 +225,28 @@ storage::Task<Answer> Decider::Reset(std::shared_ptr<const limits::Limit> limit,
   co_return Counted(protocol, Verb::kReset, std::move(answer));
 }
 
+std::shared_ptr<const EnvoyLimits> Decider::envoy() const {
+  return generation_ ? generation_->envoy : nullptr;
+}
+
+storage::Task<bool> Decider::GiveBack(std::shared_ptr<const limits::Limit> limit,
+                                      std::string key, std::int64_t cost) {
+  storage::Result<void> done = storage::StorageErrc::kInternal;
+  // The storage of the hit, even if a reload swaps in another meanwhile.
+  const std::shared_ptr<const Generation> generation = generation_;
+  limits::RateLimiter* limiter = limiter_;
+  try {
+    done = co_await limiter->GiveBack(*limit, key, cost);
+  } catch (const std::exception& e) {
+    Log()->error("storage call threw: {}", e.what());
+  }
+  if (!done && done.error() != storage::StorageErrc::kUnsupported) {
+    Metrics::Add(metrics_.storage_errors);
+    LogStorageError(done.error());
+  }
+  co_return static_cast<bool>(done);
+}
+
 Answer Decider::Decided(const std::shared_ptr<const limits::Limit>& limit,
                         const limits::Decision& d, Answer::Source source) {
   const LimitInfo& info = InfoOf(limit);

@@ -62,7 +62,8 @@ struct Answer {
                       std::shared_ptr<const limits::Limit> limit = nullptr);
 };
 
-class Generation;
+struct Generation;
+class EnvoyLimits;
 
 struct DeciderSettings {
   bool allow_reset = true;
@@ -93,6 +94,16 @@ class Decider {
                                   std::string_view key, std::int64_t cost,
                                   Protocol protocol = Protocol::kLine,
                                   std::chrono::steady_clock::time_point arrival = {});
+
+  /// Gives back `cost` that a kHit of `limit` for `key` took (RateLimiter::GiveBack), for a
+  /// front door whose request spans several keys and lost a race on a later one. False
+  /// when the storage could not (a strategy other than fixed-window, or a failure).
+  storage::Task<bool> GiveBack(std::shared_ptr<const limits::Limit> limit, std::string key,
+                               std::int64_t cost);
+
+  /// The Envoy rate limit service's rules in the current generation; null when there are
+  /// none. A request keeps the pointer it started with.
+  std::shared_ptr<const EnvoyLimits> envoy() const;
 
   LimitTable& table() noexcept { return table_; }
 

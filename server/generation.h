@@ -26,6 +26,8 @@ struct Generation {
   DeciderSettings settings;
   /// The named limits with `shadow: true`.
   std::shared_ptr<const std::set<std::string, std::less<>>> shadowed;
+  /// The envoyproxy/ratelimit rules of envoy.config; null when it lists nothing.
+  std::shared_ptr<const EnvoyLimits> envoy;
 
   static std::shared_ptr<const Generation> Make(const config::Config& config,
                                                 const ValidatedConfig& validated,

@@ -156,6 +156,9 @@ void Reloader::KeepRestartOnly(config::Config& next) const {
           std::to_string(http_was.max_header_bytes), std::to_string(http_now.max_header_bytes));
   differs(http_was.max_body_bytes != http_now.max_body_bytes, "http.max_body_bytes",
           std::to_string(http_was.max_body_bytes), std::to_string(http_now.max_body_bytes));
+  differs(running_.grpc.listen != next.grpc.listen, "grpc.listen",
+          running_.grpc.listen.empty() ? "off" : running_.grpc.listen,
+          next.grpc.listen.empty() ? "off" : next.grpc.listen);
   differs(running_.plugins != next.plugins, "plugins", Joined(running_.plugins),
           Joined(next.plugins));
   differs(running_.log.format != next.log.format, "log.format",
@@ -167,6 +170,7 @@ void Reloader::KeepRestartOnly(config::Config& next) const {
   next.server = running_.server;
   next.admin = running_.admin;
   next.http = running_.http;
+  next.grpc = running_.grpc;
   next.plugins = running_.plugins;
   next.plugin_marks = running_.plugin_marks;
   next.log.format = running_.log.format;

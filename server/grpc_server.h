@@ -1,0 +1,53 @@
+#pragma once
+// Envoy's rate limit service (RLS v3) over gRPC, on grpc.listen: ShouldRateLimit with
+// gRPC's callback API. A call is handed to an I/O thread (in turn), decided there by that
+// thread's RlsHandler through its Decider, and finished from there: gRPC's own threads never
+// wait on a storage. grpc.health.v1 answers SERVING for "" and "ratelimit" until shutdown;
+// server reflection is on.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "server/envoy_limits.h"
+#include "server/worker.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace limitsd::server {
+
+class GrpcServer {
+ public:
+  /// Decides on `workers`, with the envoy.config rules of their current generation.
+  explicit GrpcServer(const std::vector<Worker*>& workers);
+  ~GrpcServer();
+  GrpcServer(const GrpcServer&) = delete;
+  GrpcServer& operator=(const GrpcServer&) = delete;
+
+  /// Listens on `address` and starts serving; throws std::runtime_error naming it on failure.
+  void Start(const config::ListenAddress& address);
+  /// "host:port" (with the port chosen when 0 was asked) or "unix:/path".
+  std::string BoundAddress() const { return bound_; }
+  /// Reports NOT_SERVING, stops taking calls and finishes those in flight (on a thread of
+  /// its own: they finish on the I/O threads, which must keep running); calls still open at
+  /// `deadline` are cancelled.
+  void BeginShutdown(std::chrono::system_clock::time_point deadline);
+  /// Whether the shutdown begun by BeginShutdown is over.
+  bool Stopped() const noexcept { return stopped_.load(std::memory_order_acquire); }
+
+ private:
+  class Service;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string bound_;
+  std::thread stopper_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace limitsd::server

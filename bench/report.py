@@ -90,6 +90,8 @@ def comparison_rows():
 EXTRA_ROWS = [
     ("HTTP, 50 keep-alive conns, unpipelined: limitsd memory:// POST /v1/hit / bare Beast "
      "server (fixed 200 JSON)", "http_mem", "http_bare", 0.7),
+    ("gRPC RLS v3, 50 calls in flight: limitsd memory:// ShouldRateLimit / bare gRPC server "
+     "(fixed OK)", "grpc_mem", "grpc_bare", 0.7),
 ]
 
 

@@ -216,6 +216,38 @@ cmd[http_bare]="limitsd_loadgen --port HTTP_BARE --http -c 50 -k 100000 --limit 
 log "HTTP: limitsd memory:// POST /v1/hit vs the bare Beast server"
 alternate http_mem http_bare
 
+# Envoy's rate limit service (gRPC RLS v3): limitsd memory:// vs a bare gRPC server of ours
+# answering every call with a fixed OK, the same async load client, 50 calls in flight.
+mkdir -p "$work/rls"
+cat >"$work/rls/bench.yaml" <<EOF
+domain: bench
+descriptors:
+  - key: user
+    rate_limit: { unit: minute, requests_per_unit: 100 }
+EOF
+rls_line_port=$(free_port)
+rls_port=$(free_port)
+cat >"$work/rls.yaml" <<EOF
+server: { listen: ["127.0.0.1:$rls_line_port"] }
+grpc: { listen: "127.0.0.1:$rls_port" }
+envoy: { config: ["$work/rls"] }
+log: { level: warn }
+EOF
+start rls "$rls_line_port" "${server[@]}" "$limitsd" --config "$work/rls.yaml"
+wait_port "$rls_port"
+rls_bare_port=$(free_port)
+start rls_bare "$rls_bare_port" "${server[@]}" "$bin/limitsd_rls_bare_server" "$rls_bare_port"
+rls_load() {  # PORT -> the RESULT line
+  timeout $((secs + 60)) "${client[@]}" "$bin/limitsd_rls_loadgen" --target "127.0.0.1:$1" \
+    -c 50 -k 100000 -d "$secs" | tail -1
+}
+run_grpc_mem() { record grpc_mem "$(rls_load "$rls_port" | field calls_per_s)"; }
+run_grpc_bare() { record grpc_bare "$(rls_load "$rls_bare_port" | field calls_per_s)"; }
+cmd[grpc_mem]="limitsd_rls_loadgen --target LIMITSD_GRPC -c 50 -k 100000 -d $secs  (rule user: 100/minute, memory://)"
+cmd[grpc_bare]="limitsd_rls_loadgen --target BARE_GRPC -c 50 -k 100000 -d $secs  (limitsd_rls_bare_server)"
+log "gRPC RLS: limitsd memory:// vs a bare gRPC server"
+alternate grpc_mem grpc_bare
+
 # Latency at half the maximum (unpipelined) rate.
 half=$(( $(stats line_mem_p1 | cut -d' ' -f1) / 2 ))
 for r in $(seq 1 "$rounds"); do

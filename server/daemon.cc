@@ -1,3 +1,4 @@
+#include "server/rls_json_endpoint.h"
 #include "server/daemon.h"
 
 #include <spdlog/spdlog.h>
@@ -183,6 +184,7 @@ AdminHooks Daemon::MakeAdminHooks() {
 // The HTTP port: its routes first, then the listener.
 void Daemon::BuildHttp(const config::Config& config) {
   HttpApiEndpoints::Register(http_routes_);
+  RlsJsonEndpoint::Register(http_routes_);
   std::vector<Worker*> workers;
   for (auto& worker : workers_) workers.push_back(worker.get());
   HttpSettings settings{config.http.max_header_bytes, config.http.max_body_bytes,

@@ -6,6 +6,8 @@ that takes nothing, an override, a bad request, and a rule switched to moving-wi
 Usage: envoy_rls_client.py LIMITSD_BINARY STUBS_DIR
 """
 
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -89,11 +91,12 @@ class EnvoyRls(unittest.TestCase):
         for name, text in RULES.items():
             with open(os.path.join(rules, name), "w") as f:
                 f.write(text)
-        port, grpc_port = free_port(), free_port()
+        port, grpc_port, cls.http_port = free_port(), free_port(), free_port()
         config = os.path.join(cls.dir.name, "limitsd.yaml")
         with open(config, "w") as f:
             f.write(f'server: {{ listen: ["127.0.0.1:{port}"] }}\n'
                     f'grpc: {{ listen: "127.0.0.1:{grpc_port}" }}\n'
+                    f'http: {{ listen: "127.0.0.1:{cls.http_port}" }}\n'
                     f'envoy: {{ config: ["{rules}"] }}\n')
         cls.log = open(os.path.join(cls.dir.name, "log"), "w")
         cls.daemon = subprocess.Popen([LIMITSD, "--config", config], stdout=cls.log,
@@ -159,6 +162,44 @@ class EnvoyRls(unittest.TestCase):
         with self.assertRaises(grpc.RpcError) as caught:
             self.ask(request("", [("a", "b")]))
         self.assertEqual(caught.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+
+    def post_json(self, body):
+        conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=5)
+        conn.request("POST", "/json", body=body, headers={"Content-Type": "application/json"})
+        reply = conn.getresponse()
+        data = reply.read()
+        conn.close()
+        return reply.status, data
+
+    def test_json_endpoint(self):
+        body = json.dumps({"domain": "messaging", "descriptors": [
+            {"entries": [{"key": "to_number", "value": "json"}]}]})
+        status, data = self.post_json(body)
+        self.assertEqual(status, 200, data)
+        reply = json.loads(data)
+        self.assertEqual(reply["overallCode"], "OK")
+        self.assertEqual(reply["statuses"][0]["currentLimit"],
+                         {"requestsPerUnit": 100, "unit": "DAY"})
+        self.assertEqual(reply["statuses"][0]["limitRemaining"], 99)
+        self.assertTrue(reply["statuses"][0]["durationUntilReset"].endswith("s"))
+        # Over the limit: 429, and nothing taken from the other descriptor (a check, 64-bit
+        # hitsAddend as a string) nor from the override (a cost above its limit).
+        blocked = json.dumps({"domain": "messaging", "hitsAddend": 3, "descriptors": [
+            {"entries": [{"key": "to_number", "value": "json"}], "hitsAddend": "0"},
+            {"entries": [{"key": "anything", "value": "json"}],
+             "limit": {"requestsPerUnit": 1, "unit": "HOUR"}}]})
+        status, data = self.post_json(blocked)
+        self.assertEqual(status, 429, data)
+        reply = json.loads(data)
+        self.assertEqual(reply["overallCode"], "OVER_LIMIT")
+        self.assertEqual(reply["statuses"][0]["code"], "OK")
+        self.assertEqual(reply["statuses"][0]["limitRemaining"], 99)
+        self.assertEqual(reply["statuses"][1]["code"], "OVER_LIMIT")
+        self.assertEqual(reply["statuses"][1]["limitRemaining"], 1)
+        status, data = self.post_json("{not json")
+        self.assertEqual(status, 400, data)
+        status, data = self.post_json(json.dumps({"descriptors": []}))
+        self.assertEqual(status, 400, data)
 
     def test_health(self):
         health = health_pb2_grpc.HealthStub(self.channel)

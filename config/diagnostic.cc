@@ -1,7 +1,9 @@
 #include "config/diagnostic.h"
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -21,9 +23,23 @@ std::string FormatDiagnostic(std::string_view file, int line, int column,
 
 void SortInFileOrder(Diagnostics& diagnostics) {
   // kFromCommandLine is negative and whole-file diagnostics have line 0: both sort first.
+  // A command-line diagnostic belongs to no file: it ranks with the first one.
+  std::vector<std::string> files;  // copies: the sort moves the diagnostics
+  auto rank = [&files](const Diagnostic& d) {
+    if (d.line == kFromCommandLine) return std::size_t{0};
+    auto it = std::find(files.begin(), files.end(), d.file);
+    return static_cast<std::size_t>(it - files.begin());
+  };
+  for (const Diagnostic& d : diagnostics) {
+    if (d.line != kFromCommandLine &&
+        std::find(files.begin(), files.end(), d.file) == files.end()) {
+      files.push_back(d.file);
+    }
+  }
   std::stable_sort(diagnostics.begin(), diagnostics.end(),
-                   [](const Diagnostic& a, const Diagnostic& b) {
-                     return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+                   [&rank](const Diagnostic& a, const Diagnostic& b) {
+                     return std::tuple(rank(a), a.line, a.column) <
+                            std::tuple(rank(b), b.line, b.column);
                    });
 }
 

@@ -30,7 +30,8 @@ std::string FormatDiagnostic(std::string_view file, int line, int column,
 
 /// Puts `diagnostics` in the order a reader meets their causes: command-line flags first,
 /// then what concerns the whole file, then by line and column; equal places keep their
-/// order.
+/// order. Diagnostics of several files (envoy.config's) stay grouped by file, the files in
+/// the order their first diagnostic came.
 void SortInFileOrder(Diagnostics& diagnostics);
 
 /// Every diagnostic on its own line, in order, each line ending with '\n'.

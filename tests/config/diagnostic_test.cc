@@ -47,3 +47,21 @@ TEST(ConfigErrorTest, CarriesEveryDiagnostic) {
 
 }  // namespace
 }  // namespace limitsd::config
+
+namespace limitsd::config {
+namespace {
+
+TEST(SortInFileOrder, KeepsTheDiagnosticsOfEachFileTogether) {
+  Diagnostics d = {{"limitsd.yaml", 7, 1, "a"},
+                   {"rules/b.yaml", 2, 3, "b"},
+                   {"limitsd.yaml", 3, 1, "c"},
+                   {"x", kFromCommandLine, 0, "d"},
+                   {"rules/b.yaml", 1, 1, "e"}};
+  SortInFileOrder(d);
+  std::string order;
+  for (const Diagnostic& one : d) order += one.message;
+  EXPECT_EQ(order, "dcaeb");
+}
+
+}  // namespace
+}  // namespace limitsd::config

@@ -241,7 +241,7 @@ storage::Task<bool> Decider::GiveBack(std::shared_ptr<const limits::Limit> limit
     Log()->error("storage call threw: {}", e.what());
   }
   if (!done && done.error() != storage::StorageErrc::kUnsupported) {
-    Metrics::Add(metrics_.storage_errors);
+    metrics_.StorageError(done.error());
     LogStorageError(done.error());
   }
   co_return static_cast<bool>(done);

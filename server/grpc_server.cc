@@ -47,7 +47,7 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
 
   explicit Service(const std::vector<Worker*>& workers) {
     for (Worker* worker : workers) {
-      lanes_.push_back({worker->io(), std::make_unique<RlsHandler>(worker->decider())});
+      lanes_.push_back({worker->io(), std::make_unique<RlsHandler>(worker->decider(), Protocol::kGrpc)});
     }
   }
 

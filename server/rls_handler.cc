@@ -107,7 +107,8 @@ bool Over(const Items& items) {
 
 }  // namespace
 
-RlsHandler::RlsHandler(Decider& decider) : decider_(decider) {}
+RlsHandler::RlsHandler(Decider& decider, Protocol protocol)
+    : decider_(decider), protocol_(protocol) {}
 
 std::string RlsHandler::Invalid(const Request& request) {
   if (request.domain().empty()) return "the request has no domain";
@@ -221,7 +222,7 @@ storage::Task<RlsStatus> RlsHandler::Handle(const Request& request, Response& re
   }
   RlsStatus failed;
   auto decide = [&](Item& item, Verb verb, std::int64_t cost) -> storage::Pending<Answer> {
-    return decider_.Decide(verb, item.limit, item.key, cost);
+    return decider_.Decide(verb, item.limit, item.key, cost, protocol_);
   };
   auto settle = [&](Item& item, Answer answer) {
     if (answer.kind == Answer::Kind::kError) {

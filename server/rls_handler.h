@@ -36,7 +36,8 @@ class RlsHandler {
 
   /// Matches with the rules of the decider's generation (envoy.config; with none, every
   /// domain is unknown).
-  explicit RlsHandler(Decider& decider);
+  /// Decisions are counted under `protocol` (kGrpc, or kHttp for /json).
+  RlsHandler(Decider& decider, Protocol protocol);
 
   /// Decides `request` into `response`; both must stay alive until the task is done.
   storage::Task<RlsStatus> Handle(const Request& request, Response& response);
@@ -50,6 +51,7 @@ class RlsHandler {
                                                      EnvoyUnit unit);
 
   Decider& decider_;
+  Protocol protocol_;
   boost::unordered_flat_map<std::uint64_t, std::shared_ptr<const limits::Limit>> overrides_;
 };
 

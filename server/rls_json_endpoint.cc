@@ -15,26 +15,24 @@ namespace http = boost::beast::http;
 using protocol::HttpReply;
 
 storage::Task<HttpReply> HandleJson(std::string_view body, Worker& worker) {
-  Metrics::Add(worker.metrics().requests);
   RlsHandler::Request request;
   google::protobuf::util::JsonParseOptions parse;
   const auto parsed = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(body.data(), body.size()), &request, parse);
   if (!parsed.ok()) {
-    Metrics::Add(worker.metrics().errors);
+    worker.counters().Rejected(Protocol::kHttp, protocol::ErrorCode::kSyntax);
     co_return protocol::ProblemReply(
         400, "syntax",
         "the body is not a RateLimitRequest in proto3 JSON: " + std::string(parsed.message()));
   }
   RlsHandler::Response response;
-  RlsHandler handler(worker.decider());
+  RlsHandler handler(worker.decider(), Protocol::kHttp);
   const RlsStatus status = co_await handler.Handle(request, response);
   if (status.code == RlsStatus::Code::kInvalidArgument) {
-    Metrics::Add(worker.metrics().errors);
+    worker.counters().Rejected(Protocol::kHttp, protocol::ErrorCode::kSyntax);
     co_return protocol::ProblemReply(400, "invalid_argument", status.message);
   }
   if (status.code == RlsStatus::Code::kUnavailable) {
-    Metrics::Add(worker.metrics().errors);
     co_return protocol::ProblemReply(503, "storage", status.message);
   }
   HttpReply reply;

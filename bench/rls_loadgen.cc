@@ -53,8 +53,7 @@ struct Slot {
 
 class Load {
  public:
-  explicit Load(const Options& options)
-      : options_(options), rng_(42), pick_(0, options.keys - 1) {
+  explicit Load(const Options& options) : options_(options), rng_(42), pick_(0, options.keys - 1) {
     for (int i = 0; i < options.channels; ++i) {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection per channel
@@ -62,7 +61,8 @@ class Load {
           grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), args)));
     }
     slots_.resize(static_cast<std::size_t>(options.concurrency));
-    for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i].stub = stubs_[i % stubs_.size()].get();
+    for (std::size_t i = 0; i < slots_.size(); ++i)
+      slots_[i].stub = stubs_[i % stubs_.size()].get();
   }
 
   void Run() {
@@ -141,8 +141,8 @@ class Load {
 int main(int argc, char** argv) {
   Options o;
   po::options_description desc("limitsd_rls_loadgen");
-  desc.add_options()("help,h", "this text")(
-      "target", po::value(&o.target)->required(), "HOST:PORT of the gRPC server")(
+  desc.add_options()("help,h", "this text")("target", po::value(&o.target)->required(),
+                                            "HOST:PORT of the gRPC server")(
       "concurrency,c", po::value(&o.concurrency)->default_value(50), "calls in flight")(
       "channels", po::value(&o.channels)->default_value(1), "channels (connections)")(
       "duration,d", po::value(&o.seconds)->default_value(5), "seconds measured")(

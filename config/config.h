@@ -103,7 +103,7 @@ struct HttpConfig {
 
 /// `grpc:`: Envoy's rate limit service (RLS v3), off unless `listen` is set.
 struct GrpcConfig {
-  std::string listen;  ///< empty: off
+  std::string listen;                    ///< empty: off
   std::optional<ListenAddress> address;  ///< `listen` parsed, when set
   int listen_line = 0;
   int listen_column = 0;

@@ -23,8 +23,10 @@ namespace {
 using Names = std::array<std::string_view, 0>;
 
 constexpr std::array<std::string_view, 13> kTopKeys = {
-    "server", "storage", "strategy", "allow_inline_limits", "allow_reset",
-    "limits", "plugins", "admin",    "log", "http", "shadow", "grpc", "envoy"};
+    "server",      "storage", "strategy", "allow_inline_limits",
+    "allow_reset", "limits",  "plugins",  "admin",
+    "log",         "http",    "shadow",   "grpc",
+    "envoy"};
 constexpr std::array<std::string_view, 5> kServerKeys = {
     "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms"};
 constexpr std::array<std::string_view, 5> kStorageKeys = {"uri", "options", "timeout_ms",
@@ -386,42 +388,48 @@ void ConfigParser::ParseHttp(const YAML::Node& node, HttpConfig& http) {
 
 void ConfigParser::ParseGrpc(const YAML::Node& node, GrpcConfig& grpc) {
   if (!reader_.ExpectMap(node, "grpc")) return;
-  reader_.ForEachKey(node, "grpc", kGrpcKeys, [&](const std::string&, const YAML::Node& key_node,
-                                                  const YAML::Node& value) {
-    const std::optional<std::string> text = reader_.String(value, "grpc.listen", true);
-    if (!text) return;
-    const SourceMark mark = value.IsNull() ? YamlReader::MarkOf(key_node) : YamlReader::MarkOf(value);
-    grpc.listen_line = mark.line;
-    grpc.listen_column = mark.column;
-    grpc.listen = *text;
-    grpc.address.reset();
-    if (text->empty()) return;
-    ListenAddressResult parsed = ParseListenAddress(*text);
-    if (!parsed.address) {
-      reader_.Error(value, "in \"grpc.listen\": " + parsed.error);
-    } else {
-      grpc.address = std::move(parsed.address);
-    }
-  });
+  reader_.ForEachKey(node, "grpc", kGrpcKeys,
+                     [&](const std::string&, const YAML::Node& key_node, const YAML::Node& value) {
+                       const std::optional<std::string> text =
+                           reader_.String(value, "grpc.listen", true);
+                       if (!text) return;
+                       const SourceMark mark = value.IsNull() ? YamlReader::MarkOf(key_node)
+                                                              : YamlReader::MarkOf(value);
+                       grpc.listen_line = mark.line;
+                       grpc.listen_column = mark.column;
+                       grpc.listen = *text;
+                       grpc.address.reset();
+                       if (text->empty()) return;
+                       ListenAddressResult parsed = ParseListenAddress(*text);
+                       if (!parsed.address) {
+                         reader_.Error(value, "in \"grpc.listen\": " + parsed.error);
+                       } else {
+                         grpc.address = std::move(parsed.address);
+                       }
+                     });
 }
 
 void ConfigParser::ParseEnvoy(const YAML::Node& node, EnvoyConfig& envoy) {
   if (!reader_.ExpectMap(node, "envoy")) return;
-  reader_.ForEachKey(node, "envoy", kEnvoyKeys, [&](const std::string&, const YAML::Node&,
-                                                    const YAML::Node& value) {
-    auto add = [&](const YAML::Node& item, const std::string& where) {
-      std::optional<std::string> path = NonEmpty(item, where, "\"/etc/ratelimit/config\"");
-      if (!path) return;
-      std::filesystem::path file(*path);
-      if (file.is_relative() && !base_dir_.empty()) file = (base_dir_ / file).lexically_normal();
-      envoy.config.push_back(file.string());
-      envoy.marks.push_back(YamlReader::MarkOf(item));
-    };
-    if (value.IsScalar()) return add(value, "envoy.config");  // one path needs no list
-    if (!reader_.ExpectSequence(value, "envoy.config")) return;
-    std::size_t index = 0;
-    for (const YAML::Node& item : value) add(item, fmt::format("envoy.config[{}]", index++));
-  });
+  reader_.ForEachKey(node, "envoy", kEnvoyKeys,
+                     [&](const std::string&, const YAML::Node&, const YAML::Node& value) {
+                       auto add = [&](const YAML::Node& item, const std::string& where) {
+                         std::optional<std::string> path =
+                             NonEmpty(item, where, "\"/etc/ratelimit/config\"");
+                         if (!path) return;
+                         std::filesystem::path file(*path);
+                         if (file.is_relative() && !base_dir_.empty())
+                           file = (base_dir_ / file).lexically_normal();
+                         envoy.config.push_back(file.string());
+                         envoy.marks.push_back(YamlReader::MarkOf(item));
+                       };
+                       if (value.IsScalar())
+                         return add(value, "envoy.config");  // one path needs no list
+                       if (!reader_.ExpectSequence(value, "envoy.config")) return;
+                       std::size_t index = 0;
+                       for (const YAML::Node& item : value)
+                         add(item, fmt::format("envoy.config[{}]", index++));
+                     });
 }
 
 std::optional<YAML::Node> ParseYaml(std::string_view yaml, YamlReader& reader) {

@@ -36,11 +36,10 @@ void SortInFileOrder(Diagnostics& diagnostics) {
       files.push_back(d.file);
     }
   }
-  std::stable_sort(diagnostics.begin(), diagnostics.end(),
-                   [&rank](const Diagnostic& a, const Diagnostic& b) {
-                     return std::tuple(rank(a), a.line, a.column) <
-                            std::tuple(rank(b), b.line, b.column);
-                   });
+  std::stable_sort(
+      diagnostics.begin(), diagnostics.end(), [&rank](const Diagnostic& a, const Diagnostic& b) {
+        return std::tuple(rank(a), a.line, a.column) < std::tuple(rank(b), b.line, b.column);
+      });
 }
 
 std::string FormatDiagnostics(const Diagnostics& diagnostics) {

@@ -66,8 +66,7 @@ const EnvoyDomain* EnvoyRules::FindDomain(std::string_view name) const {
   return it == by_name_.end() ? nullptr : &domains_[it->second];
 }
 
-EnvoyMatch EnvoyRules::Match(const EnvoyDomain& domain,
-                             std::span<const EnvoyEntry> entries) const {
+EnvoyMatch EnvoyRules::Match(const EnvoyDomain& domain, std::span<const EnvoyEntry> entries) const {
   EnvoyMatch match;
   const EnvoyRule* parent = &domain.root;
   std::string scratch;

@@ -32,9 +32,9 @@ struct EnvoyRateLimit {
   std::string name;
   bool unlimited = false;
   std::vector<std::string> replaces;  ///< names of rules this one replaces
-  std::string strategy;  ///< limitsd extension; empty: the daemon's default strategy
-  std::string rate;      ///< limitsd extension: a rate string, `;` between several
-  SourceMark mark;       ///< where `rate_limit` was written
+  std::string strategy;               ///< limitsd extension; empty: the daemon's default strategy
+  std::string rate;                   ///< limitsd extension: a rate string, `;` between several
+  SourceMark mark;                    ///< where `rate_limit` was written
   SourceMark strategy_mark;
   SourceMark rate_mark;
 };
@@ -42,7 +42,7 @@ struct EnvoyRateLimit {
 /// One entry of `descriptors`, with the rules nested under it.
 struct EnvoyRule {
   std::string key;
-  std::string value;  ///< empty: a rule for the key alone (any value)
+  std::string value;      ///< empty: a rule for the key alone (any value)
   bool wildcard = false;  ///< `value` holds a '*'
   std::optional<EnvoyRateLimit> rate_limit;
   bool shadow_mode = false;

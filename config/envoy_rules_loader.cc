@@ -16,8 +16,8 @@ namespace {
 
 constexpr std::array<std::string_view, 2> kFileKeys = {"domain", "descriptors"};
 constexpr std::array<std::string_view, 10> kRuleKeys = {
-    "key",         "value",           "rate_limit",      "descriptors", "shadow_mode",
-    "quota_mode",  "detailed_metric", "share_threshold", "metadata",    "value_to_metric"};
+    "key",        "value",           "rate_limit",      "descriptors", "shadow_mode",
+    "quota_mode", "detailed_metric", "share_threshold", "metadata",    "value_to_metric"};
 constexpr std::array<std::string_view, 7> kRateLimitKeys = {
     "unit", "requests_per_unit", "name", "unlimited", "replaces", "strategy", "rate"};
 constexpr std::array<std::string_view, 1> kReplacesKeys = {"name"};
@@ -48,21 +48,23 @@ class EnvoyRulesLoader::FileParser {
     EnvoyDomain domain;
     domain.file = file_;
     bool has_domain = false;
-    reader_.ForEachKey(root, "", kFileKeys, [&](const std::string& key, const YAML::Node& key_node,
-                                                const YAML::Node& value) {
-      if (key == "domain") {
-        has_domain = true;
-        domain.mark = YamlReader::MarkOf(key_node);
-        std::optional<std::string> name = reader_.String(value, "domain", true);
-        if (name && name->empty()) {
-          reader_.Error(value, "\"domain\" must not be empty: name the domain Envoy's "
-                               "rate limit filter sends, e.g. domain: envoy");
-        } else if (name) {
-          domain.name = std::move(*name);
-        }
-      }
-      if (key == "descriptors") ParseList(value, "", domain.root);
-    });
+    reader_.ForEachKey(
+        root, "", kFileKeys,
+        [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& value) {
+          if (key == "domain") {
+            has_domain = true;
+            domain.mark = YamlReader::MarkOf(key_node);
+            std::optional<std::string> name = reader_.String(value, "domain", true);
+            if (name && name->empty()) {
+              reader_.Error(value,
+                            "\"domain\" must not be empty: name the domain Envoy's "
+                            "rate limit filter sends, e.g. domain: envoy");
+            } else if (name) {
+              domain.name = std::move(*name);
+            }
+          }
+          if (key == "descriptors") ParseList(value, "", domain.root);
+        });
     if (!has_domain) {
       reader_.Error(SourceMark{1, 1}, "the file has no \"domain\": add one, e.g. domain: envoy");
     }
@@ -103,36 +105,37 @@ class EnvoyRulesLoader::FileParser {
     bool has_key = false;
     YAML::Node children;
     SourceMark share_mark;
-    reader_.ForEachKey(node, "descriptor", kRuleKeys, [&](const std::string& key,
-                                                          const YAML::Node& key_node,
-                                                          const YAML::Node& value) {
-      if (key == "key") {
-        has_key = true;
-        rule.mark = YamlReader::MarkOf(key_node);
-        if (auto text = reader_.String(value, "key", true)) rule.key = std::move(*text);
-      }
-      if (key == "value") {
-        if (auto text = reader_.String(value, "value", true)) rule.value = std::move(*text);
-      }
-      if (key == "rate_limit") ParseRateLimit(value, rule);
-      if (key == "descriptors") children = value;
-      if (key == "shadow_mode") Flag(value, key, rule.shadow_mode);
-      if (key == "quota_mode") Flag(value, key, rule.quota_mode);
-      if (key == "detailed_metric") Flag(value, key, rule.detailed_metric);
-      if (key == "share_threshold") {
-        Flag(value, key, rule.share_threshold);
-        share_mark = YamlReader::MarkOf(key_node);
-      }
-      if (key == "metadata" || key == "value_to_metric") {
-        reader_.Error(YamlReader::MarkOf(key_node),
-                      fmt::format("\"{}\" is not implemented by limitsd: remove it (see "
-                                  "docs/envoy.md, \"What differs\")",
-                                  key));
-      }
-    });
+    reader_.ForEachKey(
+        node, "descriptor", kRuleKeys,
+        [&](const std::string& key, const YAML::Node& key_node, const YAML::Node& value) {
+          if (key == "key") {
+            has_key = true;
+            rule.mark = YamlReader::MarkOf(key_node);
+            if (auto text = reader_.String(value, "key", true)) rule.key = std::move(*text);
+          }
+          if (key == "value") {
+            if (auto text = reader_.String(value, "value", true)) rule.value = std::move(*text);
+          }
+          if (key == "rate_limit") ParseRateLimit(value, rule);
+          if (key == "descriptors") children = value;
+          if (key == "shadow_mode") Flag(value, key, rule.shadow_mode);
+          if (key == "quota_mode") Flag(value, key, rule.quota_mode);
+          if (key == "detailed_metric") Flag(value, key, rule.detailed_metric);
+          if (key == "share_threshold") {
+            Flag(value, key, rule.share_threshold);
+            share_mark = YamlReader::MarkOf(key_node);
+          }
+          if (key == "metadata" || key == "value_to_metric") {
+            reader_.Error(YamlReader::MarkOf(key_node),
+                          fmt::format("\"{}\" is not implemented by limitsd: remove it (see "
+                                      "docs/envoy.md, \"What differs\")",
+                                      key));
+          }
+        });
     if (!has_key || rule.key.empty()) {
-      reader_.Error(rule.mark, "a descriptor has an empty or missing \"key\": every descriptor "
-                               "needs one, e.g. key: remote_address");
+      reader_.Error(rule.mark,
+                    "a descriptor has an empty or missing \"key\": every descriptor "
+                    "needs one, e.g. key: remote_address");
       return false;
     }
     rule.wildcard = rule.value.find('*') != std::string::npos;
@@ -156,34 +159,34 @@ class EnvoyRulesLoader::FileParser {
     std::string unit;
     SourceMark unit_mark;
     bool has_unit = false, has_amount = false;
-    reader_.ForEachKey(node, "rate_limit", kRateLimitKeys, [&](const std::string& key,
-                                                               const YAML::Node&,
-                                                               const YAML::Node& value) {
-      if (key == "unit") {
-        has_unit = true;
-        unit_mark = YamlReader::MarkOf(value);
-        if (auto text = reader_.String(value, "rate_limit.unit", true)) unit = Lowered(*text);
-      }
-      if (key == "requests_per_unit") {
-        has_amount = true;
-        if (auto n = reader_.Integer(value, "rate_limit.requests_per_unit", 0, UINT32_MAX)) {
-          limit.requests_per_unit = static_cast<std::uint32_t>(*n);
-        }
-      }
-      if (key == "name") {
-        if (auto text = reader_.String(value, "rate_limit.name", true)) limit.name = *text;
-      }
-      if (key == "unlimited") Flag(value, "rate_limit.unlimited", limit.unlimited);
-      if (key == "replaces") ParseReplaces(value, limit);
-      if (key == "strategy") {
-        limit.strategy_mark = YamlReader::MarkOf(value);
-        if (auto text = reader_.String(value, "rate_limit.strategy")) limit.strategy = *text;
-      }
-      if (key == "rate") {
-        limit.rate_mark = YamlReader::MarkOf(value);
-        if (auto text = reader_.String(value, "rate_limit.rate")) limit.rate = *text;
-      }
-    });
+    reader_.ForEachKey(
+        node, "rate_limit", kRateLimitKeys,
+        [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+          if (key == "unit") {
+            has_unit = true;
+            unit_mark = YamlReader::MarkOf(value);
+            if (auto text = reader_.String(value, "rate_limit.unit", true)) unit = Lowered(*text);
+          }
+          if (key == "requests_per_unit") {
+            has_amount = true;
+            if (auto n = reader_.Integer(value, "rate_limit.requests_per_unit", 0, UINT32_MAX)) {
+              limit.requests_per_unit = static_cast<std::uint32_t>(*n);
+            }
+          }
+          if (key == "name") {
+            if (auto text = reader_.String(value, "rate_limit.name", true)) limit.name = *text;
+          }
+          if (key == "unlimited") Flag(value, "rate_limit.unlimited", limit.unlimited);
+          if (key == "replaces") ParseReplaces(value, limit);
+          if (key == "strategy") {
+            limit.strategy_mark = YamlReader::MarkOf(value);
+            if (auto text = reader_.String(value, "rate_limit.strategy")) limit.strategy = *text;
+          }
+          if (key == "rate") {
+            limit.rate_mark = YamlReader::MarkOf(value);
+            if (auto text = reader_.String(value, "rate_limit.rate")) limit.rate = *text;
+          }
+        });
     const bool valid_unit =
         std::find(kUnits.begin(), kUnits.end(), std::string_view(unit)) != kUnits.end();
     if (limit.unlimited) {
@@ -195,8 +198,9 @@ class EnvoyRulesLoader::FileParser {
       }
     } else if (!limit.rate.empty()) {
       if (has_unit || has_amount) {
-        reader_.Error(limit.rate_mark, "\"rate\" replaces \"unit\" and \"requests_per_unit\": "
-                                       "write either the rate or those two");
+        reader_.Error(limit.rate_mark,
+                      "\"rate\" replaces \"unit\" and \"requests_per_unit\": "
+                      "write either the rate or those two");
       }
     } else if (!valid_unit) {
       reader_.Error(has_unit ? unit_mark : limit.mark,
@@ -221,8 +225,9 @@ class EnvoyRulesLoader::FileParser {
                            }
                          });
       if (name.empty()) {
-        reader_.Error(item, "an entry of \"replaces\" needs a non-empty \"name\": the name of "
-                            "the rule it replaces");
+        reader_.Error(item,
+                      "an entry of \"replaces\" needs a non-empty \"name\": the name of "
+                      "the rule it replaces");
         continue;
       }
       limit.replaces.push_back(std::move(name));
@@ -342,11 +347,11 @@ EnvoyRulesLoader::Result EnvoyRulesLoader::Load(const EnvoyConfig& envoy,
     if (!domain) continue;
     auto [it, fresh] = seen.emplace(domain->name, std::make_pair(name, domain->mark));
     if (!fresh) {
-      result.errors.push_back({name, domain->mark.line, domain->mark.column,
-                               fmt::format("duplicate domain \"{}\" (also in {}): one file "
-                                           "per domain",
-                                           domain->name, Place(it->second.first,
-                                                               it->second.second))});
+      result.errors.push_back(
+          {name, domain->mark.line, domain->mark.column,
+           fmt::format("duplicate domain \"{}\" (also in {}): one file "
+                       "per domain",
+                       domain->name, Place(it->second.first, it->second.second))});
       continue;
     }
     domains.push_back(std::move(*domain));

@@ -151,11 +151,12 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
                  config.strategy_line, config.strategy_column, errors);
   }
   if (!config.envoy.config.empty()) {
-    config::EnvoyRulesLoader::Result loaded = config::EnvoyRulesLoader().Load(config.envoy, config.source);
+    config::EnvoyRulesLoader::Result loaded =
+        config::EnvoyRulesLoader().Load(config.envoy, config.source);
     errors.insert(errors.end(), loaded.errors.begin(), loaded.errors.end());
     if (loaded.rules && default_strategy && uri) {
-      out.envoy = EnvoyLimits::Build(std::move(loaded.rules), *default_strategy, out.capabilities,
-                                     errors);
+      out.envoy =
+          EnvoyLimits::Build(std::move(loaded.rules), *default_strategy, out.capabilities, errors);
     }
   }
   for (std::string& e : storage::StorageRegistry::Instance().TakeErrors()) {

@@ -1,5 +1,5 @@
-#include "server/rls_json_endpoint.h"
 #include "server/daemon.h"
+#include "server/rls_json_endpoint.h"
 
 #include <spdlog/spdlog.h>
 

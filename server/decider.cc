@@ -229,8 +229,8 @@ std::shared_ptr<const EnvoyLimits> Decider::envoy() const {
   return generation_ ? generation_->envoy : nullptr;
 }
 
-storage::Task<bool> Decider::GiveBack(std::shared_ptr<const limits::Limit> limit,
-                                      std::string key, std::int64_t cost) {
+storage::Task<bool> Decider::GiveBack(std::shared_ptr<const limits::Limit> limit, std::string key,
+                                      std::int64_t cost) {
   storage::Result<void> done = storage::StorageErrc::kInternal;
   // The storage of the hit, even if a reload swaps in another meanwhile.
   const std::shared_ptr<const Generation> generation = generation_;

@@ -25,8 +25,8 @@ EnvoyUnit UnitFromName(std::string_view name) {
 // The unit that says exactly what `rate` is, or kUnknown.
 EnvoyUnit UnitOf(const limits::RateLimitItem& rate) {
   const std::int64_t seconds = rate.ExpirySeconds();
-  for (EnvoyUnit unit : {EnvoyUnit::kSecond, EnvoyUnit::kMinute, EnvoyUnit::kHour,
-                         EnvoyUnit::kDay, EnvoyUnit::kWeek, EnvoyUnit::kMonth, EnvoyUnit::kYear}) {
+  for (EnvoyUnit unit : {EnvoyUnit::kSecond, EnvoyUnit::kMinute, EnvoyUnit::kHour, EnvoyUnit::kDay,
+                         EnvoyUnit::kWeek, EnvoyUnit::kMonth, EnvoyUnit::kYear}) {
     if (EnvoyUnitSeconds(unit) == seconds) return unit;
   }
   return EnvoyUnit::kUnknown;
@@ -116,14 +116,22 @@ class Builder {
 
 std::int64_t EnvoyUnitSeconds(EnvoyUnit unit) noexcept {
   switch (unit) {
-    case EnvoyUnit::kSecond: return 1;
-    case EnvoyUnit::kMinute: return 60;
-    case EnvoyUnit::kHour: return 3600;
-    case EnvoyUnit::kDay: return 86400;
-    case EnvoyUnit::kWeek: return 7 * 86400;
-    case EnvoyUnit::kMonth: return 30 * 86400;
-    case EnvoyUnit::kYear: return 365 * 86400;
-    case EnvoyUnit::kUnknown: break;
+    case EnvoyUnit::kSecond:
+      return 1;
+    case EnvoyUnit::kMinute:
+      return 60;
+    case EnvoyUnit::kHour:
+      return 3600;
+    case EnvoyUnit::kDay:
+      return 86400;
+    case EnvoyUnit::kWeek:
+      return 7 * 86400;
+    case EnvoyUnit::kMonth:
+      return 30 * 86400;
+    case EnvoyUnit::kYear:
+      return 365 * 86400;
+    case EnvoyUnit::kUnknown:
+      break;
   }
   return 0;
 }

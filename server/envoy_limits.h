@@ -18,7 +18,14 @@ namespace limitsd::server {
 
 /// Units as RateLimitResponse.RateLimit.Unit numbers them.
 enum class EnvoyUnit : int {
-  kUnknown = 0, kSecond = 1, kMinute = 2, kHour = 3, kDay = 4, kMonth = 5, kYear = 6, kWeek = 7
+  kUnknown = 0,
+  kSecond = 1,
+  kMinute = 2,
+  kHour = 3,
+  kDay = 4,
+  kMonth = 5,
+  kYear = 6,
+  kWeek = 7
 };
 
 /// What a response says about one rate of a rule.
@@ -49,9 +56,10 @@ class EnvoyLimits {
   /// Checks every rule's rate and strategy against the storage's `capabilities` and
   /// builds its limit; problems go to `errors` with their file, line and column. Returns
   /// null when there was any.
-  static std::shared_ptr<const EnvoyLimits> Build(
-      std::shared_ptr<const config::EnvoyRules> rules, limits::StrategyKind default_strategy,
-      const storage::Capabilities& capabilities, config::Diagnostics& errors);
+  static std::shared_ptr<const EnvoyLimits> Build(std::shared_ptr<const config::EnvoyRules> rules,
+                                                  limits::StrategyKind default_strategy,
+                                                  const storage::Capabilities& capabilities,
+                                                  config::Diagnostics& errors);
 
   const config::EnvoyRules& rules() const noexcept { return *rules_; }
   const EnvoyRuleLimit& For(const config::EnvoyRule& rule) const { return limits_[rule.id]; }

@@ -21,10 +21,12 @@ constexpr const char* kHealthName = "ratelimit";  // the name envoyproxy/ratelim
 
 grpc::Status ToGrpc(const RlsStatus& status) {
   switch (status.code) {
-    case RlsStatus::Code::kOk: return grpc::Status::OK;
+    case RlsStatus::Code::kOk:
+      return grpc::Status::OK;
     case RlsStatus::Code::kInvalidArgument:
       return {grpc::StatusCode::INVALID_ARGUMENT, status.message};
-    case RlsStatus::Code::kUnavailable: return {grpc::StatusCode::UNAVAILABLE, status.message};
+    case RlsStatus::Code::kUnavailable:
+      return {grpc::StatusCode::UNAVAILABLE, status.message};
   }
   return {grpc::StatusCode::INTERNAL, "unexpected status"};
 }
@@ -47,7 +49,8 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
 
   explicit Service(const std::vector<Worker*>& workers) {
     for (Worker* worker : workers) {
-      lanes_.push_back({worker->io(), std::make_unique<RlsHandler>(worker->decider(), Protocol::kGrpc)});
+      lanes_.push_back(
+          {worker->io(), std::make_unique<RlsHandler>(worker->decider(), Protocol::kGrpc)});
     }
   }
 

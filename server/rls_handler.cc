@@ -82,7 +82,8 @@ struct RlsHandler::Item {
 
   bool Decides() const { return limit != nullptr; }
   bool Denied() const {
-    return blocks || (answer && answer->kind == Answer::Kind::kDecision && !answer->decision.allowed);
+    return blocks ||
+           (answer && answer->kind == Answer::Kind::kDecision && !answer->decision.allowed);
   }
 };
 
@@ -125,7 +126,8 @@ std::string RlsHandler::Invalid(const Request& request) {
                           d.limit().unit() > envoy::type::v3::YEAR)) {
       return fmt::format("descriptor {} overrides the limit without a unit", i);
     }
-    if (d.has_hits_addend() && d.hits_addend().value() > static_cast<std::uint64_t>(limits::kMaxAmount)) {
+    if (d.has_hits_addend() &&
+        d.hits_addend().value() > static_cast<std::uint64_t>(limits::kMaxAmount)) {
       return fmt::format("descriptor {}: hits_addend {} is above {}", i, d.hits_addend().value(),
                          limits::kMaxAmount);
     }
@@ -144,9 +146,9 @@ std::shared_ptr<const limits::Limit> RlsHandler::OverrideLimit(std::uint32_t req
   std::optional<limits::RateLimitItem> rate = EnvoyRate(requests_per_unit, unit);
   if (!rate) return nullptr;
   if (overrides_.size() >= kMaxCachedOverrides) overrides_.clear();
-  auto limit = std::make_shared<const limits::Limit>(
-      "envoy.override", limits::StrategyKind::kFixedWindow,
-      std::vector<limits::RateLimitItem>{*rate});
+  auto limit =
+      std::make_shared<const limits::Limit>("envoy.override", limits::StrategyKind::kFixedWindow,
+                                            std::vector<limits::RateLimitItem>{*rate});
   overrides_.emplace(id, limit);
   return limit;
 }
@@ -163,8 +165,8 @@ RlsStatus RlsHandler::Plan(const Request& request, const EnvoyLimits* limits,
   for (std::size_t i = 0; i < items.size(); ++i) {
     const Descriptor& d = request.descriptors(static_cast<int>(i));
     Item& item = items[i];
-    item.cost = d.has_hits_addend() ? static_cast<std::int64_t>(d.hits_addend().value())
-                                    : request_cost;
+    item.cost =
+        d.has_hits_addend() ? static_cast<std::int64_t>(d.hits_addend().value()) : request_cost;
     if (domain == nullptr) continue;  // an unknown domain: OK, as the reference answers
     if (d.has_limit()) {
       const auto unit = static_cast<EnvoyUnit>(static_cast<int>(d.limit().unit()));

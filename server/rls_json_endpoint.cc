@@ -38,8 +38,7 @@ storage::Task<HttpReply> HandleJson(std::string_view body, Worker& worker) {
   HttpReply reply;
   google::protobuf::util::JsonPrintOptions print;
   (void)google::protobuf::util::MessageToJsonString(response, &reply.body, print);
-  reply.status =
-      response.overall_code() == RlsHandler::Response::OVER_LIMIT ? 429 : 200;
+  reply.status = response.overall_code() == RlsHandler::Response::OVER_LIMIT ? 429 : 200;
   co_return reply;
 }
 

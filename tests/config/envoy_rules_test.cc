@@ -28,13 +28,20 @@ TEST(WildcardMatch, StarMatchesAnyRunAnywhere) {
     bool match;
   };
   const Case cases[] = {
-      {"client_*", "client_", true},    {"client_*", "client_abc", true},
-      {"client_*", "clien", false},     {"*_admin", "root_admin", true},
-      {"*_admin", "root_admins", false}, {"/api/*/items*", "/api/v1/items", true},
-      {"/api/*/items*", "/api/v1/items/7", true}, {"/api/*/items*", "/api/v1/thing", false},
-      {"a*b*c", "abc", true},           {"a*b*c", "aXbYbZc", true},
-      {"a*b*c", "acb", false},          {"*", "", true},
-      {"**", "x", true},                {"exact", "exact", true},
+      {"client_*", "client_", true},
+      {"client_*", "client_abc", true},
+      {"client_*", "clien", false},
+      {"*_admin", "root_admin", true},
+      {"*_admin", "root_admins", false},
+      {"/api/*/items*", "/api/v1/items", true},
+      {"/api/*/items*", "/api/v1/items/7", true},
+      {"/api/*/items*", "/api/v1/thing", false},
+      {"a*b*c", "abc", true},
+      {"a*b*c", "aXbYbZc", true},
+      {"a*b*c", "acb", false},
+      {"*", "", true},
+      {"**", "x", true},
+      {"exact", "exact", true},
       {"exact", "exactly", false},
   };
   for (const Case& c : cases) {
@@ -94,8 +101,8 @@ TEST(EnvoyRules, ARuleAppliesAtTheDepthItIsDeclared) {
   EXPECT_EQ(LimitOf(*rules, {{"deep", "x"}, {"y", "z"}}), 7u);
   EXPECT_EQ(LimitOf(*rules, {{"deep", "x"}, {"y", "other"}}), 0u);
   // The walk records the rule matched at each depth.
-  const EnvoyMatch match = rules->Match(*rules->FindDomain("d"), std::vector<EnvoyEntry>{
-                                                                      {"deep", "x"}, {"y", "z"}});
+  const EnvoyMatch match =
+      rules->Match(*rules->FindDomain("d"), std::vector<EnvoyEntry>{{"deep", "x"}, {"y", "z"}});
   ASSERT_EQ(match.walk.size(), 2u);
   EXPECT_EQ(match.walk[0]->path, "d.deep_x");
   EXPECT_EQ(match.walk[1]->path, "d.deep_x.y_z");

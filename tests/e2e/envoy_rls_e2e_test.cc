@@ -4,8 +4,8 @@
 // take nothing, overrides, all-or-nothing requests, exact admission under concurrency on
 // memory:// and on one Redis shared by two daemons, a storage outage, bad requests.
 
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 
 #include <atomic>
 #include <fstream>
@@ -172,9 +172,9 @@ class EnvoyDaemon {
       WriteFile(dir_.path() / "misc.yml", kMisc);
       dir = dir_.path().string();
     }
-    daemon_ = std::make_unique<DaemonProcess>("grpc: { listen: \"127.0.0.1:" +
-                                              std::to_string(grpc_port_) + "\" }\n" +
-                                              "envoy: { config: [\"" + dir + "\"] }\n" + extra);
+    daemon_ = std::make_unique<DaemonProcess>(
+        "grpc: { listen: \"127.0.0.1:" + std::to_string(grpc_port_) + "\" }\n" +
+        "envoy: { config: [\"" + dir + "\"] }\n" + extra);
     if (!testing::WaitForPort(grpc_port_, std::chrono::seconds(10))) {
       ADD_FAILURE() << "the gRPC service did not listen; the log:\n" << daemon_->Log();
     }
@@ -234,9 +234,8 @@ TEST_F(EnvoyRlsE2E, ExactValueBeforeKeyOnlyAndBlockList) {
   EXPECT_EQ(other.statuses(0).current_limit().requests_per_unit(), 10u);
   EXPECT_EQ(other.statuses(0).current_limit().unit(), Response::RateLimit::SECOND);
   // A rule deeper than the request does not apply; one at its depth does.
-  EXPECT_FALSE(client_.Ask("edge_proxy_per_ip", {{"ratelimitkey", "foo"}})
-                   .statuses(0)
-                   .has_current_limit());
+  EXPECT_FALSE(
+      client_.Ask("edge_proxy_per_ip", {{"ratelimitkey", "foo"}}).statuses(0).has_current_limit());
   EXPECT_EQ(client_.Ask("edge_proxy_per_ip", {{"ratelimitkey", "foo"}, {"path", "/a"}})
                 .statuses(0)
                 .current_limit()
@@ -267,9 +266,9 @@ TEST_F(EnvoyRlsE2E, WildcardsMatchAnywhereInTheValueAndBeforeTheKeyOnlyRule) {
   // Each matching value has its own counter.
   EXPECT_EQ(client_.Ask("misc", {{"client_id", "client_b"}}).overall_code(), kOk);
   // A value the wildcard does not match falls back to the key-only rule.
-  EXPECT_EQ(client_.Ask("misc", {{"client_id", "other"}}).statuses(0).current_limit()
-                .requests_per_unit(),
-            4u);
+  EXPECT_EQ(
+      client_.Ask("misc", {{"client_id", "other"}}).statuses(0).current_limit().requests_per_unit(),
+      4u);
   // '*' in the middle and at the end.
   EXPECT_EQ(client_.Ask("misc", {{"route", "/api/v1/items"}}).overall_code(), kOk);
   EXPECT_EQ(client_.Ask("misc", {{"route", "/api/v1/items"}}).overall_code(), kOver);
@@ -311,8 +310,7 @@ TEST_F(EnvoyRlsE2E, ReplacesDropsTheNamedRule) {
     EXPECT_FALSE(r.statuses(0).has_current_limit());
     EXPECT_EQ(r.statuses(1).current_limit().requests_per_unit(), 5u);
   }
-  EXPECT_EQ(client_.Ask("misc", {{"remote_address", "9.9.9.9"}}).statuses(0).limit_remaining(),
-            2u);
+  EXPECT_EQ(client_.Ask("misc", {{"remote_address", "9.9.9.9"}}).statuses(0).limit_remaining(), 2u);
 }
 
 TEST_F(EnvoyRlsE2E, PerDescriptorHitsAddendZeroChecksWithoutTaking) {
@@ -463,15 +461,14 @@ descriptors:
   - key: c
     metadata: { x: 1 }
 )");
-  const std::string config = WriteFile(dir.path() / "limitsd.yaml",
-                                       "envoy: { config: [\"" + rules + "\"] }\n");
+  const std::string config =
+      WriteFile(dir.path() / "limitsd.yaml", "envoy: { config: [\"" + rules + "\"] }\n");
   const auto [code, out] = RunLimitsd({"--check", "--config", config});
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find(rules + ":4:25: invalid rate limit unit \"fortnight\""), std::string::npos)
       << out;
   EXPECT_NE(out.find(rules + ":6:"), std::string::npos) << out;
-  EXPECT_NE(out.find(rules + ":8:5: \"metadata\" is not implemented by limitsd"),
-            std::string::npos)
+  EXPECT_NE(out.find(rules + ":8:5: \"metadata\" is not implemented by limitsd"), std::string::npos)
       << out;
   // Strategies and rates are checked once the files load.
   WriteFile(rules, R"(domain: d

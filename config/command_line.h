@@ -1,5 +1,5 @@
 #pragma once
-// The command line of DESIGN.md:
+// The command line (docs/configuration.md):
 //   limitsd [--config|-c FILE] [--listen ADDR]... [--storage URI] [--log-level LEVEL]
 //   limitsd --check --config FILE
 //   limitsd --version | --help

@@ -1,6 +1,7 @@
 #pragma once
-// The daemon's configuration as plain data, with DESIGN.md's defaults. ConfigLoader fills
-// it from YAML and CommandLine::ApplyOverrides from the command line; nothing here does I/O.
+// The daemon's configuration as plain data, with the defaults docs/configuration.md lists.
+// ConfigLoader fills it from YAML and CommandLine::ApplyOverrides from the command line;
+// nothing here does I/O.
 //
 // Source positions (`line`, `column`, `*_line`, `*_column`) are 1-based positions in
 // `Config::source`. A line of 0 means "not written anywhere" (a default), and

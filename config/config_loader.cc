@@ -432,29 +432,6 @@ void ConfigParser::ParseEnvoy(const YAML::Node& node, EnvoyConfig& envoy) {
                      });
 }
 
-std::optional<YAML::Node> ParseYaml(std::string_view yaml, YamlReader& reader) {
-  try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-    if (documents.size() > 1) {
-      // A second document would be ignored: say so rather than run half the file.
-      const YAML::Mark mark = documents[1].Mark();
-      reader.Error(mark.is_null() ? SourceMark{} : SourceMark{mark.line + 1, mark.column + 1},
-                   "the file holds more than one YAML document ('---'); limitsd reads one: "
-                   "merge them into a single document");
-      return std::nullopt;
-    }
-    return documents.empty() ? YAML::Node() : documents.front();
-  } catch (const YAML::Exception& error) {
-    const SourceMark mark = error.mark.is_null() ? SourceMark{}
-                                                 : SourceMark{error.mark.line + 1,
-                                                              error.mark.column + 1};
-    reader.Error(mark, fmt::format("YAML syntax error: {}; check the indentation, quotes and "
-                                   "brackets on or just before this line",
-                                   error.msg));
-    return std::nullopt;
-  }
-}
-
 }  // namespace
 
 ConfigLoader::Result ConfigLoader::LoadString(std::string_view yaml, std::string source,
@@ -462,7 +439,8 @@ ConfigLoader::Result ConfigLoader::LoadString(std::string_view yaml, std::string
   YamlReader reader(source, env_);
   Config config;
   config.source = std::move(source);
-  const std::optional<YAML::Node> root = ParseYaml(yaml, reader);
+  const std::optional<YAML::Node> root =
+      reader.ParseDocument(yaml, "limitsd reads one: merge them into a single document");
   const bool parsed = root.has_value();
   if (parsed) ConfigParser(reader, base_dir).Parse(*root, config);
   if (!parsed) return Result{std::nullopt, std::move(reader.diagnostics())};

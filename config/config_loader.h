@@ -1,5 +1,5 @@
 #pragma once
-// Reads the YAML configuration (DESIGN.md "Configuration") into a config::Config.
+// Reads the YAML configuration (docs/configuration.md) into a config::Config.
 //
 // Loading checks everything that can be checked without the other components: the YAML
 // syntax, unknown keys, types, ranges, enumerations, listen addresses, limit names and

@@ -261,25 +261,7 @@ class EnvoyRulesLoader::FileParser {
 
 namespace {
 
-std::optional<YAML::Node> ParseYaml(std::string_view yaml, YamlReader& reader) {
-  try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
-    if (documents.size() > 1) {
-      const YAML::Mark mark = documents[1].Mark();
-      reader.Error(mark.is_null() ? SourceMark{} : SourceMark{mark.line + 1, mark.column + 1},
-                   "the file holds more than one YAML document ('---'): write one domain per "
-                   "file");
-      return std::nullopt;
-    }
-    return documents.empty() ? YAML::Node() : documents.front();
-  } catch (const YAML::Exception& error) {
-    const SourceMark mark = error.mark.is_null()
-                                ? SourceMark{}
-                                : SourceMark{error.mark.line + 1, error.mark.column + 1};
-    reader.Error(mark, fmt::format("YAML syntax error: {}", error.msg));
-    return std::nullopt;
-  }
-}
+constexpr std::string_view kOneDomainPerFile = "write one domain per file";
 
 struct FileList {
   std::vector<std::filesystem::path> files;
@@ -340,7 +322,7 @@ EnvoyRulesLoader::Result EnvoyRulesLoader::Load(const EnvoyConfig& envoy,
     }
     YamlReader reader(name, env_);
     std::optional<EnvoyDomain> domain;
-    if (std::optional<YAML::Node> root = ParseYaml(text.str(), reader)) {
+    if (std::optional<YAML::Node> root = reader.ParseDocument(text.str(), kOneDomainPerFile)) {
       domain = FileParser(reader, name).Parse(*root);
     }
     for (Diagnostic& d : reader.diagnostics()) result.errors.push_back(std::move(d));
@@ -364,7 +346,7 @@ EnvoyRulesLoader::Result EnvoyRulesLoader::LoadString(std::string_view yaml,
                                                       const std::string& file) const {
   YamlReader reader(file, env_);
   std::optional<EnvoyDomain> domain;
-  if (std::optional<YAML::Node> root = ParseYaml(yaml, reader)) {
+  if (std::optional<YAML::Node> root = reader.ParseDocument(yaml, kOneDomainPerFile)) {
     domain = FileParser(reader, file).Parse(*root);
   }
   Result result;

@@ -41,6 +41,28 @@ std::string_view YamlReader::KindName(const YAML::Node& node) {
   }
 }
 
+std::optional<YAML::Node> YamlReader::ParseDocument(std::string_view yaml,
+                                                    std::string_view several_documents) {
+  const auto mark_of = [](const YAML::Mark& mark) {
+    return mark.is_null() ? SourceMark{} : SourceMark{mark.line + 1, mark.column + 1};
+  };
+  try {
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
+    if (documents.size() > 1) {
+      // A second document would be ignored: say so rather than run half the file.
+      Error(mark_of(documents[1].Mark()), "the file holds more than one YAML document ('---'); " +
+                                              std::string(several_documents));
+      return std::nullopt;
+    }
+    return documents.empty() ? YAML::Node() : documents.front();
+  } catch (const YAML::Exception& error) {
+    Error(mark_of(error.mark), "YAML syntax error: " + error.msg +
+                                   "; check the indentation, quotes and brackets on or just "
+                                   "before this line");
+    return std::nullopt;
+  }
+}
+
 void YamlReader::Error(SourceMark mark, std::string message) {
   diagnostics_.push_back(Diagnostic{file_, mark.line, mark.column, std::move(message)});
 }

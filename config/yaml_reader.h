@@ -30,6 +30,11 @@ class YamlReader {
   /// Where a node was written, 1-based.
   static SourceMark MarkOf(const YAML::Node& node);
 
+  /// Parses `yaml`, which must hold one document; records a syntax error, or a second
+  /// document with `several_documents` as the advice, and returns nullopt then.
+  std::optional<YAML::Node> ParseDocument(std::string_view yaml,
+                                          std::string_view several_documents);
+
   void Error(SourceMark mark, std::string message);
   /// Records an error at a value node (at its key when it is null).
   void Error(const YAML::Node& node, std::string message) {

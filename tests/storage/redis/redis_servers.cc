@@ -8,6 +8,7 @@
 #include <array>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -110,6 +111,12 @@ void RedisServer::Start() {
   process_ = std::make_unique<ChildProcess>(argv, (dir_.path() / "redis.log").string());
   if (!WaitForPort(port_, 10s)) {
     throw std::runtime_error("redis-server did not start on port " + port + ": " +
+                             limitsd::testing::ReadFile(dir_.path() / "redis.log"));
+  }
+  // Redis opens its unix socket just after its TCP port: wait for that one too.
+  if (options_.unix_socket &&
+      !WaitUntil(10s, [&] { return std::filesystem::exists(unix_path()); })) {
+    throw std::runtime_error("redis-server did not open " + unix_path() + ": " +
                              limitsd::testing::ReadFile(dir_.path() / "redis.log"));
   }
 }

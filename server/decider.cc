@@ -1,6 +1,9 @@
 #include "server/decider.h"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include "server/generation.h"
 
@@ -70,8 +73,9 @@ void Decider::Apply(std::shared_ptr<const Generation> generation) {
   limits::RateLimiter* limiter = &backend.limiter();
   table_.Replace(generation->limits, generation->default_strategy, generation->allow_inline,
                  [limiter](limits::StrategyKind kind) { return limiter->Serves(kind); });
-  if (limiter != limiter_) {  // a new storage starts trusted
+  if (limiter != limiter_) {  // a new storage starts trusted, with its own windows
     breaker_ = CircuitBreaker();
+    hand_back_.Clear();
     metrics_.BreakerOpen(false);
   }
   limiter_ = limiter;
@@ -145,6 +149,11 @@ storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::De
   if (tracked) {
     metrics_.StorageLatency(std::chrono::steady_clock::now() - start);
     Track(result || result.error() == storage::StorageErrc::kUnsupported);
+    if (result && !hand_back_.empty() && !handing_back_) {
+      handing_back_ = true;
+      boost::asio::co_spawn(co_await boost::asio::this_coro::executor, HandBack(),
+                            boost::asio::detached);
+    }
   }
   if (std::optional<Answer> answer = Settle(limit, result, fallback)) {
     co_return Counted(protocol, verb, std::move(*answer));
@@ -154,10 +163,58 @@ storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::De
       co_await Guarded(fallback->Decide(*limit, key, cost, mode));
   if (local) {
     metrics_.LocalDecision();
+    if (mode == storage::TakeMode::kHit && local->allowed && cost > 0) {
+      RecordLocal(limit, key, cost);
+    }
     co_return Counted(protocol, verb, Decided(limit, *local, Answer::Source::kLocal));
   }
   co_return Counted(protocol, verb,
                     Failed(ErrorCode::kStorage, result.error().message(), std::move(limit)));
+}
+
+void Decider::RecordLocal(const std::shared_ptr<const limits::Limit>& limit, std::string_view key,
+                          std::int64_t cost) {
+  if (!hand_back_.Record(limit, key, cost, std::chrono::steady_clock::now())) {
+    metrics_.HandBack(0, cost);
+  }
+}
+
+storage::Task<void> Decider::HandBack() {
+  handing_back_ = true;
+  // The storage the units were admitted for; a reload that swaps it clears the ledger.
+  limits::RateLimiter* limiter = limiter_;
+  const std::shared_ptr<const Generation> generation = generation_;
+  std::int64_t applied = 0;
+  std::int64_t dropped = 0;
+  while (limiter_ == limiter) {
+    std::optional<HandBackLedger::Entry> entry =
+        hand_back_.Pop(std::chrono::steady_clock::now(), dropped);
+    if (!entry) break;
+    // All of it when the windows take it, else what they still take: the windows end full.
+    std::int64_t cost = entry->cost;
+    storage::Result<limits::Decision> taken = storage::StorageErrc::kInternal;
+    for (int attempt = 0; attempt < 2 && cost > 0; ++attempt) {
+      taken = co_await Guarded(
+          limiter->Decide(*entry->limit, entry->key, cost, storage::TakeMode::kHit));
+      if (!taken || taken->allowed) break;
+      cost = std::min(cost, taken->remaining);
+    }
+    if (!taken) {  // failing again: keep it for the next time the storage answers
+      if (limiter_ == limiter) hand_back_.Restore(std::move(*entry));
+      break;
+    }
+    const std::int64_t took = taken->allowed ? cost : 0;
+    applied += took;
+    dropped += entry->cost - took;
+  }
+  metrics_.HandBack(applied, dropped);
+  if (applied > 0 || dropped > 0) {
+    Log()->info(
+        "storage answers again: handed back {} units that on_error: local admitted "
+        "({} more no longer fit the storage's windows)",
+        applied, dropped);
+  }
+  handing_back_ = false;
 }
 
 void Decider::Track(bool succeeded) {

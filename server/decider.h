@@ -16,6 +16,7 @@
 #include "limits/rate_limiter.h"
 #include "protocol/request.h"
 #include "server/circuit_breaker.h"
+#include "server/hand_back_ledger.h"
 #include "server/limit_table.h"
 #include "server/metrics.h"
 #include "storage/pending.h"
@@ -118,6 +119,12 @@ class Decider {
                               std::int64_t cost, storage::TakeMode mode,
                               limits::RateLimiter* fallback, protocol::Verb verb,
                               Protocol protocol, bool tracked);
+  /// Notes what on_error: local admitted, to hand it back to the storage later.
+  void RecordLocal(const std::shared_ptr<const limits::Limit>& limit, std::string_view key,
+                   std::int64_t cost);
+  /// Adds what on_error: local admitted to the storage's windows, best effort: as much of
+  /// each entry as its windows still take. Runs detached after the storage answers again.
+  storage::Task<void> HandBack();
   /// Tells the breaker how a call it let through ended; counts its opening and closing.
   void Track(bool succeeded);
   storage::Task<Answer> Reset(std::shared_ptr<const limits::Limit> limit, std::string_view key,
@@ -156,6 +163,8 @@ class Decider {
   static constexpr std::size_t kMaxInfo = 8192;
   std::chrono::steady_clock::time_point last_error_log_{};
   CircuitBreaker breaker_;  // of limiter_'s storage, on this thread
+  HandBackLedger hand_back_;  // for limiter_'s storage
+  bool handing_back_ = false;
 };
 
 }  // namespace limitsd::server

@@ -215,6 +215,17 @@ void Metrics::RenderDecisions(std::string& out) const {
          "Decisions made on the daemon's own memory store while the storage failed "
          "(storage.on_error: local).");
   Sample(out, "limitsd_local_decisions_total", "", local);
+  std::uint64_t applied = 0, dropped = 0;
+  for (const ThreadMetrics& t : threads_) {
+    applied += t.handed_back_.Get();
+    dropped += t.hand_back_dropped_.Get();
+  }
+  Family(out, "limitsd_local_hand_back_units_total", "counter",
+         "Units admitted by storage.on_error: local and then added to the storage when it "
+         "answered again (result=\"applied\"), or not (result=\"dropped\": its windows were "
+         "full or over, or too many keys were waiting).");
+  Sample(out, "limitsd_local_hand_back_units_total", "result=\"applied\"", applied);
+  Sample(out, "limitsd_local_hand_back_units_total", "result=\"dropped\"", dropped);
 }
 
 void Metrics::RenderLatency(std::string& out) const {

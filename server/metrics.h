@@ -105,6 +105,12 @@ class ThreadMetrics {
   void StorageLatency(std::chrono::nanoseconds d) noexcept { storage_latency_.Observe(d); }
   void StorageError(std::error_code error) noexcept;
   void LocalDecision() noexcept { local_decisions_.Add(); }
+  /// Units on_error: local admitted, then added to the storage (`applied`) or not (`dropped`:
+  /// the windows were full or had passed, or there were too many keys to remember).
+  void HandBack(std::int64_t applied, std::int64_t dropped) noexcept {
+    handed_back_.Add(static_cast<std::uint64_t>(applied));
+    hand_back_dropped_.Add(static_cast<std::uint64_t>(dropped));
+  }
   /// Whether this thread's circuit breaker holds calls to the storage back.
   void BreakerOpen(bool open) noexcept { breaker_open_.store(open, std::memory_order_relaxed); }
   /// The counters of the limit labelled `label`, made on first use. Keep the reference:
@@ -121,6 +127,8 @@ class ThreadMetrics {
   Histogram storage_latency_;
   std::array<Counter, kStorageErrorKinds> storage_errors_;
   Counter local_decisions_;
+  Counter handed_back_;
+  Counter hand_back_dropped_;
   std::atomic<bool> breaker_open_{false};
   mutable std::mutex limits_mutex_;  // taken to add a limit, and by the scrape
   std::map<std::string, LimitCounters, std::less<>> limits_;

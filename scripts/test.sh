@@ -16,4 +16,5 @@ for extra in scripts/sdk-out-of-tree.sh scripts/bench-quick.sh; do
     "$extra" "build/$preset"
   fi
 done
+scripts/deb-test.sh "build/$preset"  # the .deb: dpkg -i, serve, purge (root only)
 echo "test.sh: every test passed"

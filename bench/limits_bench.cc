@@ -159,7 +159,7 @@ void BM_StoreTakeAllNow(benchmark::State& state) {
   for (auto _ : state) {
     const storage::RateQuery query{keys[i], limit.strategy(), rate.amount(), rate.Expiry()};
     auto outcome = m.store.TakeAllNow({&query, 1}, 1, storage::TakeMode::kHit);
-    benchmark::DoNotOptimize(outcome.taken);
+    benchmark::DoNotOptimize(outcome->taken);
     if (++i == keys.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());

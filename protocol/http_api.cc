@@ -295,6 +295,7 @@ int HttpStatusOf(ErrorCode code) noexcept {
     case ErrorCode::kStorage:
     case ErrorCode::kOverloaded: return 503;
     case ErrorCode::kTooLong: return 413;
+    case ErrorCode::kStorageFull: return 507;
   }
   return 500;
 }
@@ -313,6 +314,7 @@ std::string_view ReasonOf(int status) noexcept {
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
     case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
     default: return "Error";
   }
 }

@@ -26,6 +26,8 @@ std::string_view ErrorCodeName(ErrorCode code) noexcept {
       return "too_long";
     case ErrorCode::kOverloaded:
       return "overloaded";
+    case ErrorCode::kStorageFull:
+      return "storage_full";
   }
   return "unknown";
 }

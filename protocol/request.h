@@ -44,6 +44,7 @@ enum class ErrorCode : std::uint8_t {
   kForbidden,
   kTooLong,
   kOverloaded,
+  kStorageFull,  ///< the memory store holds storage.options.max_keys keys and refuses a new one
 };
 
 /// "syntax", "unknown_command", ...

@@ -12,6 +12,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "server/http_api_endpoints.h"
+#include "server/memory_store_metrics.h"
 #include "storage/redis/redis_storage.h"
 #include "storage/storage_registry.h"
 
@@ -54,6 +55,9 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
       drain_timer_(pool_.at(0)) {
   metrics_.AddSource([this](std::string& out) { RenderReloads(reloads_, out); });
   metrics_.AddSource([this](std::string& out) { RenderDenyCache(out); });
+  metrics_.AddSource([this](std::string& out) {
+    if (reloader_) RenderMemoryStore(reloader_->generation()->backend->storage(), out);
+  });
   BuildStorage(config, validated, options);
   ContactStorage(config);
   BuildWorkers(config);

@@ -148,7 +148,8 @@ storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::De
   const storage::Result<limits::Decision> result = co_await Guarded(std::move(pending));
   if (tracked) {
     metrics_.StorageLatency(std::chrono::steady_clock::now() - start);
-    Track(result || result.error() == storage::StorageErrc::kUnsupported);
+    Track(result || result.error() == storage::StorageErrc::kUnsupported ||
+          result.error() == storage::StorageErrc::kFull);
     if (result && !hand_back_.empty() && !handing_back_) {
       handing_back_ = true;
       boost::asio::co_spawn(co_await boost::asio::this_coro::executor, HandBack(),
@@ -167,6 +168,10 @@ storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::De
       RecordLocal(limit, key, cost);
     }
     co_return Counted(protocol, verb, Decided(limit, *local, Answer::Source::kLocal));
+  }
+  if (local.error() == storage::StorageErrc::kFull) {
+    co_return Counted(protocol, verb,
+                      Failed(ErrorCode::kStorageFull, local.error().message(), std::move(limit)));
   }
   co_return Counted(protocol, verb,
                     Failed(ErrorCode::kStorage, result.error().message(), std::move(limit)));
@@ -242,6 +247,11 @@ std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>
   const std::error_code error = result.error();
   if (error == storage::StorageErrc::kUnsupported) {
     return Failed(ErrorCode::kUnsupported, UnsupportedMessage(*limit), limit);
+  }
+  // A full store is its configured answer to one more key, not a failure: storage.on_error
+  // does not apply, and the backend is not counted as failing.
+  if (error == storage::StorageErrc::kFull) {
+    return Failed(ErrorCode::kStorageFull, error.message(), limit);
   }
   metrics_.StorageError(error);
   LogStorageError(error);

@@ -27,6 +27,8 @@ grpc::Status ToGrpc(const RlsStatus& status) {
       return {grpc::StatusCode::INVALID_ARGUMENT, status.message};
     case RlsStatus::Code::kUnavailable:
       return {grpc::StatusCode::UNAVAILABLE, status.message};
+    case RlsStatus::Code::kResourceExhausted:
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED, status.message};
   }
   return {grpc::StatusCode::INTERNAL, "unexpected status"};
 }

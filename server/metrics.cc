@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, kRequestResults> kResultNames = {"ok", "a
                                                                         "denied", "error"};
 constexpr std::array<std::string_view, kStorageErrorKinds> kStorageErrorNames = {
     "unavailable", "timeout",   "protocol", "contention", "overloaded",
-    "unsupported", "too_large", "internal", "circuit_open", "other"};
+    "unsupported", "too_large", "internal", "circuit_open", "full", "other"};
 
 void Family(std::string& out, std::string_view name, std::string_view type,
             std::string_view help) {

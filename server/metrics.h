@@ -77,8 +77,8 @@ enum class RequestResult : std::uint8_t { kOk, kAllowed, kDenied, kError };
 inline constexpr std::size_t kRequestResults = 4;
 /// protocol::Verb's values, then one for a request the parser refused.
 inline constexpr std::size_t kRequestVerbs = 9;
-inline constexpr std::size_t kErrorCodes = 11;      ///< protocol::ErrorCode's values
-inline constexpr std::size_t kStorageErrorKinds = 10;  ///< StorageErrc's values, then "other"
+inline constexpr std::size_t kErrorCodes = 12;      ///< protocol::ErrorCode's values
+inline constexpr std::size_t kStorageErrorKinds = 11;  ///< StorageErrc's values, then "other"
 
 /// What one I/O thread counts. Only that thread calls the counting methods.
 class ThreadMetrics {

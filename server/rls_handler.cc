@@ -227,7 +227,10 @@ storage::Task<RlsStatus> RlsHandler::Handle(const Request& request, Response& re
     return decider_.Decide(verb, item.limit, item.key, cost, protocol_);
   };
   auto settle = [&](Item& item, Answer answer) {
-    if (answer.kind == Answer::Kind::kError) {
+    if (answer.kind == Answer::Kind::kError && answer.error == protocol::ErrorCode::kStorageFull) {
+      failed = {RlsStatus::Code::kResourceExhausted,
+                fmt::format("storage_full: {}", answer.message)};
+    } else if (answer.kind == Answer::Kind::kError) {
       failed = {RlsStatus::Code::kUnavailable,
                 fmt::format("the storage failed: {}", answer.message)};
     }

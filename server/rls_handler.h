@@ -24,7 +24,8 @@ namespace limitsd::server {
 
 /// How a call ends, in gRPC's terms.
 struct RlsStatus {
-  enum class Code : std::uint8_t { kOk, kInvalidArgument, kUnavailable };
+  /// kResourceExhausted: the memory store is full (storage_full) and refused a new key.
+  enum class Code : std::uint8_t { kOk, kInvalidArgument, kUnavailable, kResourceExhausted };
   Code code = Code::kOk;
   std::string message;
 };

@@ -35,6 +35,9 @@ storage::Task<HttpReply> HandleJson(std::string_view body, Worker& worker) {
   if (status.code == RlsStatus::Code::kUnavailable) {
     co_return protocol::ProblemReply(503, "storage", status.message);
   }
+  if (status.code == RlsStatus::Code::kResourceExhausted) {
+    co_return protocol::ProblemReply(507, "storage_full", status.message);
+  }
   HttpReply reply;
   google::protobuf::util::JsonPrintOptions print;
   (void)google::protobuf::util::MessageToJsonString(response, &reply.body, print);

@@ -18,6 +18,9 @@ class Category final : public std::error_category {
       case StorageErrc::kInternal: return "internal storage error";
       case StorageErrc::kCircuitOpen:
         return "backend failing, calls held back (circuit breaker open)";
+      case StorageErrc::kFull:
+        return "memory store full (storage.options.max_keys keys stored, when_full: deny): "
+               "a new key is refused until stored ones expire";
     }
     return "unknown storage error";
   }

@@ -16,6 +16,7 @@ enum class StorageErrc {
   kTooLarge,         ///< the value does not fit the backend (e.g. a memcached item)
   kInternal,         ///< an exception or unexpected error escaped a backend's code
   kCircuitOpen,      ///< not sent: the backend failed repeatedly and calls are held back
+  kFull,             ///< the store holds as many keys as it may and refuses a new one
 };
 
 const std::error_category& StorageCategory() noexcept;

@@ -48,6 +48,10 @@ std::int64_t MemoryShard::AddFixed(const KeyDigest& d, std::int64_t now, std::in
 MemoryShard::FixedHit MemoryShard::HitFixed(const KeyDigest& d, std::int64_t now,
                                              std::int64_t expiry, std::int64_t limit,
                                              std::int64_t amount) {
+  // A hit that could never pass (a cost above the limit) creates nothing: no room needed.
+  if (amount >= 0 && amount <= limit && !Admit(StrategyKind::kFixedWindow, d, now)) {
+    return {FixedWindowState{}, false, true};
+  }
   auto [it, inserted] = fixed_.try_emplace(d, FixedEntry{});
   FixedEntry& entry = it->second;
   const bool fresh = !strategy::FixedLive(entry, now);
@@ -144,7 +148,79 @@ std::size_t MemoryShard::Clear(std::int64_t now) {
 
 bool MemoryShard::AfterCall(std::int64_t now) {
   if (Size() > sweep_above_) Sweep(now);
+  ++calls_since_sweep_;
   return ++calls_ % kPeriodicEvery == 0;
+}
+
+bool MemoryShard::Contains(StrategyKind kind, const KeyDigest& d) const {
+  switch (kind) {
+    case StrategyKind::kFixedWindow: return fixed_.contains(d);
+    case StrategyKind::kMovingWindow: return moving_.contains(d);
+    case StrategyKind::kSlidingWindowCounter: return sliding_.contains(d);
+    case StrategyKind::kGcra: return gcra_.contains(d);
+  }
+  return false;
+}
+
+bool MemoryShard::MakeRoom(std::int64_t now, std::size_t room, std::size_t spare) {
+  const auto fits = [&] { return room <= max_entries_ && Size() <= max_entries_ - room; };
+  if (fits()) return true;
+  // A sweep visits every entry: one is run when an entry may have expired, and at most once
+  // per Size() / 8 calls, so that a flood of new keys on a full shard costs each call at
+  // most about 8 entry visits.
+  if (now >= earliest_expiry_ && std::size_t{calls_since_sweep_} * 8 >= Size()) {
+    Sweep(now);
+    if (fits()) return true;
+  }
+  if (when_full_ == WhenFull::kEvict && room + spare <= max_entries_) {
+    // In batches of 1/16 of the bound, so that the pass over the shard is amortised too.
+    const std::size_t needed = Size() + room + spare - std::min(Size() + room + spare, max_entries_);
+    evicted_ += EvictSoonest(std::max(needed, max_entries_ / 16));
+    if (fits()) return true;
+  }
+  ++refused_;
+  return false;
+}
+
+std::size_t MemoryShard::EvictSoonest(std::size_t count) {
+  const std::size_t before = Size();
+  if (count == 0 || before == 0) return 0;
+  if (count >= before) {
+    fixed_.clear();
+    moving_.clear();
+    sliding_.clear();
+    gcra_.clear();
+    return before;
+  }
+  // The count-th smallest expiry is the threshold: every entry below it goes, and entries
+  // at it go until `count` are gone.
+  expiries_.clear();
+  expiries_.reserve(before);
+  const auto collect = [&](const auto& table) {
+    for (const auto& item : table) expiries_.push_back(item.second.expires_at);
+  };
+  collect(fixed_);
+  collect(moving_);
+  collect(sliding_);
+  collect(gcra_);
+  const auto nth = expiries_.begin() + static_cast<std::ptrdiff_t>(count - 1);
+  std::nth_element(expiries_.begin(), nth, expiries_.end());
+  const std::int64_t threshold = *nth;
+  std::size_t at_threshold =
+      count - static_cast<std::size_t>(std::count_if(
+                  expiries_.begin(), expiries_.end(),
+                  [threshold](std::int64_t e) { return e < threshold; }));
+  const auto soonest = [&](const auto& item) {
+    if (item.second.expires_at < threshold) return true;
+    if (item.second.expires_at > threshold || at_threshold == 0) return false;
+    --at_threshold;
+    return true;
+  };
+  boost::unordered::erase_if(fixed_, soonest);
+  boost::unordered::erase_if(moving_, soonest);
+  boost::unordered::erase_if(sliding_, soonest);
+  boost::unordered::erase_if(gcra_, soonest);
+  return before - Size();
 }
 
 void MemoryShard::SweepIfDue(std::int64_t now) {
@@ -170,20 +246,25 @@ std::size_t MemoryShard::Sweep(std::int64_t now) {
   const std::size_t removed = before - Size();
   earliest_expiry_ = earliest;
   sweep_above_ = std::max(kMinSweepSize, 2 * Size());
+  calls_since_sweep_ = 0;
   ++sweeps_;
   swept_ += removed;
   return removed;
 }
 
-ShardStats MemoryShard::Stats() const {
+ShardStats MemoryShard::Stats(bool count_runs) const {
   ShardStats stats;
   stats.fixed_entries = fixed_.size();
   stats.moving_entries = moving_.size();
   stats.sliding_entries = sliding_.size();
   stats.gcra_entries = gcra_.size();
-  for (const auto& [digest, entry] : moving_) stats.moving_runs += entry.log.Runs();
+  if (count_runs) {
+    for (const auto& [digest, entry] : moving_) stats.moving_runs += entry.log.Runs();
+  }
   stats.sweeps = sweeps_;
   stats.swept = swept_;
+  stats.refused = refused_;
+  stats.evicted = evicted_;
   return stats;
 }
 

@@ -12,11 +12,14 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
+#include <vector>
+
 #include "storage/memory/key_digest.h"
 #include "storage/window_state.h"
 #include "strategy/fixed_window.h"
 #include "strategy/moving_window_log.h"
 #include "strategy/sliding_window_counter.h"
+#include "strategy/strategy_kind.h"
 
 namespace limitsd::storage::memory {
 
@@ -28,11 +31,37 @@ struct ShardStats {
   std::size_t moving_runs = 0;
   std::size_t sweeps = 0;        ///< sweeps run on this shard
   std::size_t swept = 0;         ///< expired entries they reclaimed
+  std::size_t refused = 0;       ///< new entries refused because the shard was full
+  std::size_t evicted = 0;       ///< live entries evicted to make room for new ones
+};
+
+/// What a full shard does with a new entry (storage.options.when_full).
+enum class WhenFull : std::uint8_t {
+  kDeny,   ///< refuse it (the caller answers StorageErrc::kFull)
+  kEvict,  ///< evict the entries that expire soonest to make room
 };
 
 class alignas(64) MemoryShard {
  public:
   std::mutex& Mutex() noexcept { return mutex_; }
+
+  /// Caps the entries of this shard (all four tables together) at `max_entries`.
+  void SetBound(std::size_t max_entries, WhenFull when_full) noexcept {
+    max_entries_ = max_entries;
+    when_full_ = when_full;
+  }
+  /// Whether the entry of `d` for `kind` exists (live or not yet reclaimed).
+  bool Contains(StrategyKind kind, const KeyDigest& d) const;
+  /// Makes sure `room` more entries fit under the bound: true at once when they do;
+  /// otherwise reclaims expired entries (when one may have expired and the calls since the
+  /// last sweep paid for one), then with kEvict evicts the soonest-expiring live entries.
+  /// False (counted as a refusal) when the entries still do not fit. An eviction makes room
+  /// for `spare` more (stored entries of the same request, which it may evict too).
+  bool MakeRoom(std::int64_t now, std::size_t room, std::size_t spare = 0);
+  /// MakeRoom(now, 1) for a new entry of `d` in `kind`'s table; true when it exists.
+  bool Admit(StrategyKind kind, const KeyDigest& d, std::int64_t now) {
+    return Size() < max_entries_ || Contains(kind, d) || MakeRoom(now, 1);
+  }
 
   // Fixed window: a counter with an absolute expiry; expired counts as absent.
   FixedWindowState ReadFixed(const KeyDigest& d, std::int64_t now);
@@ -42,9 +71,10 @@ class alignas(64) MemoryShard {
   struct FixedHit {
     FixedWindowState state;  ///< after the hit when taken, otherwise as it is
     bool taken = false;
+    bool refused = false;    ///< a new counter was needed and the shard is full (kDeny)
   };
   /// A whole fixed-window hit in one lookup: adds `amount` when count + amount <= limit
-  /// (and 0 <= amount <= limit), creating the counter as AddFixed does.
+  /// (and 0 <= amount <= limit), creating the counter as AddFixed does (Admit first).
   FixedHit HitFixed(const KeyDigest& d, std::int64_t now, std::int64_t expiry,
                     std::int64_t limit, std::int64_t amount);
   /// Subtracts `amount`, never below 0; no-op when absent.
@@ -82,7 +112,8 @@ class alignas(64) MemoryShard {
   std::size_t Size() const noexcept {
     return fixed_.size() + moving_.size() + sliding_.size() + gcra_.size();
   }
-  ShardStats Stats() const;
+  /// The counts; `count_runs` also walks the moving-window logs (O(entries)).
+  ShardStats Stats(bool count_runs = true) const;
 
   static constexpr std::uint32_t kPeriodicEvery = 1024;
 
@@ -105,6 +136,8 @@ class alignas(64) MemoryShard {
   void NoteExpiry(std::int64_t expires_at) noexcept {
     if (expires_at < earliest_expiry_) earliest_expiry_ = expires_at;
   }
+  /// Evicts at least `count` live entries, those that expire soonest; returns how many.
+  std::size_t EvictSoonest(std::size_t count);
 
   std::mutex mutex_;
   boost::unordered_flat_map<KeyDigest, FixedEntry, KeyDigestHash> fixed_;
@@ -117,6 +150,12 @@ class alignas(64) MemoryShard {
   std::uint32_t calls_ = 0;
   std::size_t sweeps_ = 0;
   std::size_t swept_ = 0;
+  std::size_t max_entries_ = std::numeric_limits<std::size_t>::max();
+  WhenFull when_full_ = WhenFull::kDeny;
+  std::uint32_t calls_since_sweep_ = 0;
+  std::size_t refused_ = 0;
+  std::size_t evicted_ = 0;
+  std::vector<std::int64_t> expiries_;  // EvictSoonest's scratch space, kept between calls
 
   static constexpr std::size_t kMinSweepSize = 64;
 };

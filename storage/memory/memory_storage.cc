@@ -1,10 +1,15 @@
 #include "storage/memory/memory_storage.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <exception>
+#include <fstream>
 #include <mutex>
 #include <new>
+#include <optional>
+#include <type_traits>
 
 #include <boost/container/small_vector.hpp>
 
@@ -18,20 +23,27 @@ namespace {
 constexpr std::size_t kDefaultShards = 256;
 constexpr long long kMaxShards = 65536;
 
+template <class T>
+struct IsResult : std::false_type {};
+template <class T>
+struct IsResult<Result<T>> : std::true_type {};
+
 // Runs a synchronous store operation as a value-or-error: the data path never throws, and
-// the only thing that can (allocation) becomes an error code.
+// the only thing that can (allocation) becomes an error code. An operation that returns a
+// Result already is passed through.
 template <class F>
-auto Guarded(F&& f) noexcept -> Result<decltype(f())> {
+auto Guarded(F&& f) noexcept {
+  using R = decltype(f());
+  using Out = std::conditional_t<IsResult<R>::value, R, Result<R>>;
   try {
-    if constexpr (std::is_void_v<decltype(f())>) {
+    if constexpr (std::is_void_v<R>) {
       f();
-      return {};
+      return Out{};
     } else {
-      return f();
+      return Out(f());
     }
   } catch (...) {
-    return Result<decltype(f())>(boost::system::in_place_error,
-                                 make_error_code(StorageErrc::kInternal));
+    return Out(boost::system::in_place_error, make_error_code(StorageErrc::kInternal));
   }
 }
 
@@ -63,28 +75,98 @@ void TakeRate(MemoryShard& shard, const KeyDigest& d, const RateQuery& rate, std
 }
 
 // The options this store reads; any other is refused at start-up.
-constexpr std::string_view kOptions[] = {"shards"};
+constexpr std::string_view kOptions[] = {"shards", "max_keys", "when_full"};
+// Without `shards`, a small max_keys gets fewer shards, so that each holds this many keys.
+constexpr std::size_t kMinKeysPerDefaultShard = 1024;
+// With `shards` set, each shard must hold at least this many keys: the keys spread over
+// the shards unevenly, and a tiny per-shard bound would refuse long before max_keys.
+constexpr std::size_t kMinKeysPerShard = 64;
+constexpr long long kMaxMaxKeys = 1LL << 40;
 
-std::size_t ShardsOption(const StorageContext& context) {
+using Settings = MemoryStorage::Settings;
+
+Settings ReadSettings(const StorageContext& context) {
   context.RequireKnownOptions("memory", kOptions);
-  return static_cast<std::size_t>(context.IntOption("shards", kDefaultShards, 1, kMaxShards));
+  Settings settings;
+  const bool max_keys_set = context.options.contains("max_keys");
+  settings.bounds.max_keys = static_cast<std::size_t>(context.IntOption(
+      "max_keys", static_cast<long long>(MemoryStorage::DefaultMaxKeys()), 1, kMaxMaxKeys));
+  const std::string when_full = context.Option("when_full", "deny");
+  if (when_full == "evict") {
+    settings.bounds.when_full = WhenFull::kEvict;
+  } else if (when_full != "deny") {
+    context.Problem("when_full", "storage option 'when_full' must be deny or evict, got '" +
+                                     when_full + "'");
+  }
+  if (context.options.contains("shards")) {
+    settings.shards = std::bit_ceil(
+        static_cast<std::size_t>(context.IntOption("shards", kDefaultShards, 1, kMaxShards)));
+    if (max_keys_set && settings.bounds.max_keys < kMinKeysPerShard * settings.shards) {
+      context.Problem("max_keys",
+                      "storage option 'max_keys' (" + std::to_string(settings.bounds.max_keys) +
+                          ") must be at least " + std::to_string(kMinKeysPerShard) +
+                          " per shard (shards: " + std::to_string(settings.shards) +
+                          "); raise it, or lower or remove 'shards'");
+    }
+  } else {
+    settings.shards = std::clamp<std::size_t>(
+        std::bit_floor(settings.bounds.max_keys / kMinKeysPerDefaultShard), 1, kDefaultShards);
+  }
+  return settings;
+}
+
+// The first unsigned integer in the file at `path`; nullopt when it has none ("max").
+std::optional<std::size_t> ReadLimitFile(const char* path) {
+  std::ifstream in(path);
+  unsigned long long value = 0;
+  if (in >> value) return static_cast<std::size_t>(value);
+  return std::nullopt;
 }
 
 }  // namespace
 
 MemoryStorage::MemoryStorage(const StorageContext& context)
-    : MemoryStorage(context.clock, ShardsOption(context)) {}
+    : MemoryStorage(context.clock, ReadSettings(context)) {}
 
-MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t shards)
+MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t shards,
+                             MemoryBounds bounds)
     : clock_(clock ? std::move(clock) : std::make_shared<SystemClock>()),
       hasher_(KeyHasher::Random()),
       shards_(std::make_unique<MemoryShard[]>(std::bit_ceil(std::max<std::size_t>(shards, 1)))),
       shard_mask_(std::bit_ceil(std::max<std::size_t>(shards, 1)) - 1),
-      last_now_(clock_->Now().count()) {}
+      bounds_(bounds),
+      last_now_(clock_->Now().count()) {
+  const std::size_t per_shard = std::max<std::size_t>(1, bounds_.max_keys / ShardCount());
+  for (std::size_t i = 0; i <= shard_mask_; ++i) shards_[i].SetBound(per_shard, bounds_.when_full);
+}
+
+MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, const Settings& settings)
+    : MemoryStorage(std::move(clock), settings.shards, settings.bounds) {}
 
 MemoryStorage::~MemoryStorage() = default;
 
-void MemoryStorage::ValidateOptions(const StorageContext& context) { ShardsOption(context); }
+void MemoryStorage::ValidateOptions(const StorageContext& context) { ReadSettings(context); }
+
+std::size_t MemoryStorage::AvailableMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  std::size_t bytes = pages > 0 && page_size > 0
+                          ? static_cast<std::size_t>(pages) * static_cast<std::size_t>(page_size)
+                          : std::size_t{1} << 30;
+  // cgroup v2, then v1 (whose "no limit" is a huge number, above the RAM).
+  for (const char* path : {"/sys/fs/cgroup/memory.max",
+                           "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    if (const std::optional<std::size_t> limit = ReadLimitFile(path)) {
+      bytes = std::min(bytes, *limit);
+    }
+  }
+  return bytes;
+}
+
+std::size_t MemoryStorage::DefaultMaxKeys() {
+  return std::max<std::size_t>(kMinKeysPerDefaultShard,
+                               AvailableMemoryBytes() / 4 / kBytesPerKeyBound);
+}
 
 MemoryStorage::Located MemoryStorage::Locate(std::string_view key) const noexcept {
   // The strategy layer's keys start with their hash tag: one pass gives both hashes.
@@ -132,35 +214,44 @@ void MemoryStorage::SweepNext(std::int64_t now) {
   if (lock.owns_lock()) shard.SweepIfDue(now);
 }
 
-std::int64_t MemoryStorage::IncrNow(std::string_view key, Micros expiry, std::int64_t amount) {
-  return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+Result<std::int64_t> MemoryStorage::IncrNow(std::string_view key, Micros expiry,
+                                             std::int64_t amount) {
+  return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d,
+                            std::int64_t now) -> Result<std::int64_t> {
+    if (!shard.Admit(StrategyKind::kFixedWindow, d, now)) return StorageErrc::kFull;
     return shard.AddFixed(d, now, expiry.count(), amount);
   });
 }
 
-bool MemoryStorage::AcquireEntryNow(std::string_view key, std::int64_t limit, Micros expiry,
-                                    std::int64_t amount) {
-  return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+Result<bool> MemoryStorage::AcquireEntryNow(std::string_view key, std::int64_t limit,
+                                            Micros expiry, std::int64_t amount) {
+  return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d,
+                            std::int64_t now) -> Result<bool> {
     const MovingWindowState state = shard.ReadMoving(d, now, limit, expiry.count(), amount);
     if (!strategy::Fits(state, {limit, expiry}, amount)) return false;
+    if (!shard.Admit(StrategyKind::kMovingWindow, d, now)) return StorageErrc::kFull;
     shard.TakeMoving(d, now, limit, expiry.count(), amount);
     return true;
   });
 }
 
-bool MemoryStorage::AcquireSlidingNow(std::string_view key, std::int64_t limit, Micros expiry,
-                                      std::int64_t amount) {
-  return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+Result<bool> MemoryStorage::AcquireSlidingNow(std::string_view key, std::int64_t limit,
+                                              Micros expiry, std::int64_t amount) {
+  return WithShard(key, [&](MemoryShard& shard, const KeyDigest& d,
+                            std::int64_t now) -> Result<bool> {
     const SlidingWindowState state = shard.ReadSliding(d, now, expiry.count());
     if (!strategy::Fits(state, {limit, expiry}, amount)) return false;
+    if (!shard.Admit(StrategyKind::kSlidingWindowCounter, d, now)) return StorageErrc::kFull;
     shard.TakeSliding(d, now, expiry.count(), amount);
     return true;
   });
 }
 
-TakeOutcome MemoryStorage::HitOneFixedNow(const RateQuery& rate, std::int64_t cost) {
-  return WithShard(rate.key, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) {
+Result<TakeOutcome> MemoryStorage::HitOneFixedNow(const RateQuery& rate, std::int64_t cost) {
+  return WithShard(rate.key, [&](MemoryShard& shard, const KeyDigest& d,
+                                 std::int64_t now) -> Result<TakeOutcome> {
     const MemoryShard::FixedHit hit = shard.HitFixed(d, now, rate.expiry.count(), rate.limit, cost);
+    if (hit.refused) return StorageErrc::kFull;
     TakeOutcome outcome;
     outcome.states.emplace_back(hit.state);
     outcome.taken = hit.taken;
@@ -168,8 +259,8 @@ TakeOutcome MemoryStorage::HitOneFixedNow(const RateQuery& rate, std::int64_t co
   });
 }
 
-TakeOutcome MemoryStorage::TakeAllNow(std::span<const RateQuery> rates, std::int64_t cost,
-                                      TakeMode mode) {
+Result<TakeOutcome> MemoryStorage::TakeAllNow(std::span<const RateQuery> rates,
+                                              std::int64_t cost, TakeMode mode) {
   // The daemon's most common request, in one lookup instead of a read, an add and a read.
   if (rates.size() == 1 && mode == TakeMode::kHit &&
       rates.front().strategy == StrategyKind::kFixedWindow) {
@@ -194,6 +285,13 @@ TakeOutcome MemoryStorage::TakeAllNow(std::span<const RateQuery> rates, std::int
     outcome.states.push_back(ReadState(*located[i].shard, located[i].digest, rates[i], cost, now));
     fits = fits && strategy::Fits(outcome.states.back(), rates[i].params(), cost);
   }
+  if (mode == TakeMode::kHit && fits && !rates.empty() && !RoomFor(located, rates, now)) {
+    bool periodic = false;
+    for (MemoryShard* shard : shards) periodic = shard->AfterCall(now) || periodic;
+    locks.clear();
+    if (periodic) SweepNext(now);
+    return StorageErrc::kFull;
+  }
   if (mode == TakeMode::kHit && fits && !rates.empty()) {
     for (std::size_t i = 0; i < rates.size(); ++i) {
       TakeRate(*located[i].shard, located[i].digest, rates[i], cost, now);
@@ -208,6 +306,27 @@ TakeOutcome MemoryStorage::TakeAllNow(std::span<const RateQuery> rates, std::int
   locks.clear();
   if (periodic) SweepNext(now);
   return outcome;
+}
+
+bool MemoryStorage::RoomFor(std::span<const Located> located, std::span<const RateQuery> rates,
+                            std::int64_t now) {
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    MemoryShard& shard = *located[i].shard;
+    // Once per shard: at the first rate that lives in it.
+    bool seen = false;
+    for (std::size_t j = 0; j < i; ++j) seen = seen || located[j].shard == &shard;
+    if (seen) continue;
+    std::size_t absent = 0;
+    std::size_t present = 0;
+    for (std::size_t j = i; j < rates.size(); ++j) {
+      if (located[j].shard != &shard) continue;
+      (shard.Contains(rates[j].strategy, located[j].digest) ? present : absent) += 1;
+    }
+    // An eviction may take one of the request's stored entries, which the take then
+    // stores again: it makes room for those too.
+    if (absent > 0 && !shard.MakeRoom(now, absent, present)) return false;
+  }
+  return true;
 }
 
 Task<Result<std::int64_t>> MemoryStorage::Incr(std::string_view key, Micros expiry,
@@ -307,7 +426,11 @@ Task<Result<void>> MemoryStorage::ClearSlidingWindow(std::string_view key, Micro
 Task<Result<bool>> MemoryStorage::AcquireGcra(std::string_view key, std::int64_t burst,
                                               Micros interval, std::int64_t amount) {
   const RateQuery rate{key, StrategyKind::kGcra, burst, Micros{0}, interval};
-  co_return Guarded([&] { return TakeAllNow(std::span(&rate, 1), amount, TakeMode::kHit).taken; });
+  co_return Guarded([&]() -> Result<bool> {
+    const Result<TakeOutcome> outcome = TakeAllNow(std::span(&rate, 1), amount, TakeMode::kHit);
+    if (!outcome) return Result<bool>(boost::system::in_place_error, outcome.error());
+    return outcome->taken;
+  });
 }
 
 Task<Result<GcraState>> MemoryStorage::GetGcra(std::string_view key) {
@@ -337,12 +460,16 @@ std::size_t MemoryStorage::SweepAll() {
   return freed;
 }
 
-MemoryStats MemoryStorage::Stats() const {
+MemoryStats MemoryStorage::Stats() const { return Totals(true); }
+
+MemoryStats MemoryStorage::Counts() const { return Totals(false); }
+
+MemoryStats MemoryStorage::Totals(bool count_runs) const {
   MemoryStats total;
   total.shards = shard_mask_ + 1;
   for (std::size_t i = 0; i <= shard_mask_; ++i) {
     std::lock_guard lock(shards_[i].Mutex());
-    const ShardStats s = shards_[i].Stats();
+    const ShardStats s = shards_[i].Stats(count_runs);
     total.fixed_entries += s.fixed_entries;
     total.moving_entries += s.moving_entries;
     total.sliding_entries += s.sliding_entries;
@@ -350,6 +477,8 @@ MemoryStats MemoryStorage::Stats() const {
     total.moving_runs += s.moving_runs;
     total.sweeps += s.sweeps;
     total.swept += s.swept;
+    total.refused += s.refused;
+    total.evicted += s.evicted;
   }
   return total;
 }

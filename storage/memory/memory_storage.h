@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -28,16 +29,27 @@ struct MemoryStats {
   std::size_t moving_runs = 0;
   std::size_t sweeps = 0;
   std::size_t swept = 0;
+  std::size_t refused = 0;  ///< new entries refused by a full shard (when_full: deny)
+  std::size_t evicted = 0;  ///< live entries evicted by a full shard (when_full: evict)
   std::size_t Entries() const noexcept {
     return fixed_entries + moving_entries + sliding_entries + gcra_entries;
   }
+};
+
+/// The bound on stored entries (storage.options.max_keys and when_full).
+struct MemoryBounds {
+  /// Entries (one per limit, key and rate) the store may hold; each of its S shards holds
+  /// at most max_keys / S of them.
+  std::size_t max_keys = std::numeric_limits<std::size_t>::max();
+  WhenFull when_full = WhenFull::kDeny;
 };
 
 /// Keys are spread over a power-of-two number of shards (option `shards`, default 256) by
 /// their hash tag, so all rates of one request live in one shard and are taken under one
 /// lock. Entries are identified by a seeded 128-bit digest of the key. Time is the
 /// context's clock, made monotonic: the store's now is max(its last now, clock.Now()).
-/// Expired entries are reclaimed by the calls themselves, one shard at a time.
+/// Expired entries are reclaimed by the calls themselves, one shard at a time. The number
+/// of entries is bounded (MemoryBounds); a full shard refuses or evicts (docs/storage-memory.md).
 class MemoryStorage final : public Storage,
                             public MovingWindowSupport,
                             public SlidingWindowCounterSupport,
@@ -47,13 +59,29 @@ class MemoryStorage final : public Storage,
  public:
   static constexpr std::string_view kSchemes[] = {"memory"};
 
-  /// Reads the option `shards` (1 to 65536, rounded up to a power of two).
+  /// Reads the options `shards` (1 to 65536, rounded up to a power of two), `max_keys` and
+  /// `when_full` (deny | evict).
   explicit MemoryStorage(const StorageContext& context);
-  MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t shards);
+  MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t shards,
+                MemoryBounds bounds = {});
+  /// The options as read from a context.
+  struct Settings {
+    std::size_t shards = 256;
+    MemoryBounds bounds;
+  };
+  MemoryStorage(std::shared_ptr<const Clock> clock, const Settings& settings);
   ~MemoryStorage() override;
 
   /// Checks the options as the constructor reads them.
   static void ValidateOptions(const StorageContext& context);
+
+  /// The bytes one entry may take in the tables, at worst (the largest slot at the lowest
+  /// load factor, plus the table's metadata), used to size the default max_keys.
+  static constexpr std::size_t kBytesPerKeyBound = 256;
+  /// The memory the process may use: physical RAM, or the cgroup's limit when lower.
+  static std::size_t AvailableMemoryBytes();
+  /// max_keys when the option is not set: AvailableMemoryBytes() / 4 / kBytesPerKeyBound.
+  static std::size_t DefaultMaxKeys();
 
   Task<Result<std::int64_t>> Incr(std::string_view key, Micros expiry,
                                   std::int64_t amount) override;
@@ -85,18 +113,23 @@ class MemoryStorage final : public Storage,
   Result<TakeOutcome> TakeAllImmediately(std::span<const RateQuery> rates, std::int64_t cost,
                                          TakeMode mode) noexcept override;
 
-  // The same operations, synchronous (the coroutines above only wrap them).
-  std::int64_t IncrNow(std::string_view key, Micros expiry, std::int64_t amount);
-  bool AcquireEntryNow(std::string_view key, std::int64_t limit, Micros expiry,
-                       std::int64_t amount);
-  bool AcquireSlidingNow(std::string_view key, std::int64_t limit, Micros expiry,
-                         std::int64_t amount);
-  TakeOutcome TakeAllNow(std::span<const RateQuery> rates, std::int64_t cost, TakeMode mode);
+  // The same operations, synchronous (the coroutines above only wrap them). Those that may
+  // store a new entry fail with StorageErrc::kFull when its shard is full (when_full: deny).
+  Result<std::int64_t> IncrNow(std::string_view key, Micros expiry, std::int64_t amount);
+  Result<bool> AcquireEntryNow(std::string_view key, std::int64_t limit, Micros expiry,
+                               std::int64_t amount);
+  Result<bool> AcquireSlidingNow(std::string_view key, std::int64_t limit, Micros expiry,
+                                 std::int64_t amount);
+  Result<TakeOutcome> TakeAllNow(std::span<const RateQuery> rates, std::int64_t cost,
+                                 TakeMode mode);
 
   /// Sweeps every shard now (the calls also do it incrementally); returns entries freed.
   std::size_t SweepAll();
   MemoryStats Stats() const;
+  /// Stats() without walking the moving-window logs: O(shards), for metrics.
+  MemoryStats Counts() const;
   std::size_t ShardCount() const noexcept { return shard_mask_ + 1; }
+  const MemoryBounds& Bounds() const noexcept { return bounds_; }
   /// The shard index of `key` (for tests of the hash-tag placement).
   std::size_t ShardOf(std::string_view key) const noexcept;
 
@@ -107,13 +140,18 @@ class MemoryStorage final : public Storage,
   };
 
   Located Locate(std::string_view key) const noexcept;
+  /// With every shard of `located` locked: makes room for the entries of `rates` that do
+  /// not exist yet (MemoryShard::MakeRoom); false when a shard is full (when_full: deny).
+  bool RoomFor(std::span<const Located> located, std::span<const RateQuery> rates,
+               std::int64_t now);
   /// The store's now; call with a shard lock held so that per-key times never go back.
   std::int64_t Now() noexcept;
   /// Runs `op(shard, digest, now)` under the key's shard lock, then the sweep bookkeeping.
   template <class Op>
   auto WithShard(std::string_view key, Op&& op);
   /// TakeAllNow of a hit on a single fixed-window rate: one table lookup.
-  TakeOutcome HitOneFixedNow(const RateQuery& rate, std::int64_t cost);
+  Result<TakeOutcome> HitOneFixedNow(const RateQuery& rate, std::int64_t cost);
+  MemoryStats Totals(bool count_runs) const;
   /// Sweeps the next shard in turn if it may hold expired entries and is not busy.
   void SweepNext(std::int64_t now);
 
@@ -121,6 +159,7 @@ class MemoryStorage final : public Storage,
   KeyHasher hasher_;
   std::unique_ptr<MemoryShard[]> shards_;
   std::size_t shard_mask_;
+  MemoryBounds bounds_;
   std::atomic<std::int64_t> last_now_;
   std::atomic<std::size_t> sweep_cursor_{0};
 };

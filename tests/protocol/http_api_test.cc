@@ -135,6 +135,7 @@ TEST(HttpApiErrors, EachCodeHasOneStatus) {
   EXPECT_EQ(HttpStatusOf(ErrorCode::kStorage), 503);
   EXPECT_EQ(HttpStatusOf(ErrorCode::kOverloaded), 503);
   EXPECT_EQ(HttpStatusOf(ErrorCode::kTooLong), 413);
+  EXPECT_EQ(HttpStatusOf(ErrorCode::kStorageFull), 507);
 }
 
 TEST(HttpApiErrors, ProblemBodyCarriesTheLineProtocolsCodeAndMessage) {

@@ -112,7 +112,7 @@ TEST(ReplyWriter, EveryErrorCodeHasItsName) {
       {ErrorCode::kBadKey, "bad_key"},        {ErrorCode::kBadCost, "bad_cost"},
       {ErrorCode::kUnsupported, "unsupported"}, {ErrorCode::kStorage, "storage"},
       {ErrorCode::kForbidden, "forbidden"},   {ErrorCode::kTooLong, "too_long"},
-      {ErrorCode::kOverloaded, "overloaded"}};
+      {ErrorCode::kOverloaded, "overloaded"}, {ErrorCode::kStorageFull, "storage_full"}};
   for (const auto& [code, name] : kCodes) {
     Written w;
     w.writer.Error(Wire::kLine, code, "m");

@@ -23,15 +23,15 @@ class MemoryReclamationTest : public ::testing::Test {
 
 TEST_F(MemoryReclamationTest, CallsOnOneKeySweepEveryShardInTurn) {
   MemoryStorage store(clock_, 16);
-  for (int i = 0; i < 10'000; ++i) store.IncrNow("k" + std::to_string(i), seconds(1), 1);
-  for (int i = 0; i < 1'000; ++i) store.AcquireEntryNow("m" + std::to_string(i), 10, seconds(1), 3);
-  for (int i = 0; i < 1'000; ++i) store.AcquireSlidingNow("s" + std::to_string(i), 10, seconds(1), 3);
+  for (int i = 0; i < 10'000; ++i) store.IncrNow("k" + std::to_string(i), seconds(1), 1).value();
+  for (int i = 0; i < 1'000; ++i) store.AcquireEntryNow("m" + std::to_string(i), 10, seconds(1), 3).value();
+  for (int i = 0; i < 1'000; ++i) store.AcquireSlidingNow("s" + std::to_string(i), 10, seconds(1), 3).value();
   EXPECT_EQ(store.Stats().Entries(), 12'000u);
   EXPECT_EQ(store.Stats().moving_runs, 1'000u);
   clock_->Advance(seconds(3));
   // One busy key is enough: every kPeriodicEvery calls sweep the next shard in turn.
   for (std::uint32_t i = 0; i < 16 * MemoryShard::kPeriodicEvery + 16; ++i) {
-    store.IncrNow("busy", seconds(60), 1);
+    store.IncrNow("busy", seconds(60), 1).value();
   }
   const MemoryStats stats = store.Stats();
   EXPECT_EQ(stats.Entries(), 1u);
@@ -44,7 +44,7 @@ TEST_F(MemoryReclamationTest, ChurningKeysStayBoundedByLiveKeys) {
   // 100 new keys per 10 ms, each living 1 s: about 10,000 live at any time.
   std::size_t most = 0;
   for (int step = 0; step < 3'000; ++step) {
-    for (int i = 0; i < 100; ++i) store.IncrNow("k" + std::to_string(step * 100 + i), seconds(1), 1);
+    for (int i = 0; i < 100; ++i) store.IncrNow("k" + std::to_string(step * 100 + i), seconds(1), 1).value();
     clock_->Advance(milliseconds(10));
     if (step % 100 == 0) most = std::max(most, store.Stats().Entries());
   }
@@ -55,11 +55,11 @@ TEST_F(MemoryReclamationTest, ChurningKeysStayBoundedByLiveKeys) {
 
 TEST_F(MemoryReclamationTest, ExpiredEntriesReadAsAbsentAndAreErasedOnAccess) {
   MemoryStorage store(clock_, 1);
-  store.IncrNow("k", seconds(1), 5);
-  store.AcquireEntryNow("m", 5, seconds(1), 5);
+  store.IncrNow("k", seconds(1), 5).value();
+  store.AcquireEntryNow("m", 5, seconds(1), 5).value();
   clock_->Advance(seconds(2));
-  EXPECT_EQ(store.IncrNow("k", seconds(1), 1), 1);
-  EXPECT_TRUE(store.AcquireEntryNow("m", 5, seconds(1), 5));
+  EXPECT_EQ(store.IncrNow("k", seconds(1), 1).value(), 1);
+  EXPECT_TRUE(store.AcquireEntryNow("m", 5, seconds(1), 5).value());
   EXPECT_EQ(store.Stats().Entries(), 2u);
   clock_->Advance(seconds(2));
   EXPECT_EQ(store.SweepAll(), 2u);
@@ -69,7 +69,7 @@ TEST_F(MemoryReclamationTest, ExpiredEntriesReadAsAbsentAndAreErasedOnAccess) {
 TEST_F(MemoryReclamationTest, MovingWindowRunsAreFreedAsTheyExpire) {
   MemoryStorage store(clock_, 1);
   for (int i = 0; i < 1'000; ++i) {
-    ASSERT_TRUE(store.AcquireEntryNow("m", 1'000'000, seconds(1), 1));
+    ASSERT_TRUE(store.AcquireEntryNow("m", 1'000'000, seconds(1), 1).value());
     clock_->Advance(milliseconds(10));  // 100 runs per window
   }
   EXPECT_LE(store.Stats().moving_runs, 200u);  // expired runs compacted away
@@ -106,7 +106,7 @@ TEST_F(MemoryReclamationTest, AMillionFixedWindowKeysFitIn100BytesEach) {
   const std::size_t resident_before = ResidentBytes();
   {
     MemoryStorage store(clock_, 256);
-    for (const std::string& key : keys) store.IncrNow(key, seconds(60), 1);
+    for (const std::string& key : keys) store.IncrNow(key, seconds(60), 1).value();
     ASSERT_EQ(store.Stats().fixed_entries, kKeys);
     const double allocated = static_cast<double>(AllocatedBytes() - allocated_before) / kKeys;
     const double resident = static_cast<double>(ResidentBytes() - resident_before) / kKeys;

@@ -84,41 +84,41 @@ TEST_F(MemoryStorageTest, KeysWithOneHashTagShareAShard) {
 }
 
 TEST_F(MemoryStorageTest, TimeNeverGoesBackwards) {
-  ASSERT_EQ(store_.IncrNow("k", seconds(10), 1), 1);
+  ASSERT_EQ(store_.IncrNow("k", seconds(10), 1).value(), 1);
   clock_->Advance(-seconds(5));  // an NTP step back
   EXPECT_EQ(Run(store_.GetExpiry("k")).value(), seconds(10));
   clock_->Advance(seconds(8));  // 3 s after the store's last now
   EXPECT_EQ(Run(store_.GetExpiry("k")).value(), seconds(7));
   // Moving-window runs stay in time order across the step.
-  ASSERT_TRUE(store_.AcquireEntryNow("m", 3, seconds(10), 1));
+  ASSERT_TRUE(store_.AcquireEntryNow("m", 3, seconds(10), 1).value());
   clock_->Advance(-seconds(60));
-  ASSERT_TRUE(store_.AcquireEntryNow("m", 3, seconds(10), 1));
+  ASSERT_TRUE(store_.AcquireEntryNow("m", 3, seconds(10), 1).value());
   const MovingWindowState state = Run(store_.GetMovingWindow("m", 3, seconds(10), 1)).value();
   EXPECT_EQ(state.count, 2);
   EXPECT_EQ(state.newest_age, Micros{0});
 }
 
 TEST_F(MemoryStorageTest, FixedWindowCounterHoldsLargeValues) {
-  for (int i = 0; i < 9; ++i) store_.IncrNow("k", seconds(60), 1'000'000'000);
+  for (int i = 0; i < 9; ++i) store_.IncrNow("k", seconds(60), 1'000'000'000).value();
   EXPECT_EQ(Run(store_.Get("k")).value(), 9'000'000'000);
   ASSERT_TRUE(Run(store_.Decr("k", 8'999'999'999)));
   EXPECT_EQ(Run(store_.Get("k")).value(), 1);
 }
 
 TEST_F(MemoryStorageTest, AcquireRejectsNegativeAndOversizedAmounts) {
-  EXPECT_FALSE(store_.AcquireEntryNow("m", 5, seconds(1), -1));
-  EXPECT_FALSE(store_.AcquireEntryNow("m", 5, seconds(1), 6));
-  EXPECT_FALSE(store_.AcquireSlidingNow("s", 5, seconds(1), -1));
-  EXPECT_FALSE(store_.AcquireSlidingNow("s", 5, seconds(1), 6));
+  EXPECT_FALSE(store_.AcquireEntryNow("m", 5, seconds(1), -1).value());
+  EXPECT_FALSE(store_.AcquireEntryNow("m", 5, seconds(1), 6).value());
+  EXPECT_FALSE(store_.AcquireSlidingNow("s", 5, seconds(1), -1).value());
+  EXPECT_FALSE(store_.AcquireSlidingNow("s", 5, seconds(1), 6).value());
   const RateQuery rate{"f", StrategyKind::kFixedWindow, 5, seconds(1)};
-  EXPECT_FALSE(store_.TakeAllNow({&rate, 1}, -1, TakeMode::kHit).taken);
+  EXPECT_FALSE(store_.TakeAllNow({&rate, 1}, -1, TakeMode::kHit).value().taken);
   EXPECT_EQ(store_.Stats().Entries(), 0u);
 }
 
 TEST_F(MemoryStorageTest, StrategiesKeepSeparateValuesUnderOneKey) {
-  ASSERT_EQ(store_.IncrNow("k", seconds(60), 2), 2);
-  ASSERT_TRUE(store_.AcquireEntryNow("k", 5, seconds(60), 3));
-  ASSERT_TRUE(store_.AcquireSlidingNow("k", 5, seconds(60), 4));
+  ASSERT_EQ(store_.IncrNow("k", seconds(60), 2).value(), 2);
+  ASSERT_TRUE(store_.AcquireEntryNow("k", 5, seconds(60), 3).value());
+  ASSERT_TRUE(store_.AcquireSlidingNow("k", 5, seconds(60), 4).value());
   EXPECT_EQ(store_.Stats().Entries(), 3u);
   ASSERT_TRUE(Run(store_.ClearSlidingWindow("k", seconds(60))));
   EXPECT_EQ(Run(store_.GetSlidingWindow("k", seconds(60))).value().current, 0);
@@ -129,10 +129,10 @@ TEST_F(MemoryStorageTest, StrategiesKeepSeparateValuesUnderOneKey) {
 }
 
 TEST_F(MemoryStorageTest, ResetCountsLiveEntriesOnly) {
-  for (int i = 0; i < 5; ++i) store_.IncrNow("short" + std::to_string(i), seconds(1), 1);
-  for (int i = 0; i < 7; ++i) store_.IncrNow("long" + std::to_string(i), seconds(60), 1);
-  store_.AcquireEntryNow("moving", 5, seconds(60), 1);
-  store_.AcquireSlidingNow("sliding", 5, seconds(60), 1);
+  for (int i = 0; i < 5; ++i) store_.IncrNow("short" + std::to_string(i), seconds(1), 1).value();
+  for (int i = 0; i < 7; ++i) store_.IncrNow("long" + std::to_string(i), seconds(60), 1).value();
+  store_.AcquireEntryNow("moving", 5, seconds(60), 1).value();
+  store_.AcquireSlidingNow("sliding", 5, seconds(60), 1).value();
   clock_->Advance(seconds(2));
   EXPECT_EQ(Run(store_.Reset()).value(), 9);
   EXPECT_EQ(store_.Stats().Entries(), 0u);
@@ -142,7 +142,7 @@ TEST_F(MemoryStorageTest, ResetCountsLiveEntriesOnly) {
 TEST_F(MemoryStorageTest, SlidingWindowEntryLivesTwoBuckets) {
   const Micros window = seconds(10);
   clock_->Set((clock_->Now() / window + 1) * window + seconds(3));
-  ASSERT_TRUE(store_.AcquireSlidingNow("s", 5, window, 2));
+  ASSERT_TRUE(store_.AcquireSlidingNow("s", 5, window, 2).value());
   clock_->Advance(seconds(16));  // 9 s into the next bucket: still the previous one
   EXPECT_EQ(Run(store_.GetSlidingWindow("s", window)).value().previous, 2);
   EXPECT_EQ(store_.SweepAll(), 0u);
@@ -158,9 +158,9 @@ TEST_F(MemoryStorageTest, TakeAllAcrossShardsStillAllOrNothing) {
   std::vector<RateQuery> rates;
   for (int i = 0; i < 8; ++i) rates.push_back({keys[i], StrategyKind::kFixedWindow, 3 + i, seconds(60)});
   int taken = 0;
-  for (int i = 0; i < 10; ++i) taken += store_.TakeAllNow(rates, 1, TakeMode::kHit).taken ? 1 : 0;
+  for (int i = 0; i < 10; ++i) taken += store_.TakeAllNow(rates, 1, TakeMode::kHit).value().taken ? 1 : 0;
   EXPECT_EQ(taken, 3);
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(store_.IncrNow(keys[i], seconds(60), 0), 3);
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(store_.IncrNow(keys[i], seconds(60), 0).value(), 3);
 }
 
 // Every strategy's hit path from 8 threads on one key of limit 5: exactly 5 pass.
@@ -178,17 +178,17 @@ TEST_F(MemoryStorageTest, ThreadsOnOneKeyAdmitExactlyTheLimit) {
     threads.emplace_back([&] {
       boost::asio::io_context io;
       for (int i = 0; i < 200; ++i) {
-        if (store_.IncrNow("counter", seconds(60), 1) <= 5) {
+        if (store_.IncrNow("counter", seconds(60), 1).value() <= 5) {
           ++incr;
         } else {
           RunTask(io, store_.Decr("counter", 1)).value();
         }
-        acquire += store_.AcquireEntryNow("moving", 5, seconds(60), 1) ? 1 : 0;
-        slide += store_.AcquireSlidingNow("sliding", 5, seconds(86400), 1) ? 1 : 0;
-        take_fixed += store_.TakeAllNow({&fixed, 1}, 1, TakeMode::kHit).taken ? 1 : 0;
-        take_moving += store_.TakeAllNow({&moving, 1}, 1, TakeMode::kHit).taken ? 1 : 0;
-        take_sliding += store_.TakeAllNow({&sliding, 1}, 1, TakeMode::kHit).taken ? 1 : 0;
-        take_all += store_.TakeAllNow(all, 1, TakeMode::kHit).taken ? 1 : 0;
+        acquire += store_.AcquireEntryNow("moving", 5, seconds(60), 1).value() ? 1 : 0;
+        slide += store_.AcquireSlidingNow("sliding", 5, seconds(86400), 1).value() ? 1 : 0;
+        take_fixed += store_.TakeAllNow({&fixed, 1}, 1, TakeMode::kHit).value().taken ? 1 : 0;
+        take_moving += store_.TakeAllNow({&moving, 1}, 1, TakeMode::kHit).value().taken ? 1 : 0;
+        take_sliding += store_.TakeAllNow({&sliding, 1}, 1, TakeMode::kHit).value().taken ? 1 : 0;
+        take_all += store_.TakeAllNow(all, 1, TakeMode::kHit).value().taken ? 1 : 0;
         clock_->Advance(Micros{1});
       }
     });
@@ -209,15 +209,15 @@ TEST_F(MemoryStorageTest, ThreadsOnManyKeysLoseNoUpdates) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 20'000; ++i) {
-        store_.IncrNow("key" + std::to_string(i % 500), seconds(3600), 1);
-        store_.AcquireEntryNow("m" + std::to_string((i + t) % 300), 1'000'000, seconds(1), 1);
+        store_.IncrNow("key" + std::to_string(i % 500), seconds(3600), 1).value();
+        store_.AcquireEntryNow("m" + std::to_string((i + t) % 300), 1'000'000, seconds(1), 1).value();
         if (i % 100 == 0) clock_->Advance(Micros{50});
       }
     });
   }
   for (auto& thread : threads) thread.join();
   std::int64_t total = 0;
-  for (int i = 0; i < 500; ++i) total += store_.IncrNow("key" + std::to_string(i), seconds(3600), 0);
+  for (int i = 0; i < 500; ++i) total += store_.IncrNow("key" + std::to_string(i), seconds(3600), 0).value();
   EXPECT_EQ(total, 4 * 20'000);
 }
 

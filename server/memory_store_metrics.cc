@@ -1,0 +1,39 @@
+#include "server/memory_store_metrics.h"
+
+#include "storage/memory/memory_storage.h"
+
+namespace limitsd::server {
+namespace {
+
+void Series(std::string& out, const char* name, const char* type, const char* help,
+            std::size_t value) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+}  // namespace
+
+void RenderMemoryStore(const storage::Storage& storage, std::string& out) {
+  const auto* memory = dynamic_cast<const storage::memory::MemoryStorage*>(&storage);
+  if (memory == nullptr) return;
+  const storage::memory::MemoryStats stats = memory->Counts();
+  Series(out, "limitsd_memory_keys", "gauge",
+         "Entries (one per limit, key and rate) the memory store holds now, expired ones not "
+         "yet reclaimed included.",
+         stats.Entries());
+  Series(out, "limitsd_memory_max_keys", "gauge",
+         "The bound on those entries (storage.options.max_keys).", memory->Bounds().max_keys);
+  Series(out, "limitsd_memory_keys_refused_total", "counter",
+         "New keys refused because the memory store was full (when_full: deny; the request "
+         "was answered ERR storage_full).",
+         stats.refused);
+  Series(out, "limitsd_memory_keys_evicted_total", "counter",
+         "Live entries evicted, soonest-expiring first, to make room for new keys "
+         "(when_full: evict).",
+         stats.evicted);
+  Series(out, "limitsd_memory_keys_reclaimed_total", "counter",
+         "Expired entries the memory store reclaimed.", stats.swept);
+}
+
+}  // namespace limitsd::server

@@ -51,6 +51,8 @@ struct ServerConfig {
   std::uint32_t max_connections = 10000;
   std::uint32_t max_line_bytes = 4096;
   std::uint32_t idle_timeout_ms = 300000;  ///< 0: connections never time out
+  /// Required of clients before any request but PING (docs/security.md); unset: none.
+  std::optional<std::string> password;
 };
 
 struct StorageConfig {

@@ -27,8 +27,8 @@ constexpr std::array<std::string_view, 13> kTopKeys = {
     "allow_reset", "limits",  "plugins",  "admin",
     "log",         "http",    "shadow",   "grpc",
     "envoy"};
-constexpr std::array<std::string_view, 5> kServerKeys = {
-    "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms"};
+constexpr std::array<std::string_view, 6> kServerKeys = {
+    "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms", "password"};
 constexpr std::array<std::string_view, 5> kStorageKeys = {"uri", "options", "timeout_ms",
                                                           "on_error", "connect"};
 constexpr std::array<std::string_view, 2> kConnectValues = {"try", "require"};
@@ -136,6 +136,16 @@ void ConfigParser::ParseServer(const YAML::Node& node, ServerConfig& server) {
     if (key == "max_connections") Set<std::uint32_t>(number(1, kMaxConnections), server.max_connections);
     if (key == "max_line_bytes") Set<std::uint32_t>(number(kMinLineBytes, kMaxLineBytes), server.max_line_bytes);
     if (key == "idle_timeout_ms") Set<std::uint32_t>(number(0, kMaxIdleTimeoutMs), server.idle_timeout_ms);
+    if (key == "password") {
+      std::optional<std::string> password = reader_.String(value, path);
+      if (password && password->empty()) {
+        reader_.Error(value,
+                      "\"server.password\" is empty: give a password (e.g. "
+                      "\"${LIMITSD_PASSWORD}\"), or remove the key to run without one");
+        password.reset();
+      }
+      if (password) server.password = std::move(*password);
+    }
   });
 }
 

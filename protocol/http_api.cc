@@ -296,6 +296,9 @@ int HttpStatusOf(ErrorCode code) noexcept {
     case ErrorCode::kOverloaded: return 503;
     case ErrorCode::kTooLong: return 413;
     case ErrorCode::kStorageFull: return 507;
+    case ErrorCode::kNoAuth:
+    case ErrorCode::kWrongPass:
+      return 401;
   }
   return 500;
 }
@@ -304,6 +307,8 @@ std::string_view ReasonOf(int status) noexcept {
   switch (status) {
     case 200: return "OK";
     case 400: return "Bad Request";
+    case 401:
+      return "Unauthorized";
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";

@@ -102,6 +102,25 @@ void ReplyWriter::Error(Wire wire, ErrorCode code, std::string_view message) {
   out_->append(wire == Wire::kLine ? "\n" : "\r\n");
 }
 
+void ReplyWriter::AuthRequired(Wire wire) {
+  out_->append(wire == Wire::kLine ? "ERR noauth Authentication required.\n"
+                                   : "-NOAUTH Authentication required.\r\n");
+}
+
+void ReplyWriter::WrongPassword(Wire wire) {
+  out_->append(wire == Wire::kLine
+                   ? "ERR wrongpass invalid password\n"
+                   : "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+}
+
+void ReplyWriter::AuthNotConfigured(Wire wire) {
+  out_->append(wire == Wire::kLine
+                   ? "ERR unsupported AUTH without a password configured: server.password is "
+                     "not set, send no AUTH\n"
+                   : "-ERR AUTH <password> called without any password configured for the "
+                     "default user. Are you sure your configuration is correct?\r\n");
+}
+
 void ReplyWriter::Handshake(const Request& request) {
   switch (request.handshake) {
     case protocol::Handshake::kHello:

@@ -11,6 +11,8 @@
 //   PONG                                   +PONG, or the PING argument as a bulk string
 //   BYE           (QUIT)                   +OK
 //   ERR <code> <message>                   -ERR <code> <message>
+//   ERR noauth Authentication required.    -NOAUTH Authentication required.
+//   ERR wrongpass invalid password         -WRONGPASS invalid username-password pair or ...
 // Every line-protocol reply ends with "\n", every RESP reply with "\r\n".
 
 #include <cstddef>
@@ -46,6 +48,12 @@ class ReplyWriter {
   void Error(Wire wire, ErrorCode code, std::string_view message);
   /// The answer to a parse error.
   void Error(const ParseError& error) { Error(error.wire, error.code, error.message); }
+  /// The answer to a request that needs AUTH first (Redis' words over RESP).
+  void AuthRequired(Wire wire);
+  /// The answer to AUTH with a wrong password or, over RESP, a user other than `default`.
+  void WrongPassword(Wire wire);
+  /// The answer to `AUTH <password>` on a server without a password (Redis' words over RESP).
+  void AuthNotConfigured(Wire wire);
   /// The answer to a Verb::kHandshake request (what Redis clients send on connecting):
   /// HELLO: `-ERR unknown command 'HELLO', ...` (Redis 5's words, which clients such as
   /// go-redis and Lettuce take as "use RESP2"); CLIENT ...: +OK; COMMAND COUNT: :0;

@@ -28,6 +28,10 @@ std::string_view ErrorCodeName(ErrorCode code) noexcept {
       return "overloaded";
     case ErrorCode::kStorageFull:
       return "storage_full";
+    case ErrorCode::kNoAuth:
+      return "noauth";
+    case ErrorCode::kWrongPass:
+      return "wrongpass";
   }
   return "unknown";
 }
@@ -50,6 +54,8 @@ std::string_view VerbName(Verb verb) noexcept {
       return "HANDSHAKE";
     case Verb::kThrottle:
       return "CL.THROTTLE";
+    case Verb::kAuth:
+      return "AUTH";
   }
   return "UNKNOWN";
 }

@@ -18,6 +18,7 @@ enum class Verb : std::uint8_t {
   kQuit,
   kHandshake,  ///< RESP only: HELLO, CLIENT ..., COMMAND ..., SELECT 0: answered for clients
   kThrottle,   ///< RESP only: redis-cell's CL.THROTTLE, a gcra decision (see Throttle)
+  kAuth,       ///< AUTH [user] password (the user on RESP only): see docs/security.md
 };
 
 /// Which connection-setup command a Verb::kHandshake request is. Redis clients send these
@@ -45,6 +46,8 @@ enum class ErrorCode : std::uint8_t {
   kTooLong,
   kOverloaded,
   kStorageFull,  ///< the memory store holds storage.options.max_keys keys and refuses a new one
+  kNoAuth,     ///< a request before AUTH on a server with a password
+  kWrongPass,  ///< AUTH with a wrong password (or, over RESP, an unknown user)
 };
 
 /// "syntax", "unknown_command", ...
@@ -78,6 +81,10 @@ struct Request {
   std::string_view argument;
   Handshake handshake = Handshake::kNone;  ///< which command, when verb is kHandshake
   Throttle throttle;                       ///< kThrottle's numbers
+  /// AUTH's, or `HELLO 2 AUTH <user> <password>`'s; user absent (data() == nullptr) when
+  /// AUTH has one argument. password absent when a HELLO carries no AUTH.
+  std::string_view user;
+  std::string_view password;
 };
 
 /// "HIT", "TEST", ... (upper case, for logs and metrics).

@@ -34,7 +34,7 @@ struct CommandSpec {
 };
 
 // HIT first: it is by far the most frequent.
-constexpr std::array<CommandSpec, 12> kCommands{{
+constexpr std::array<CommandSpec, 13> kCommands{{
     {"HIT", Verb::kHit, Handshake::kNone, 2, 3, 3, "HIT <limit> <key> [cost]"},
     {"TEST", Verb::kTest, Handshake::kNone, 2, 3, 3, "TEST <limit> <key> [cost]"},
     {"STATS", Verb::kStats, Handshake::kNone, 2, 2, 2, "STATS <limit> <key>"},
@@ -47,6 +47,8 @@ constexpr std::array<CommandSpec, 12> kCommands{{
     {"COMMAND", Verb::kHandshake, Handshake::kCommand, 0, kNotOnThisWire, kAnyCount, "COMMAND"},
     {"SELECT", Verb::kHandshake, Handshake::kSelect, 1, kNotOnThisWire, 1, "SELECT 0"},
     {"INFO", Verb::kHandshake, Handshake::kInfo, 0, kNotOnThisWire, kAnyCount, "INFO"},
+    {"AUTH", Verb::kAuth, Handshake::kNone, 1, 1, 2,
+     "AUTH <password> (RESP: AUTH [user] password)"},
 }};
 
 constexpr std::size_t kMaxEchoBytes = 40;
@@ -180,11 +182,23 @@ std::optional<ErrorCode> BuildThrottle(std::span<const std::string_view> args, R
   return std::nullopt;
 }
 
+// HELLO's options after the version: `AUTH <user> <password>` is kept, others skipped.
+void FindHelloAuth(std::span<const std::string_view> args, Request& request) {
+  for (std::size_t i = 1; i + 2 < args.size(); ++i) {
+    if (RequestBuilder::EqualsUpper(args[i], "AUTH")) {
+      request.user = args[i + 1];
+      request.password = args[i + 2];
+      return;
+    }
+  }
+}
+
 std::optional<ErrorCode> BuildHandshake(std::span<const std::string_view> args, Request& request,
                                         std::string& message) {
   if (!args.empty()) {
     request.argument = args[0];
   }
+  if (request.handshake == Handshake::kHello) FindHelloAuth(args, request);
   if (request.handshake == Handshake::kSelect && args[0] != "0") {
     message = "SELECT ";
     AppendQuoted(message, args[0]);
@@ -228,6 +242,10 @@ std::optional<ErrorCode> RequestBuilder::Build(Wire wire, std::span<const std::s
       return BuildHandshake(args, request, message);
     case Verb::kThrottle:
       return BuildThrottle(args, request, message);
+    case Verb::kAuth:
+      if (args.size() == 2) request.user = args[0];
+      request.password = args.back();
+      return std::nullopt;
   }
   return std::nullopt;
 }

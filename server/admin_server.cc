@@ -105,11 +105,12 @@ storage::Task<void> AdminServer::Serve(asio::ip::tcp::socket socket) {
     version = request.version();
     head = request.method() == http::verb::head;
     const std::string_view method = head ? "GET" : std::string_view(request.method_string());
-    reply = co_await Route(method, PathOf(request.target()));
+    reply = co_await Route(method, PathOf(request.target()), request[http::field::authorization]);
   }
   http::response<http::string_body> response{static_cast<http::status>(reply.status), version};
   response.set(http::field::content_type, reply.content_type);
   if (!reply.allow.empty()) response.set(http::field::allow, reply.allow);
+  if (reply.challenge) response.set(http::field::www_authenticate, "Bearer");
   response.keep_alive(false);
   response.content_length(reply.body.size());
   if (!head) response.body() = std::move(reply.body);
@@ -128,11 +129,16 @@ storage::Task<void> AdminServer::Serve(asio::ip::tcp::socket socket) {
   }
 }
 
-storage::Task<AdminServer::Reply> AdminServer::Route(std::string_view method,
-                                                     std::string_view path) {
+storage::Task<AdminServer::Reply> AdminServer::Route(std::string_view method, std::string_view path,
+                                                     std::string_view authorization) {
   const bool get = method == "GET";
   if (path == "/reload") {
     if (method != "POST") co_return Reply{405, "text/plain; charset=utf-8", "use POST\n", "POST"};
+    if (hooks_.may_reload && !hooks_.may_reload(authorization)) {
+      co_return Reply{401, "text/plain; charset=utf-8",
+                      "Authentication required: send Authorization: Bearer <server.password>\n", "",
+                      true};
+    }
     ReloadOutcome outcome = co_await hooks_.reload();
     co_return Reply{outcome.ok ? 200u : 422u, "text/plain; charset=utf-8",
                     std::move(outcome.message), ""};

@@ -5,7 +5,8 @@
 //   GET /readyz    200 when requests get answers: the storage answers, or storage.on_error
 //                  answers without it; 503 while the daemon drains on SIGTERM
 //   GET /health    /readyz
-//   POST /reload   reloads the configuration file: 200, or 422 with every error
+//   POST /reload   reloads the configuration file: 200, or 422 with every error; with
+//                  server.password set it needs `Authorization: Bearer <password>` (401)
 // HEAD works wherever GET does; query strings are ignored. One request per connection,
 // read within admin.read_timeout_ms; at most admin.max_connections at once.
 
@@ -32,6 +33,8 @@ struct AdminHooks {
   std::function<std::string()> metrics;
   std::function<storage::Task<Readiness>()> readiness;
   std::function<storage::Task<ReloadOutcome>()> reload;
+  /// Whether a request with this Authorization field value (empty: none) may reload.
+  std::function<bool(std::string_view authorization)> may_reload;
 };
 
 class AdminServer {
@@ -50,11 +53,13 @@ class AdminServer {
     std::string content_type = "text/plain; charset=utf-8";
     std::string body;
     std::string allow;  ///< the Allow header of a 405
+    bool challenge = false;  ///< a 401: WWW-Authenticate: Bearer
   };
 
   storage::Task<void> AcceptLoop();
   storage::Task<void> Serve(boost::asio::ip::tcp::socket socket);
-  storage::Task<Reply> Route(std::string_view method, std::string_view path);
+  storage::Task<Reply> Route(std::string_view method, std::string_view path,
+                             std::string_view authorization);
 
   boost::asio::io_context& io_;
   AdminHooks hooks_;

@@ -139,7 +139,7 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
       batch.emplace();
     }
     std::string& target = order.Target();
-    storage::Pending<bool> handled = worker_.handler().Handle(r.request, target, arrival);
+    storage::Pending<bool> handled = worker_.handler().Handle(r.request, target, client_, arrival);
     // Most requests are answered at once; the others run from now on.
     if (!handled.ready()) {
       order.Spawn(target, std::move(handled).Wait(), barrier);

@@ -13,6 +13,7 @@
 
 #include "protocol/request_parser.h"
 #include "server/read_buffer.h"
+#include "server/request_handler.h"
 #include "server/session.h"
 #include "storage/result.h"
 
@@ -49,6 +50,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   std::uint64_t id_;
   protocol::RequestParser parser_;
   ReadBuffer input_;
+  ClientState client_;
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_;
   std::array<std::uint64_t, 2> answered_{};  // requests of this read, line and RESP

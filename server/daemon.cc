@@ -13,6 +13,7 @@
 
 #include "server/http_api_endpoints.h"
 #include "server/memory_store_metrics.h"
+#include "server/password.h"
 #include "storage/redis/redis_storage.h"
 #include "storage/storage_registry.h"
 
@@ -169,6 +170,17 @@ AdminHooks Daemon::MakeAdminHooks() {
   AdminHooks hooks;
   hooks.metrics = [this] { return metrics_.Render(); };
   hooks.reload = [this] { return reloader_->Reload("POST /reload"); };
+  // On the first I/O thread, the admin port's, whose worker reads the running password.
+  hooks.may_reload = [this](std::string_view authorization) {
+    Authenticator& authenticator = workers_.front()->authenticator();
+    if (!authenticator.Required()) return true;
+    const std::optional<std::string_view> token = Password::BearerToken(authorization);
+    if (!token) {
+      authenticator.Refuse(kAdminDoor, AuthFailure::kMissing);
+      return false;
+    }
+    return authenticator.Check(*token, kAdminDoor);
+  };
   hooks.readiness = [this]() -> storage::Task<Readiness> {
     if (draining_) co_return Readiness{false, "draining: the daemon is shutting down"};
     const std::shared_ptr<const Generation> generation = reloader_->generation();

@@ -296,6 +296,10 @@ std::shared_ptr<const EnvoyLimits> Decider::envoy() const {
   return generation_ ? generation_->envoy : nullptr;
 }
 
+const Password* Decider::password() const noexcept {
+  return generation_ ? generation_->password.get() : nullptr;
+}
+
 storage::Task<bool> Decider::GiveBack(std::shared_ptr<const limits::Limit> limit, std::string key,
                                       std::int64_t cost) {
   storage::Result<void> done = storage::StorageErrc::kInternal;

@@ -65,6 +65,7 @@ struct Answer {
 
 struct Generation;
 class EnvoyLimits;
+class Password;
 
 struct DeciderSettings {
   bool allow_reset = true;
@@ -105,6 +106,8 @@ class Decider {
   /// The Envoy rate limit service's rules in the current generation; null when there are
   /// none. A request keeps the pointer it started with.
   std::shared_ptr<const EnvoyLimits> envoy() const;
+  /// server.password in the current generation; null when none is set (or no generation).
+  const Password* password() const noexcept;
 
   LimitTable& table() noexcept { return table_; }
 

@@ -22,6 +22,9 @@ std::shared_ptr<const Generation> Generation::Make(const config::Config& config,
     if (limit.shadow) shadowed->insert(limit.name);
   }
   generation->shadowed = std::move(shadowed);
+  if (config.server.password) {
+    generation->password = std::make_shared<const Password>(*config.server.password);
+  }
   return generation;
 }
 

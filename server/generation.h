@@ -14,6 +14,7 @@
 #include "server/config_validator.h"
 #include "server/decider.h"
 #include "server/limit_table.h"
+#include "server/password.h"
 
 namespace limitsd::server {
 
@@ -28,6 +29,8 @@ struct Generation {
   std::shared_ptr<const std::set<std::string, std::less<>>> shadowed;
   /// The envoyproxy/ratelimit rules of envoy.config; null when it lists nothing.
   std::shared_ptr<const EnvoyLimits> envoy;
+  /// server.password; null when it is not set.
+  std::shared_ptr<const Password> password;
 
   static std::shared_ptr<const Generation> Make(const config::Config& config,
                                                 const ValidatedConfig& validated,

@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
+#include "server/password.h"
 #include "server/rls_handler.h"
 
 namespace limitsd::server {
@@ -29,6 +30,8 @@ grpc::Status ToGrpc(const RlsStatus& status) {
       return {grpc::StatusCode::UNAVAILABLE, status.message};
     case RlsStatus::Code::kResourceExhausted:
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, status.message};
+    case RlsStatus::Code::kUnauthenticated:
+      return {grpc::StatusCode::UNAUTHENTICATED, status.message};
   }
   return {grpc::StatusCode::INTERNAL, "unexpected status"};
 }
@@ -47,12 +50,14 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
   struct Lane {
     boost::asio::io_context& io;
     std::unique_ptr<RlsHandler> handler;
+    Authenticator& authenticator;
   };
 
   explicit Service(const std::vector<Worker*>& workers) {
     for (Worker* worker : workers) {
-      lanes_.push_back(
-          {worker->io(), std::make_unique<RlsHandler>(worker->decider(), Protocol::kGrpc)});
+      lanes_.push_back({worker->io(),
+                        std::make_unique<RlsHandler>(worker->decider(), Protocol::kGrpc),
+                        worker->authenticator()});
     }
   }
 
@@ -61,10 +66,15 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
                                             rls::RateLimitResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     Lane& lane = lanes_[next_.fetch_add(1, std::memory_order_relaxed) % lanes_.size()];
+    std::optional<std::string> authorization;
+    const auto& metadata = context->client_metadata();
+    if (const auto it = metadata.find("authorization"); it != metadata.end()) {
+      authorization.emplace(it->second.data(), it->second.size());
+    }
     // The coroutine starts on the lane's I/O thread; gRPC keeps the request and the
     // response alive until Finish.
     boost::asio::co_spawn(
-        lane.io, lane.handler->Handle(*request, *response),
+        lane.io, Serve(lane, std::move(authorization), *request, *response),
         [reactor](const std::exception_ptr& error, RlsStatus status) {
           if (error) {
             try {
@@ -83,6 +93,29 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
   }
 
  private:
+  // On the lane's thread, which alone reads its generation's password: with
+  // server.password set, the call needs the metadata `authorization: Bearer <password>`.
+  static storage::Task<RlsStatus> Serve(Lane& lane, std::optional<std::string> authorization,
+                                        const rls::RateLimitRequest& request,
+                                        rls::RateLimitResponse& response) {
+    Authenticator& authenticator = lane.authenticator;
+    constexpr auto kDoor = static_cast<std::size_t>(Protocol::kGrpc);
+    if (authenticator.Required()) {
+      std::optional<std::string_view> token;
+      if (authorization) token = Password::BearerToken(*authorization);
+      if (!token) {
+        authenticator.Refuse(kDoor, AuthFailure::kMissing);
+        co_return RlsStatus{RlsStatus::Code::kUnauthenticated,
+                            "Authentication required: send the metadata authorization: Bearer "
+                            "<server.password>"};
+      }
+      if (!authenticator.Check(*token, kDoor)) {
+        co_return RlsStatus{RlsStatus::Code::kUnauthenticated, "invalid bearer token"};
+      }
+    }
+    co_return co_await lane.handler->Handle(request, response);
+  }
+
   std::vector<Lane> lanes_;
   std::atomic<std::size_t> next_{0};
 };

@@ -10,6 +10,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/password.h"
 #include "server/worker.h"
 
 namespace limitsd::server {
@@ -139,7 +140,36 @@ storage::Task<HttpSession::Got> HttpSession::ReadRequest() {
   }
 }
 
+// With server.password set, every request on this port needs `Authorization: Bearer
+// <password>`: without it 401 with `WWW-Authenticate: Bearer`, with a wrong one 401 with
+// `error="invalid_token"` (RFC 6750).
+std::optional<protocol::HttpReply> HttpSession::Unauthorized(const Parser::value_type& request) {
+  Authenticator& authenticator = worker_.authenticator();
+  if (!authenticator.Required()) return std::nullopt;
+  std::optional<std::string_view> token;
+  const auto field = request.find(http::field::authorization);
+  if (field != request.end()) token = Password::BearerToken(field->value());
+  constexpr auto kDoor = static_cast<std::size_t>(Protocol::kHttp);
+  if (token && authenticator.Check(*token, kDoor)) return std::nullopt;
+  if (!token) authenticator.Refuse(kDoor, AuthFailure::kMissing);
+  worker_.counters().Rejected(
+      Protocol::kHttp, token ? protocol::ErrorCode::kWrongPass : protocol::ErrorCode::kNoAuth);
+  protocol::HttpReply reply =
+      token ? protocol::ProblemReply(401, "wrongpass",
+                                     "invalid bearer token: send Authorization: Bearer "
+                                     "<server.password>")
+            : protocol::ProblemReply(401, "noauth",
+                                     "Authentication required: send Authorization: Bearer "
+                                     "<server.password>");
+  reply.headers.emplace_back("WWW-Authenticate",
+                             token ? "Bearer error=\"invalid_token\"" : "Bearer");
+  return reply;
+}
+
 storage::Pending<protocol::HttpReply> HttpSession::Dispatch(const Parser::value_type& request) {
+  if (std::optional<protocol::HttpReply> refusal = Unauthorized(request)) {
+    return std::move(*refusal);
+  }
   const std::string_view target = request.target();
   const std::string_view path = target.substr(0, target.find('?'));
   std::string allow;

@@ -134,6 +134,7 @@ std::string Metrics::Render() const {
   RenderDecisions(out);
   RenderLatency(out);
   RenderStorage(out);
+  RenderAuth(out);
   Family(out, "limitsd_connections_accepted_total", "counter",
          "Client connections accepted, on every listener.");
   Sample(out, "limitsd_connections_accepted_total", "", connections_accepted.load());
@@ -261,6 +262,23 @@ void Metrics::RenderStorage(std::string& out) const {
   std::uint64_t open = 0;
   for (const ThreadMetrics& t : threads_) open += t.breaker_open_.load(std::memory_order_relaxed);
   Sample(out, "limitsd_storage_circuit_open", "", open);
+}
+
+void Metrics::RenderAuth(std::string& out) const {
+  Family(out, "limitsd_auth_failures_total", "counter",
+         "Requests refused because server.password is set, by front door (admin: POST "
+         "/reload) and reason (missing: no credentials; wrong: a wrong password).");
+  constexpr std::array<std::string_view, kAuthFailures> kReasons = {"missing", "wrong"};
+  for (std::size_t door = 0; door < kAuthDoors; ++door) {
+    const std::string_view name =
+        door == kAdminDoor ? "admin" : ProtocolName(static_cast<Protocol>(door));
+    for (std::size_t r = 0; r < kAuthFailures; ++r) {
+      std::uint64_t total = 0;
+      for (const ThreadMetrics& t : threads_) total += t.auth_failures_[door][r].Get();
+      Sample(out, "limitsd_auth_failures_total",
+             Label("protocol", name) + "," + Label("reason", kReasons[r]), total);
+    }
+  }
 }
 
 }  // namespace limitsd::server

@@ -76,9 +76,19 @@ struct LimitCounters {
 enum class RequestResult : std::uint8_t { kOk, kAllowed, kDenied, kError };
 inline constexpr std::size_t kRequestResults = 4;
 /// protocol::Verb's values, then one for a request the parser refused.
-inline constexpr std::size_t kRequestVerbs = 9;
-inline constexpr std::size_t kErrorCodes = 12;      ///< protocol::ErrorCode's values
+inline constexpr std::size_t kRequestVerbs = 10;
+inline constexpr std::size_t kErrorCodes = 14;         ///< protocol::ErrorCode's values
 inline constexpr std::size_t kStorageErrorKinds = 11;  ///< StorageErrc's values, then "other"
+
+/// Why a request was refused for authentication: the `reason` label.
+enum class AuthFailure : std::uint8_t {
+  kMissing,  ///< no credentials (a request before AUTH, no Authorization)
+  kWrong,    ///< a wrong password (or user, over RESP)
+};
+inline constexpr std::size_t kAuthFailures = 2;
+/// The front doors, then the admin port (POST /reload): the `protocol` label.
+inline constexpr std::size_t kAuthDoors = kProtocols + 1;
+inline constexpr std::size_t kAdminDoor = kProtocols;
 
 /// What one I/O thread counts. Only that thread calls the counting methods.
 class ThreadMetrics {
@@ -111,6 +121,10 @@ class ThreadMetrics {
     handed_back_.Add(static_cast<std::uint64_t>(applied));
     hand_back_dropped_.Add(static_cast<std::uint64_t>(dropped));
   }
+  /// A request refused for authentication; `door` is a Protocol's value or kAdminDoor.
+  void AuthFailed(std::size_t door, AuthFailure reason) noexcept {
+    auth_failures_[door][static_cast<std::size_t>(reason)].Add();
+  }
   /// Whether this thread's circuit breaker holds calls to the storage back.
   void BreakerOpen(bool open) noexcept { breaker_open_.store(open, std::memory_order_relaxed); }
   /// The counters of the limit labelled `label`, made on first use. Keep the reference:
@@ -129,6 +143,7 @@ class ThreadMetrics {
   Counter local_decisions_;
   Counter handed_back_;
   Counter hand_back_dropped_;
+  std::array<std::array<Counter, kAuthFailures>, kAuthDoors> auth_failures_;
   std::atomic<bool> breaker_open_{false};
   mutable std::mutex limits_mutex_;  // taken to add a limit, and by the scrape
   std::map<std::string, LimitCounters, std::less<>> limits_;
@@ -157,6 +172,7 @@ class Metrics {
   void RenderDecisions(std::string& out) const;
   void RenderLatency(std::string& out) const;
   void RenderStorage(std::string& out) const;
+  void RenderAuth(std::string& out) const;
 
   std::deque<ThreadMetrics> threads_;
   std::vector<std::function<void(std::string&)>> sources_;

@@ -14,18 +14,32 @@ constexpr std::string_view kThrottleLimitName = "CL.THROTTLE";
 
 using protocol::Verb;
 
-RequestHandler::RequestHandler(Decider& decider, ThreadMetrics& metrics)
-    : decider_(decider), metrics_(metrics) {}
+RequestHandler::RequestHandler(Decider& decider, Authenticator& authenticator,
+                               ThreadMetrics& metrics)
+    : decider_(decider), authenticator_(authenticator), metrics_(metrics) {}
 
-storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request,
-                                              std::string& out,
+storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request, std::string& out,
+                                              ClientState& client,
                                               std::chrono::steady_clock::time_point arrival) {
   protocol::ReplyWriter writer(out);
   const Protocol door = ProtocolOf(request.wire);
+  if (!Admitted(request, client, out)) return true;
   switch (request.verb) {
+    case Verb::kAuth:
+      if (Authenticate(request, client, out)) {
+        metrics_.Request(door, request.verb, RequestResult::kOk);
+        writer.Ok(request.wire);
+      }
+      return true;
+    case Verb::kHandshake:
+      // HELLO 2 AUTH <user> <password> authenticates as AUTH does, then answers as HELLO.
+      if (request.handshake == protocol::Handshake::kHello && request.argument == "2" &&
+          request.password.data() != nullptr && !Authenticate(request, client, out)) {
+        return true;
+      }
+      [[fallthrough]];
     case Verb::kPing:
     case Verb::kQuit:
-    case Verb::kHandshake:
       // Answered here, not decisions: counted as requests only.
       metrics_.Request(door, request.verb, RequestResult::kOk);
       if (request.verb == Verb::kQuit) {
@@ -45,6 +59,63 @@ storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request,
       decider_.Decide(Query{request.verb, request.limit, request.key, request.cost, door, arrival});
   if (!pending.ready()) return WriteWhenReady(std::move(pending), request, out);
   Write(request, pending.value(), out);
+  return true;
+}
+
+bool RequestHandler::Admitted(const protocol::Request& request, const ClientState& client,
+                              std::string& out) {
+  if (client.authenticated) return true;
+  switch (request.verb) {
+    case Verb::kPing:
+    case Verb::kQuit:
+    case Verb::kAuth:
+      return true;
+    case Verb::kHandshake:
+      if (request.handshake == protocol::Handshake::kHello) return true;
+      break;
+    default:
+      break;
+  }
+  if (!authenticator_.Required()) return true;
+  const Protocol door = ProtocolOf(request.wire);
+  authenticator_.Refuse(static_cast<std::size_t>(door), AuthFailure::kMissing);
+  metrics_.Request(door, request.verb, RequestResult::kError);
+  metrics_.Error(door, protocol::ErrorCode::kNoAuth);
+  protocol::ReplyWriter(out).AuthRequired(request.wire);
+  return false;
+}
+
+// As Redis 7 with its `default` user: a password alone, or with the user `default`; any
+// other user is wrong. Without server.password, `AUTH <password>` is an error and the
+// user `default` gets in with any password (Redis' `nopass`).
+bool RequestHandler::Authenticate(const protocol::Request& request, ClientState& client,
+                                  std::string& out) {
+  const Protocol door = ProtocolOf(request.wire);
+  const std::size_t door_index = static_cast<std::size_t>(door);
+  protocol::ReplyWriter writer(out);
+  const bool has_user = request.user.data() != nullptr;
+  const bool default_user = !has_user || request.user == "default";
+  auto refuse = [&](protocol::ErrorCode code) {
+    metrics_.Request(door, request.verb, RequestResult::kError);
+    metrics_.Error(door, code);
+    if (code == protocol::ErrorCode::kWrongPass) {
+      writer.WrongPassword(request.wire);
+    } else {
+      writer.AuthNotConfigured(request.wire);
+    }
+    return false;
+  };
+  if (!authenticator_.Required()) {
+    if (!has_user) return refuse(protocol::ErrorCode::kUnsupported);
+    if (!default_user) return refuse(protocol::ErrorCode::kWrongPass);
+    client.authenticated = true;
+    return true;
+  }
+  // The password is checked whatever the user, so a wrong user takes as long.
+  const bool password_ok = authenticator_.Check(request.password, door_index);
+  if (password_ok && !default_user) authenticator_.Refuse(door_index, AuthFailure::kWrong);
+  if (!password_ok || !default_user) return refuse(protocol::ErrorCode::kWrongPass);
+  client.authenticated = true;
   return true;
 }
 

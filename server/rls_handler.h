@@ -25,7 +25,13 @@ namespace limitsd::server {
 /// How a call ends, in gRPC's terms.
 struct RlsStatus {
   /// kResourceExhausted: the memory store is full (storage_full) and refused a new key.
-  enum class Code : std::uint8_t { kOk, kInvalidArgument, kUnavailable, kResourceExhausted };
+  enum class Code : std::uint8_t {
+    kOk,
+    kInvalidArgument,
+    kUnavailable,
+    kResourceExhausted,
+    kUnauthenticated,
+  };
   Code code = Code::kOk;
   std::string message;
 };

@@ -13,7 +13,8 @@ Worker::Worker(boost::asio::io_context& io, LimitTable table, limits::RateLimite
       counters_(metrics.AddThread()),
       table_(std::move(table)),
       decider_(limiter, fallback, table_, decider, counters_),
-      handler_(decider_, counters_),
+      authenticator_(decider_, counters_),
+      handler_(decider_, authenticator_, counters_),
       settings_(connection),
       metrics_(metrics) {}
 
@@ -26,7 +27,8 @@ Worker::Worker(boost::asio::io_context& io, std::shared_ptr<const Generation> ge
                return limiter->Serves(kind);
              }),
       decider_(generation, table_, counters_),
-      handler_(decider_, counters_),
+      authenticator_(decider_, counters_),
+      handler_(decider_, authenticator_, counters_),
       settings_(connection),
       metrics_(metrics) {}
 

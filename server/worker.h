@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "server/authenticator.h"
 #include "server/decider.h"
 #include "server/limit_table.h"
 #include "server/metrics.h"
@@ -36,6 +37,8 @@ class Worker {
   boost::asio::io_context& io() noexcept { return io_; }
   /// The one entry point of every front door on this thread.
   Decider& decider() noexcept { return decider_; }
+  /// Checks credentials for every front door on this thread (server.password).
+  Authenticator& authenticator() noexcept { return authenticator_; }
   /// The line protocol and RESP front door.
   RequestHandler& handler() noexcept { return handler_; }
   const ConnectionSettings& settings() const noexcept { return settings_; }
@@ -56,6 +59,7 @@ class Worker {
   ThreadMetrics& counters_;
   LimitTable table_;
   Decider decider_;
+  Authenticator authenticator_;
   RequestHandler handler_;
   ConnectionSettings settings_;
   Metrics& metrics_;

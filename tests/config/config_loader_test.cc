@@ -321,3 +321,35 @@ TEST(ConfigLoaderHttpTest, ReadsListenAndBounds) {
 
 }  // namespace
 }  // namespace limitsd::config
+
+namespace limitsd::config {
+namespace {
+
+TEST(ConfigLoaderPasswordTest, IsUnsetByDefaultAndReadFromTheEnvironment) {
+  EXPECT_FALSE(Config().server.password);
+  EXPECT_FALSE(LoadOk("server: { threads: 1 }\n").server.password);
+  EXPECT_EQ(LoadOk("server: { password: \"p w\" }\n").server.password, "p w");
+  const ConfigLoader loader(FakeEnvironment({{"LIMITSD_PASSWORD", "from-env"}}));
+  EXPECT_EQ(LoadOk("server:\n  password: ${LIMITSD_PASSWORD}\n", loader).server.password,
+            "from-env");
+}
+
+TEST(ConfigLoaderPasswordTest, AnUnsetVariableOrAnEmptyPasswordIsAnError) {
+  const ConfigLoader loader(FakeEnvironment({{"EMPTY", ""}}));
+  ConfigLoader::Result unset =
+      loader.LoadString("server:\n  password: ${NOPE}\n", "test.yaml", "/etc");
+  ASSERT_FALSE(unset.ok());
+  EXPECT_NE(FormatDiagnostics(unset.errors)
+                .find("test.yaml:2:13: in \"server.password\": "
+                      "environment variable NOPE is not set"),
+            std::string::npos)
+      << FormatDiagnostics(unset.errors);
+  ConfigLoader::Result empty =
+      loader.LoadString("server:\n  password: \"${EMPTY}\"\n", "test.yaml", "/etc");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(FormatDiagnostics(empty.errors).find("\"server.password\" is empty"), std::string::npos)
+      << FormatDiagnostics(empty.errors);
+}
+
+}  // namespace
+}  // namespace limitsd::config

@@ -75,5 +75,36 @@ TEST(RequestBuilder, ErrorOrderIsVerbArityKeyCost) {
   EXPECT_EQ(RequestBuilder::Build(Wire::kResp, cost, request, message), ErrorCode::kBadCost);
 }
 
+TEST(RequestBuilder, AuthTakesAPasswordAndOverRespAUser) {
+  Request request;
+  std::string message;
+  const std::vector<std::string_view> line = {"auth", "s3cret"};
+  ASSERT_FALSE(RequestBuilder::Build(Wire::kLine, line, request, message));
+  EXPECT_EQ(request.verb, Verb::kAuth);
+  EXPECT_EQ(request.user.data(), nullptr);
+  EXPECT_EQ(request.password, "s3cret");
+  const std::vector<std::string_view> with_user = {"AUTH", "default", "p w"};
+  ASSERT_FALSE(RequestBuilder::Build(Wire::kResp, with_user, request, message));
+  EXPECT_EQ(request.user, "default");
+  EXPECT_EQ(request.password, "p w");
+  EXPECT_EQ(RequestBuilder::Build(Wire::kLine, with_user, request, message), ErrorCode::kSyntax);
+  const std::vector<std::string_view> bare = {"AUTH"};
+  EXPECT_EQ(RequestBuilder::Build(Wire::kResp, bare, request, message), ErrorCode::kSyntax);
+}
+
+TEST(RequestBuilder, HelloKeepsItsAuthOption) {
+  Request request;
+  std::string message;
+  const std::vector<std::string_view> hello = {"HELLO", "2", "SETNAME", "x", "auth", "u", "p"};
+  ASSERT_FALSE(RequestBuilder::Build(Wire::kResp, hello, request, message));
+  EXPECT_EQ(request.handshake, Handshake::kHello);
+  EXPECT_EQ(request.argument, "2");
+  EXPECT_EQ(request.user, "u");
+  EXPECT_EQ(request.password, "p");
+  const std::vector<std::string_view> cut = {"HELLO", "2", "AUTH", "u"};
+  ASSERT_FALSE(RequestBuilder::Build(Wire::kResp, cut, request, message));
+  EXPECT_EQ(request.password.data(), nullptr);
+}
+
 }  // namespace
 }  // namespace limitsd::protocol

@@ -36,7 +36,8 @@ class RequestHandlerTest : public ::testing::Test {
         table_(generation_->limits, generation_->default_strategy, generation_->allow_inline,
                [](limits::StrategyKind) { return true; }),
         decider_(generation_, table_, counters_),
-        handler_(decider_, counters_) {}
+        authenticator_(decider_, counters_),
+        handler_(decider_, authenticator_, counters_) {}
 
   /// The reply to one request, and whether the connection stays open.
   std::pair<std::string, bool> Handle(Wire wire, Verb verb, std::string_view limit = {},
@@ -48,7 +49,7 @@ class RequestHandlerTest : public ::testing::Test {
     request.key = key;
     request.cost = cost;
     std::string out;
-    const bool open = testing::Get(io_, handler_.Handle(request, out));
+    const bool open = testing::Get(io_, handler_.Handle(request, out, client_));
     return {out, open};
   }
 
@@ -58,7 +59,9 @@ class RequestHandlerTest : public ::testing::Test {
   std::shared_ptr<const Generation> generation_;
   LimitTable table_;
   Decider decider_;
+  Authenticator authenticator_;
   RequestHandler handler_;
+  ClientState client_;
 };
 
 TEST_F(RequestHandlerTest, LineDecisions) {
@@ -95,7 +98,9 @@ TEST(RequestHandlerShadow, TheLineSaysShadowAndRespKeepsItsFiveIntegers) {
   LimitTable table(generation->limits, generation->default_strategy, generation->allow_inline,
                    [](limits::StrategyKind) { return true; });
   Decider decider(generation, table, counters);
-  RequestHandler handler(decider, counters);
+  Authenticator authenticator(decider, counters);
+  RequestHandler handler(decider, authenticator, counters);
+  ClientState client;
   auto handle = [&](Wire wire) {
     protocol::Request request;
     request.wire = wire;
@@ -103,7 +108,7 @@ TEST(RequestHandlerShadow, TheLineSaysShadowAndRespKeepsItsFiveIntegers) {
     request.limit = "trial";
     request.key = "k";
     std::string out;
-    testing::Get(io, handler.Handle(request, out));
+    testing::Get(io, handler.Handle(request, out, client));
     return out;
   };
   EXPECT_EQ(Masked(handle(Wire::kLine)), "OK 1 0 R 0\n");
@@ -137,6 +142,106 @@ TEST_F(RequestHandlerTest, PingAndQuitAreAnsweredWithoutADecision) {
                                     "result=\"ok\"}"),
             1u);
   EXPECT_EQ(page.find("limitsd_decisions_total{"), std::string::npos) << page;
+}
+
+// A daemon with server.password: one connection's requests, in order.
+class RequestHandlerAuthTest : public ::testing::Test {
+ protected:
+  explicit RequestHandlerAuthTest(const std::string& server = "server: { password: s3cret }\n")
+      : generation_(testing::MakeGeneration(server + "limits: { api: \"2/minute\" }\n")),
+        table_(generation_->limits, generation_->default_strategy, generation_->allow_inline,
+               [](limits::StrategyKind) { return true; }),
+        decider_(generation_, table_, counters_),
+        authenticator_(decider_, counters_),
+        handler_(decider_, authenticator_, counters_) {}
+
+  std::string Send(Wire wire, Verb verb, std::string_view user = {}, std::string_view password = {},
+                   std::string_view argument = {}) {
+    protocol::Request request;
+    request.wire = wire;
+    request.verb = verb;
+    request.limit = "api";
+    request.key = "k";
+    request.user = user;
+    request.password = password;
+    request.argument = argument;
+    if (verb == Verb::kHandshake) request.handshake = protocol::Handshake::kHello;
+    std::string out;
+    testing::Get(io_, handler_.Handle(request, out, client_));
+    return out;
+  }
+  std::uint64_t Failures(std::string_view protocol, std::string_view reason) {
+    return testing::SampleOf(metrics_.Render(), "limitsd_auth_failures_total{protocol=\"" +
+                                                    std::string(protocol) + "\",reason=\"" +
+                                                    std::string(reason) + "\"}");
+  }
+
+  boost::asio::io_context io_;
+  Metrics metrics_;
+  ThreadMetrics& counters_ = metrics_.AddThread();
+  std::shared_ptr<const Generation> generation_;
+  LimitTable table_;
+  Decider decider_;
+  Authenticator authenticator_;
+  RequestHandler handler_;
+  ClientState client_;
+};
+
+TEST_F(RequestHandlerAuthTest, RespAnswersAsRedisSeven) {
+  EXPECT_EQ(Send(Wire::kResp, Verb::kPing), "+PONG\r\n");  // PING needs no AUTH
+  EXPECT_EQ(Send(Wire::kResp, Verb::kHit), "-NOAUTH Authentication required.\r\n");
+  EXPECT_EQ(Send(Wire::kResp, Verb::kAuth, {}, "wrong"),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(Send(Wire::kResp, Verb::kAuth, "bob", "s3cret"),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(Send(Wire::kResp, Verb::kHit), "-NOAUTH Authentication required.\r\n");
+  EXPECT_EQ(Send(Wire::kResp, Verb::kAuth, "default", "s3cret"), "+OK\r\n");
+  EXPECT_EQ(Masked(Send(Wire::kResp, Verb::kHit)), "*5\r\n:1\r\n:2\r\n:1\r\n:R\r\n:0\r\n");
+  // A later wrong AUTH does not log the connection out.
+  EXPECT_EQ(Send(Wire::kResp, Verb::kAuth, {}, "wrong").rfind("-WRONGPASS", 0), 0u);
+  EXPECT_EQ(Masked(Send(Wire::kResp, Verb::kHit)), "*5\r\n:1\r\n:2\r\n:0\r\n:R\r\n:0\r\n");
+  EXPECT_EQ(Failures("resp", "missing"), 2u);
+  EXPECT_EQ(Failures("resp", "wrong"), 3u);
+  EXPECT_EQ(Failures("line", "wrong"), 0u);
+}
+
+TEST_F(RequestHandlerAuthTest, TheLineProtocolHasItsOwnGrammar) {
+  EXPECT_EQ(Send(Wire::kLine, Verb::kHit), "ERR noauth Authentication required.\n");
+  EXPECT_EQ(Send(Wire::kLine, Verb::kReset), "ERR noauth Authentication required.\n");
+  EXPECT_EQ(Send(Wire::kLine, Verb::kAuth, {}, "s3cret!"), "ERR wrongpass invalid password\n");
+  EXPECT_EQ(Send(Wire::kLine, Verb::kAuth, {}, "s3cret"), "OK\n");
+  EXPECT_EQ(Masked(Send(Wire::kLine, Verb::kHit)), "OK 2 1 R 0\n");
+  const std::string page = metrics_.Render();
+  EXPECT_EQ(
+      testing::SampleOf(page, "limitsd_request_errors_total{protocol=\"line\",code=\"noauth\"}"),
+      2u);
+  EXPECT_EQ(Failures("line", "missing"), 2u);
+  EXPECT_EQ(Failures("line", "wrong"), 1u);
+}
+
+TEST_F(RequestHandlerAuthTest, HelloTwoAuthenticatesWithItsAuthOption) {
+  EXPECT_EQ(Send(Wire::kResp, Verb::kHandshake, "default", "nope", "2"),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(Send(Wire::kResp, Verb::kHit), "-NOAUTH Authentication required.\r\n");
+  EXPECT_EQ(Send(Wire::kResp, Verb::kHandshake, "default", "s3cret", "2").rfind("*14\r\n", 0), 0u);
+  EXPECT_EQ(Masked(Send(Wire::kResp, Verb::kHit)), "*5\r\n:1\r\n:2\r\n:1\r\n:R\r\n:0\r\n");
+}
+
+class RequestHandlerNoPasswordTest : public RequestHandlerAuthTest {
+ protected:
+  RequestHandlerNoPasswordTest() : RequestHandlerAuthTest("") {}
+};
+
+TEST_F(RequestHandlerNoPasswordTest, AuthIsAnErrorAsInRedisWithoutRequirepass) {
+  EXPECT_EQ(Send(Wire::kResp, Verb::kAuth, {}, "x"),
+            "-ERR AUTH <password> called without any password configured for the default "
+            "user. Are you sure your configuration is correct?\r\n");
+  EXPECT_EQ(Send(Wire::kResp, Verb::kAuth, "bob", "x"),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(Send(Wire::kResp, Verb::kAuth, "default", "x"), "+OK\r\n");
+  EXPECT_EQ(Send(Wire::kLine, Verb::kAuth, {}, "x").rfind("ERR unsupported ", 0), 0u);
+  EXPECT_EQ(Masked(Send(Wire::kLine, Verb::kHit)), "OK 2 1 R 0\n");
+  EXPECT_EQ(Failures("resp", "wrong"), 0u);  // nothing to fail without a password
 }
 
 }  // namespace

@@ -130,6 +130,10 @@ struct Config {
   int strategy_line = 0;  ///< where the top-level `strategy` was written
   int strategy_column = 0;
   bool allow_inline_limits = true;
+  /// The longest window an inline limit may have, written as a rate's window ("1 day").
+  std::string max_inline_window = "1 day";
+  int max_inline_window_line = 0;
+  int max_inline_window_column = 0;
   bool allow_reset = true;
   bool shadow = false;  ///< shadow mode for every limit, named or inline
   std::vector<LimitConfig> limits;  ///< in file order

@@ -22,11 +22,11 @@ namespace {
 
 using Names = std::array<std::string_view, 0>;
 
-constexpr std::array<std::string_view, 13> kTopKeys = {
+constexpr std::array<std::string_view, 14> kTopKeys = {
     "server",      "storage", "strategy", "allow_inline_limits",
     "allow_reset", "limits",  "plugins",  "admin",
     "log",         "http",    "shadow",   "grpc",
-    "envoy"};
+    "envoy",       "max_inline_window"};
 constexpr std::array<std::string_view, 6> kServerKeys = {
     "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms", "password"};
 constexpr std::array<std::string_view, 5> kStorageKeys = {"uri", "options", "timeout_ms",
@@ -120,6 +120,12 @@ void ConfigParser::Parse(const YAML::Node& root, Config& config) {
     if (key == "http") ParseHttp(value, config.http);
     if (key == "grpc") ParseGrpc(value, config.grpc);
     if (key == "envoy") ParseEnvoy(value, config.envoy);
+    if (key == "max_inline_window") {
+      Set(NonEmpty(value, "max_inline_window", "\"1 day\""), config.max_inline_window);
+      const SourceMark mark = YamlReader::MarkOf(value);
+      config.max_inline_window_line = mark.line;
+      config.max_inline_window_column = mark.column;
+    }
   });
 }
 

@@ -125,4 +125,12 @@ RateParseResult ParseRates(std::string_view text) {
   return result;
 }
 
+std::optional<std::int64_t> ParseWindowSeconds(std::string_view text) {
+  // One unit per that window, parsed as a rate: the same words and bounds as a rate's.
+  if (text.find_first_of(";,|/") != std::string_view::npos) return std::nullopt;
+  const RateParseResult parsed = ParseRates("1/" + std::string(text));
+  if (!parsed.ok() || parsed.items.size() != 1) return std::nullopt;
+  return parsed.items.front().ExpirySeconds();
+}
+
 }  // namespace limitsd::limits

@@ -146,6 +146,14 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
     named->emplace(lc.name, std::make_shared<const limits::Limit>(
                                 lc.name, *kind, std::move(rates.items), lc.burst));
   }
+  if (const auto window = limits::ParseWindowSeconds(config.max_inline_window)) {
+    out.max_inline_window_seconds = *window;
+  } else {
+    Report(errors, config, config.max_inline_window_line, config.max_inline_window_column,
+           "max_inline_window: '" + config.max_inline_window +
+               "' is not a window; write it as a rate's, e.g. \"1 day\", \"12 hours\" or "
+               "\"30 minutes\" (at most 10 years)");
+  }
   if (default_strategy && config.allow_inline_limits) {
     CheckSupport(config, uri, out.capabilities, *default_strategy, "the default strategy",
                  config.strategy_line, config.strategy_column, errors);

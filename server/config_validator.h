@@ -26,6 +26,8 @@ struct ValidatedConfig {
   storage::Capabilities capabilities;
   /// The envoyproxy/ratelimit rules of envoy.config; null when it lists nothing.
   std::shared_ptr<const EnvoyLimits> envoy;
+  /// max_inline_window in seconds.
+  std::int64_t max_inline_window_seconds = LimitTable::kDefaultMaxInlineWindowSeconds;
 };
 
 class ConfigValidator {

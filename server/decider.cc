@@ -73,6 +73,7 @@ void Decider::Apply(std::shared_ptr<const Generation> generation) {
   limits::RateLimiter* limiter = &backend.limiter();
   table_.Replace(generation->limits, generation->default_strategy, generation->allow_inline,
                  [limiter](limits::StrategyKind kind) { return limiter->Serves(kind); });
+  table_.SetMaxInlineWindow(generation->max_inline_window_seconds, generation->max_inline_window);
   if (limiter != limiter_) {  // a new storage starts trusted, with its own windows
     breaker_ = CircuitBreaker();
     hand_back_.Clear();

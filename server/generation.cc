@@ -12,6 +12,8 @@ std::shared_ptr<const Generation> Generation::Make(const config::Config& config,
   generation->limits = validated.limits;
   generation->default_strategy = validated.default_strategy;
   generation->allow_inline = config.allow_inline_limits;
+  generation->max_inline_window_seconds = validated.max_inline_window_seconds;
+  generation->max_inline_window = config.max_inline_window;
   generation->envoy = validated.envoy;
   generation->settings.allow_reset = config.allow_reset;
   generation->settings.shadow_all = config.shadow;

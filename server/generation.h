@@ -24,6 +24,8 @@ struct Generation {
   std::shared_ptr<const NamedLimits> limits;
   limits::StrategyKind default_strategy = limits::StrategyKind::kFixedWindow;
   bool allow_inline = true;
+  std::int64_t max_inline_window_seconds = LimitTable::kDefaultMaxInlineWindowSeconds;
+  std::string max_inline_window = "1 day";  ///< as configured, for messages
   DeciderSettings settings;
   /// The named limits with `shadow: true`.
   std::shared_ptr<const std::set<std::string, std::less<>>> shadowed;

@@ -20,6 +20,22 @@ void LimitTable::Replace(std::shared_ptr<const NamedLimits> named,
   inline_cache_.clear();
 }
 
+void LimitTable::SetMaxInlineWindow(std::int64_t seconds, std::string text) {
+  if (seconds == max_inline_window_seconds_ && text == max_inline_window_text_) return;
+  max_inline_window_seconds_ = seconds;
+  max_inline_window_text_ = std::move(text);
+  inline_cache_.clear();
+}
+
+std::optional<std::string> LimitTable::InlineWindowProblem(std::string_view what,
+                                                           std::int64_t lifetime_seconds) const {
+  if (lifetime_seconds <= max_inline_window_seconds_) return std::nullopt;
+  return std::string(what) + ": a window of " + std::to_string(lifetime_seconds) +
+         " s is longer than max_inline_window (" + max_inline_window_text_ + ", " +
+         std::to_string(max_inline_window_seconds_) +
+         " s); use a configured limit, or raise max_inline_window";
+}
+
 Resolution LimitTable::Resolve(std::string_view token) {
   // A configured name never looks inline (it starts with a letter or '_' and has no ':'),
   // so each token is looked up in one map only.
@@ -41,6 +57,12 @@ Resolution LimitTable::ResolveInline(std::string_view token) {
   }
   limits::InlineLimitResult parsed = limits::ParseInlineLimit(token, default_strategy_);
   if (!parsed.limit) return {nullptr, protocol::ErrorCode::kBadRate, std::move(parsed.error)};
+  for (const limits::RateLimitItem& rate : parsed.limit->rates()) {
+    if (auto problem = InlineWindowProblem("inline limit '" + std::string(token) + "'",
+                                           rate.ExpirySeconds())) {
+      return {nullptr, protocol::ErrorCode::kBadRate, std::move(*problem)};
+    }
+  }
   if (!supports_(parsed.limit->strategy())) {
     return {nullptr, protocol::ErrorCode::kUnsupported,
             "the storage does not support " +

@@ -4,8 +4,10 @@
 // configured limits are shared and immutable, the cache of parsed inline limits is the
 // thread's own.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +41,8 @@ struct Resolution {
 
 class LimitTable {
  public:
+  static constexpr std::int64_t kDefaultMaxInlineWindowSeconds = 86400;
+
   /// `supports`: whether the storage can serve a strategy.
   LimitTable(std::shared_ptr<const NamedLimits> named, limits::StrategyKind default_strategy,
              bool allow_inline, std::function<bool(limits::StrategyKind)> supports);
@@ -55,6 +59,14 @@ class LimitTable {
   void Replace(std::shared_ptr<const NamedLimits> named, limits::StrategyKind default_strategy,
                bool allow_inline, std::function<bool(limits::StrategyKind)> supports);
 
+  /// The longest window an inline limit may have (max_inline_window, default one day),
+  /// `text` as configured; forgets the inline limits parsed so far when it changes.
+  void SetMaxInlineWindow(std::int64_t seconds, std::string text);
+  /// Why a limit given in a request, whose stored values live up to `lifetime_seconds`,
+  /// is refused (`what` names it); nullopt when it is within max_inline_window.
+  std::optional<std::string> InlineWindowProblem(std::string_view what,
+                                                 std::int64_t lifetime_seconds) const;
+
  private:
   Resolution ResolveInline(std::string_view token);
 
@@ -64,6 +76,8 @@ class LimitTable {
   bool allow_inline_;
   std::function<bool(limits::StrategyKind)> supports_;
   NamedLimits inline_cache_;
+  std::int64_t max_inline_window_seconds_ = kDefaultMaxInlineWindowSeconds;
+  std::string max_inline_window_text_ = "1 day";
 };
 
 }  // namespace limitsd::server

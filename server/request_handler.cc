@@ -130,6 +130,13 @@ storage::Pending<bool> RequestHandler::Throttle(const protocol::Request& request
     protocol::ReplyWriter(out).Error(request.wire, protocol::ErrorCode::kBadRate, *problem);
     return true;
   }
+  // The bucket is stored until it is full again: (max_burst + 1) * period / count seconds
+  // at most (below 2^63: each factor is at most about 10^9).
+  const std::int64_t refill = (burst * t.period + t.count - 1) / t.count;
+  if (auto problem = decider_.table().InlineWindowProblem("CL.THROTTLE", refill)) {
+    protocol::ReplyWriter(out).Error(request.wire, protocol::ErrorCode::kBadRate, *problem);
+    return true;
+  }
   auto limit = std::make_shared<const limits::Limit>(
       std::string(kThrottleLimitName), limits::StrategyKind::kGcra, std::move(rates), burst);
   // Quantity 0 looks and takes nothing, as in redis-cell.

@@ -30,7 +30,9 @@ Worker::Worker(boost::asio::io_context& io, std::shared_ptr<const Generation> ge
       authenticator_(decider_, counters_),
       handler_(decider_, authenticator_, counters_),
       settings_(connection),
-      metrics_(metrics) {}
+      metrics_(metrics) {
+  table_.SetMaxInlineWindow(generation->max_inline_window_seconds, generation->max_inline_window);
+}
 
 void Worker::Add(const std::shared_ptr<Session>& connection) {
   connections_.emplace(connection.get(), connection);

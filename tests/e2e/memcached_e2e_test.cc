@@ -44,7 +44,8 @@ TEST(MemcachedE2E, TwoDaemonsSharingMemcachedAdmitExactlyTheLimit) {
 
 TEST(MemcachedE2E, LongAndShortWindowsAreEnforced) {
   MemcachedServer server;
-  DaemonProcess daemon(WithStorage(UriOf({&server})));
+  // Inline windows past a day need max_inline_window raised.
+  DaemonProcess daemon(WithStorage(UriOf({&server})) + "max_inline_window: 31 days\n");
   LineClient c(daemon.port());
   for (const char* limit : {"fixed-window:2/31days", "sliding-window-counter:2/16days",
                             "moving-window:2/31days", "fixed-window:2/2seconds"}) {

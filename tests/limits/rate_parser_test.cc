@@ -126,6 +126,17 @@ TEST(RateString, AZeroWindowIsRefused) {
   EXPECT_FALSE(ParseInlineLimit("1/0seconds", StrategyKind::kFixedWindow).limit.has_value());
 }
 
+TEST(RateString, AWindowAloneParsesAsARatesWindow) {
+  EXPECT_EQ(ParseWindowSeconds("day"), 86400);
+  EXPECT_EQ(ParseWindowSeconds("1 day"), 86400);
+  EXPECT_EQ(ParseWindowSeconds("12 hours"), 43200);
+  EXPECT_EQ(ParseWindowSeconds("30minutes"), 1800);
+  EXPECT_EQ(ParseWindowSeconds("10 years"), 311040000);
+  for (const char* bad : {"", "0 days", "11 years", "forever", "1 day;2 days", "5/day", "-1 day"}) {
+    EXPECT_EQ(ParseWindowSeconds(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(InlineLimit, RecognisesItsShape) {
   EXPECT_TRUE(LooksInline("10/second"));
   EXPECT_TRUE(LooksInline("sliding-window-counter:1/minute"));

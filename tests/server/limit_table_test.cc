@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "server/config_validator.h"
 #include "tests/server/server_fixture.h"
 
 namespace limitsd::server {
@@ -83,6 +84,51 @@ TEST(LimitTable, ReplaceSwapsTheLimitsAndForgetsParsedInlineLimits) {
   ASSERT_NE(inline_after, nullptr);
   EXPECT_NE(inline_after, inline_before);
   EXPECT_EQ(inline_after->strategy(), StrategyKind::kMovingWindow);  // the new default
+}
+
+TEST(LimitTable, AnInlineWindowLongerThanMaxInlineWindowIsBadRate) {
+  LimitTable table = TableOf("");  // the default bound: one day
+  EXPECT_NE(table.Resolve("5/day").limit, nullptr);
+  EXPECT_NE(table.Resolve("5/24hours").limit, nullptr);
+  for (const char* token : {"1/10years", "5/2days", "gcra:1/month", "10/second;1/25hours"}) {
+    const Resolution r = table.Resolve(token);
+    EXPECT_EQ(r.limit, nullptr) << token;
+    EXPECT_EQ(r.error, ErrorCode::kBadRate) << token;
+    EXPECT_NE(r.message.find("max_inline_window (1 day, 86400 s)"), std::string::npos)
+        << r.message;
+    EXPECT_NE(r.message.find(token), std::string::npos) << r.message;
+  }
+  // Configured limits are not inline: any window up to ten years.
+  LimitTable named = TableOf("limits: { yearly: \"1/10years\" }\n");
+  EXPECT_NE(named.Resolve("yearly").limit, nullptr);
+}
+
+TEST(LimitTable, MaxInlineWindowIsConfiguredAndForgetsWhatItNoLongerAllows) {
+  auto generation = testing::MakeGeneration("max_inline_window: 10 years\n");
+  EXPECT_EQ(generation->max_inline_window_seconds, 311040000);
+  LimitTable table = TableOf("");
+  table.SetMaxInlineWindow(generation->max_inline_window_seconds, generation->max_inline_window);
+  ASSERT_NE(table.Resolve("1/10years").limit, nullptr);
+  table.SetMaxInlineWindow(3600, "1 hour");
+  const Resolution r = table.Resolve("1/10years");  // cached before: parsed again, refused
+  EXPECT_EQ(r.error, ErrorCode::kBadRate);
+  EXPECT_NE(r.message.find("max_inline_window (1 hour, 3600 s)"), std::string::npos)
+      << r.message;
+  EXPECT_NE(table.Resolve("1/hour").limit, nullptr);
+}
+
+TEST(LimitTable, AMaxInlineWindowThatIsNotAWindowIsAConfigurationError) {
+  config::Config config;
+  config.max_inline_window = "forever";
+  config.max_inline_window_line = 3;
+  config.max_inline_window_column = 20;
+  config::Diagnostics errors;
+  EXPECT_FALSE(ConfigValidator::Validate(config, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].line, 3);
+  EXPECT_NE(errors[0].message.find("max_inline_window: 'forever' is not a window"),
+            std::string::npos)
+      << errors[0].message;
 }
 
 }  // namespace

@@ -73,6 +73,27 @@ TEST_F(RequestHandlerTest, LineDecisions) {
   EXPECT_EQ(Masked(Handle(Wire::kLine, Verb::kHit, "api", "k").first), "OK 2 1 R 0\n");
 }
 
+TEST_F(RequestHandlerTest, ThrottleABucketThatRefillsPastMaxInlineWindowIsBadRate) {
+  protocol::Request request;
+  request.wire = Wire::kResp;
+  request.verb = Verb::kThrottle;
+  request.key = "k";
+  // A bucket of 60 getting one back every minute: full again within the hour.
+  request.throttle = {59, 1, 60, 1};
+  std::string out;
+  ASSERT_TRUE(testing::Get(io_, handler_.Handle(request, out, client_)));
+  EXPECT_EQ(out.rfind("*5\r\n:0\r\n", 0), 0u) << out;
+  // A bucket of 2 getting one back every two days: four days to refill, past one day.
+  request.throttle = {1, 1, 172800, 1};
+  out.clear();
+  ASSERT_TRUE(testing::Get(io_, handler_.Handle(request, out, client_)));
+  EXPECT_EQ(out.rfind("-ERR bad_rate CL.THROTTLE: a window of 345600 s is longer than "
+                      "max_inline_window (1 day, 86400 s)",
+                      0),
+            0u)
+      << out;
+}
+
 TEST_F(RequestHandlerTest, RequestsAreCountedByWire) {
   Handle(Wire::kLine, Verb::kHit, "api", "k");
   Handle(Wire::kResp, Verb::kHit, "api", "k");

@@ -34,6 +34,10 @@ void RenderMemoryStore(const storage::Storage& storage, std::string& out) {
          stats.evicted);
   Series(out, "limitsd_memory_keys_reclaimed_total", "counter",
          "Expired entries the memory store reclaimed.", stats.swept);
+  Series(out, "limitsd_memory_trims_total", "counter",
+         "Times the memory store returned the allocator's free memory to the system "
+         "(malloc_trim) after a large reclaim.",
+         stats.trims);
 }
 
 }  // namespace limitsd::server

@@ -223,8 +223,8 @@ std::size_t MemoryShard::EvictSoonest(std::size_t count) {
   return before - Size();
 }
 
-void MemoryShard::SweepIfDue(std::int64_t now) {
-  if (now >= earliest_expiry_) Sweep(now);
+std::size_t MemoryShard::SweepIfDue(std::int64_t now) {
+  return now >= earliest_expiry_ ? Sweep(now) : 0;
 }
 
 std::size_t MemoryShard::Sweep(std::int64_t now) {

@@ -104,8 +104,8 @@ class alignas(64) MemoryShard {
   /// Records a call; sweeps this shard when it outgrew twice its size after the last sweep.
   /// Returns true every kPeriodicEvery calls, when the caller should sweep another shard.
   bool AfterCall(std::int64_t now);
-  /// Sweeps when an entry may have expired since the last sweep.
-  void SweepIfDue(std::int64_t now);
+  /// Sweeps when an entry may have expired since the last sweep; returns entries freed.
+  std::size_t SweepIfDue(std::int64_t now);
   /// Erases every expired entry; returns how many.
   std::size_t Sweep(std::int64_t now);
 

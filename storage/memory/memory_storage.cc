@@ -1,5 +1,6 @@
 #include "storage/memory/memory_storage.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <type_traits>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/container/small_vector.hpp>
 
 #include "storage/storage_error.h"
@@ -126,7 +128,58 @@ std::optional<std::size_t> ReadLimitFile(const char* path) {
 }  // namespace
 
 MemoryStorage::MemoryStorage(const StorageContext& context)
-    : MemoryStorage(context.clock, ReadSettings(context)) {}
+    : MemoryStorage(context.clock, ReadSettings(context)) {
+  if (!context.executors.empty()) StartReclaimer(context.executors.front());
+}
+
+// The timer's state, shared with its pending handler: the store clears `store` when it
+// goes, and the handler then stops (the daemon stops its I/O threads before that).
+struct MemoryStorage::Reclaimer {
+  explicit Reclaimer(const boost::asio::any_io_executor& executor) : timer(executor) {}
+  std::mutex mutex;
+  MemoryStorage* store = nullptr;
+  boost::asio::steady_timer timer;
+
+  static void Schedule(const std::shared_ptr<Reclaimer>& self) {
+    self->timer.expires_after(kReclaimEvery);
+    self->timer.async_wait([self](const boost::system::error_code& error) {
+      if (error) return;
+      {
+        std::lock_guard lock(self->mutex);
+        if (self->store == nullptr) return;
+        self->store->ReclaimTick();
+      }
+      Schedule(self);
+    });
+  }
+};
+
+void MemoryStorage::StartReclaimer(const boost::asio::any_io_executor& executor) {
+  reclaimer_ = std::make_shared<Reclaimer>(executor);
+  reclaimer_->store = this;
+  Reclaimer::Schedule(reclaimer_);
+}
+
+std::size_t MemoryStorage::ReclaimTick() {
+  std::size_t visited = 0;
+  std::size_t reclaimed = 0;
+  for (std::size_t looked = 0; looked <= shard_mask_ && visited < kReclaimEntriesPerTick;
+       ++looked) {
+    MemoryShard& shard = shards_[reclaim_cursor_++ & shard_mask_];
+    std::unique_lock lock(shard.Mutex(), std::try_to_lock);
+    ++visited;
+    if (!lock.owns_lock()) continue;  // busy: its own calls reclaim it
+    visited += shard.Size();
+    reclaimed += shard.SweepIfDue(Now());
+  }
+  const std::size_t swept = Counts().swept;
+  if (swept - swept_at_last_trim_ >= kTrimAfterEntries) {
+    swept_at_last_trim_ = swept;
+    malloc_trim(0);
+    trims_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return reclaimed;
+}
 
 MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t shards,
                              MemoryBounds bounds)
@@ -143,7 +196,12 @@ MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t sha
 MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, const Settings& settings)
     : MemoryStorage(std::move(clock), settings.shards, settings.bounds) {}
 
-MemoryStorage::~MemoryStorage() = default;
+MemoryStorage::~MemoryStorage() {
+  if (reclaimer_) {
+    std::lock_guard lock(reclaimer_->mutex);  // waits for a tick in progress
+    reclaimer_->store = nullptr;
+  }
+}
 
 void MemoryStorage::ValidateOptions(const StorageContext& context) { ReadSettings(context); }
 
@@ -480,6 +538,7 @@ MemoryStats MemoryStorage::Totals(bool count_runs) const {
     total.refused += s.refused;
     total.evicted += s.evicted;
   }
+  total.trims = trims_.load(std::memory_order_relaxed);
   return total;
 }
 

@@ -3,12 +3,15 @@
 // multi-rate take. See docs/storage-memory.md for its guarantees and layout.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "storage/capabilities.h"
 #include "storage/clock.h"
@@ -31,6 +34,7 @@ struct MemoryStats {
   std::size_t swept = 0;
   std::size_t refused = 0;  ///< new entries refused by a full shard (when_full: deny)
   std::size_t evicted = 0;  ///< live entries evicted by a full shard (when_full: evict)
+  std::size_t trims = 0;    ///< malloc_trim(0) calls after large reclaims
   std::size_t Entries() const noexcept {
     return fixed_entries + moving_entries + sliding_entries + gcra_entries;
   }
@@ -125,6 +129,18 @@ class MemoryStorage final : public Storage,
 
   /// Sweeps every shard now (the calls also do it incrementally); returns entries freed.
   std::size_t SweepAll();
+
+  /// One tick of the reclamation timer, which reclaims expired entries when traffic is
+  /// quiet: sweeps the shards in turn that may hold expired entries and are not busy
+  /// (try_lock), until about kReclaimEntriesPerTick entries were visited or every shard
+  /// was looked at; then, when kTrimAfterEntries entries or more were reclaimed (by ticks
+  /// or by calls) since the last trim, returns the allocator's free memory to the system
+  /// (malloc_trim(0)). Returns the entries this tick reclaimed.
+  std::size_t ReclaimTick();
+  /// The timer's period; a store built with executors runs it on the first one.
+  static constexpr std::chrono::milliseconds kReclaimEvery{50};
+  static constexpr std::size_t kReclaimEntriesPerTick = 16384;
+  static constexpr std::size_t kTrimAfterEntries = 65536;
   MemoryStats Stats() const;
   /// Stats() without walking the moving-window logs: O(shards), for metrics.
   MemoryStats Counts() const;
@@ -154,6 +170,9 @@ class MemoryStorage final : public Storage,
   MemoryStats Totals(bool count_runs) const;
   /// Sweeps the next shard in turn if it may hold expired entries and is not busy.
   void SweepNext(std::int64_t now);
+  /// Starts the reclamation timer on `executor` (ReclaimTick every kReclaimEvery).
+  void StartReclaimer(const boost::asio::any_io_executor& executor);
+  struct Reclaimer;
 
   std::shared_ptr<const Clock> clock_;
   KeyHasher hasher_;
@@ -162,6 +181,11 @@ class MemoryStorage final : public Storage,
   MemoryBounds bounds_;
   std::atomic<std::int64_t> last_now_;
   std::atomic<std::size_t> sweep_cursor_{0};
+  // Only ReclaimTick uses these (one timer, or a test).
+  std::size_t reclaim_cursor_ = 0;
+  std::size_t swept_at_last_trim_ = 0;
+  std::atomic<std::size_t> trims_{0};
+  std::shared_ptr<Reclaimer> reclaimer_;  // null without executors
 };
 
 }  // namespace limitsd::storage::memory

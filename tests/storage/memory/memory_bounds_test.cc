@@ -211,3 +211,69 @@ TEST_F(MemoryBoundsTest, Options) {
 
 }  // namespace
 }  // namespace limitsd::storage::memory
+
+namespace limitsd::storage::memory {
+namespace {
+
+// Reclamation by time, with no traffic: the timer's tick (ReclaimTick).
+class MemoryReclaimTimerTest : public ::testing::Test {
+ protected:
+  void Fill(MemoryStorage& store, int keys, Micros window, const std::string& prefix = "k") {
+    for (int i = 0; i < keys; ++i) {
+      ASSERT_TRUE(Hit(store, Fixed(prefix + std::to_string(i), window))->taken);
+    }
+  }
+
+  std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>();
+};
+
+TEST_F(MemoryReclaimTimerTest, AQuietStoreLosesItsExpiredEntriesInBoundedTicks) {
+  MemoryStorage store(clock_, 16);
+  Fill(store, 20'000, seconds(1));
+  Fill(store, 100, seconds(60), "live");
+  const std::size_t before = store.Counts().Entries();
+  EXPECT_EQ(store.ReclaimTick(), 0u);  // nothing expired yet
+  clock_->Advance(seconds(2));
+  // No call comes: the entries stay until ticks reclaim them, a bounded part at a time.
+  const std::size_t first = store.ReclaimTick();
+  EXPECT_GT(first, 0u);
+  EXPECT_LT(first, 20'000u);  // about kReclaimEntriesPerTick entries visited, not all
+  std::size_t total = first;
+  for (int tick = 0; tick < 16 && total < 20'000; ++tick) total += store.ReclaimTick();
+  EXPECT_EQ(total, 20'000u);
+  EXPECT_LT(store.Counts().Entries(), before);
+  EXPECT_EQ(store.Counts().Entries(), 100u);  // live entries are kept
+  EXPECT_EQ(store.Counts().trims, 0u);        // below kTrimAfterEntries: no trim
+}
+
+TEST_F(MemoryReclaimTimerTest, ALargeReclaimReturnsFreeMemoryOnce) {
+  MemoryStorage store(clock_, 16);
+  Fill(store, static_cast<int>(MemoryStorage::kTrimAfterEntries) + 1000, seconds(1));
+  clock_->Advance(seconds(2));
+  for (int tick = 0; tick < 64 && store.Counts().Entries() > 0; ++tick) store.ReclaimTick();
+  EXPECT_EQ(store.Counts().Entries(), 0u);
+  EXPECT_EQ(store.Counts().trims, 1u);
+  store.ReclaimTick();
+  EXPECT_EQ(store.Counts().trims, 1u);  // nothing more reclaimed: no second trim
+}
+
+TEST_F(MemoryReclaimTimerTest, TheTimerRunsOnTheStoresFirstExecutor) {
+  boost::asio::io_context io;
+  StorageContext context;
+  context.uri = ParseStorageUri("memory://");
+  context.clock = clock_;
+  context.executors = {io.get_executor()};
+  MemoryStorage store(context);
+  Fill(store, 1000, seconds(1));
+  clock_->Advance(seconds(2));
+  // Only the timer can reclaim them now; it ticks every kReclaimEvery.
+  const auto give_up = std::chrono::steady_clock::now() + seconds(30);
+  while (store.Counts().Entries() > 0 && std::chrono::steady_clock::now() < give_up) {
+    io.run_one_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(store.Counts().Entries(), 0u);
+  EXPECT_EQ(store.Counts().swept, 1000u);
+}
+
+}  // namespace
+}  // namespace limitsd::storage::memory

@@ -44,6 +44,15 @@ struct ListenAddress {
   bool IsUnix() const { return !unix_path.empty(); }
 };
 
+/// `server.tls`: TLS on the client listeners (docs/security.md). Paths are absolute, or
+/// as written when there is no file.
+struct TlsConfig {
+  std::string cert_file;  ///< PEM: the server's certificate, then any intermediates
+  std::string key_file;   ///< PEM: its private key
+  std::string ca_file;    ///< PEM: CAs of required client certificates; empty: none asked
+  SourceMark mark;        ///< where `tls` was written
+};
+
 struct ServerConfig {
   std::vector<ListenAddress> listen = {
       ListenAddress{"127.0.0.1", 7400, "", "127.0.0.1:7400"}};
@@ -53,6 +62,7 @@ struct ServerConfig {
   std::uint32_t idle_timeout_ms = 300000;  ///< 0: connections never time out
   /// Required of clients before any request but PING (docs/security.md); unset: none.
   std::optional<std::string> password;
+  std::optional<TlsConfig> tls;  ///< unset: the client listeners speak plain TCP
 };
 
 struct StorageConfig {

@@ -27,8 +27,9 @@ constexpr std::array<std::string_view, 14> kTopKeys = {
     "allow_reset", "limits",  "plugins",  "admin",
     "log",         "http",    "shadow",   "grpc",
     "envoy",       "max_inline_window"};
-constexpr std::array<std::string_view, 6> kServerKeys = {
-    "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms", "password"};
+constexpr std::array<std::string_view, 7> kServerKeys = {
+    "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms", "password", "tls"};
+constexpr std::array<std::string_view, 3> kTlsKeys = {"cert_file", "key_file", "ca_file"};
 constexpr std::array<std::string_view, 5> kStorageKeys = {"uri", "options", "timeout_ms",
                                                           "on_error", "connect"};
 constexpr std::array<std::string_view, 2> kConnectValues = {"try", "require"};
@@ -75,6 +76,7 @@ class ConfigParser {
  private:
   void ParseServer(const YAML::Node& node, ServerConfig& server);
   void ParseListen(const YAML::Node& node, std::vector<ListenAddress>& listen);
+  void ParseTls(const YAML::Node& node, std::optional<TlsConfig>& tls);
   void ParseStorage(const YAML::Node& node, StorageConfig& storage);
   void ParseOptions(const YAML::Node& node, StorageConfig& storage);
   void ParseLimits(const YAML::Node& node, std::vector<LimitConfig>& limits);
@@ -152,7 +154,39 @@ void ConfigParser::ParseServer(const YAML::Node& node, ServerConfig& server) {
       }
       if (password) server.password = std::move(*password);
     }
+    if (key == "tls") ParseTls(value, server.tls);
   });
+}
+
+void ConfigParser::ParseTls(const YAML::Node& node, std::optional<TlsConfig>& tls) {
+  if (!reader_.ExpectMap(node, "server.tls")) return;
+  TlsConfig read{.mark = YamlReader::MarkOf(node)};
+  reader_.ForEachKey(node, "server.tls", kTlsKeys,
+                     [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+                       std::optional<std::string> path =
+                           NonEmpty(value, "server.tls." + key,
+                                    "\"/etc/limitsd/tls/" + key.substr(0, 4) + ".pem\"");
+                       if (!path) return;
+                       std::filesystem::path file(*path);
+                       if (file.is_relative() && !base_dir_.empty())
+                         file = (base_dir_ / file).lexically_normal();
+                       std::string& target = key == "cert_file"  ? read.cert_file
+                                             : key == "key_file" ? read.key_file
+                                                                 : read.ca_file;
+                       target = file.string();
+                     });
+  for (const auto& [name, value] :
+       {std::pair{"cert_file", &read.cert_file}, std::pair{"key_file", &read.key_file}}) {
+    if (value->empty() && !node[name]) {
+      reader_.Error(read.mark, fmt::format("\"server.tls\" needs {}: the PEM file of the "
+                                           "server's {}",
+                                           name,
+                                           std::string_view(name) == "cert_file"
+                                               ? "certificate (and intermediates)"
+                                               : "private key"));
+    }
+  }
+  tls = std::move(read);
 }
 
 void ConfigParser::ParseListen(const YAML::Node& node, std::vector<ListenAddress>& listen) {

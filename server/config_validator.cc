@@ -167,6 +167,14 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
           EnvoyLimits::Build(std::move(loaded.rules), *default_strategy, out.capabilities, errors);
     }
   }
+  if (config.server.tls) {
+    try {
+      out.tls = TlsContext::Load(*config.server.tls);
+    } catch (const std::exception& e) {
+      Report(errors, config, config.server.tls->mark.line, config.server.tls->mark.column,
+             e.what());
+    }
+  }
   for (std::string& e : storage::StorageRegistry::Instance().TakeErrors()) {
     Report(errors, config, 0, 0, std::move(e));
   }

@@ -13,6 +13,7 @@
 #include "limits/limit.h"
 #include "server/envoy_limits.h"
 #include "server/limit_table.h"
+#include "server/tls_context.h"
 #include "storage/storage_registry.h"
 #include "storage/storage_uri.h"
 
@@ -28,6 +29,8 @@ struct ValidatedConfig {
   std::shared_ptr<const EnvoyLimits> envoy;
   /// max_inline_window in seconds.
   std::int64_t max_inline_window_seconds = LimitTable::kDefaultMaxInlineWindowSeconds;
+  /// server.tls's files, read; null when it is not set.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 class ConfigValidator {

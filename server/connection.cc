@@ -26,13 +26,13 @@ constexpr std::size_t kKeptReplyBytes = 16 * 1024;
 
 }  // namespace
 
-Connection::Connection(Socket socket, Worker& worker, std::uint64_t id)
-    : socket_(std::move(socket)),
+Connection::Connection(Socket socket, Worker& worker, std::uint64_t id, bool tls_allowed)
+    : stream_(std::move(socket), tls_allowed ? worker.decider().tls() : nullptr),
       worker_(worker),
       id_(id),
       parser_(worker.settings().max_line_bytes),
       input_(parser_.MaxPendingBytes() + ReadBuffer::kInitialBytes),
-      timer_(socket_.get_executor()) {}
+      timer_(stream_.get_executor()) {}
 
 void Connection::Start() {
   worker_.Add(shared_from_this());
@@ -47,7 +47,7 @@ void Connection::Start() {
       self->Close();
     }
   };
-  asio::co_spawn(socket_.get_executor(), Run(), on_exit);
+  asio::co_spawn(stream_.get_executor(), Run(), on_exit);
   if (worker_.settings().idle_timeout.count() > 0) {
     Watchdog();
   }
@@ -55,26 +55,31 @@ void Connection::Start() {
 
 void Connection::Shutdown() {
   stopping_ = true;
-  if (reading_ && !HasUnread()) socket_.cancel();
+  if (reading_ && !HasUnread()) stream_.socket().cancel();
 }
 
 // Whether the client's bytes wait in the kernel: requests sent before a stop are still read
 // and answered, whatever the size of the read buffer.
 bool Connection::HasUnread() {
   boost::system::error_code ec;
-  return socket_.available(ec) > 0 && !ec;
+  return stream_.socket().available(ec) > 0 && !ec;
 }
 
 storage::Task<void> Connection::Run() {
   auto self = shared_from_this();
+  if (!co_await stream_.Handshake()) {
+    spdlog::debug("connection {}: TLS handshake failed", id_);
+    Close();
+    co_return;
+  }
   std::string out;
   Next next = Next::kRead;
   bool peer_gone = false;
   while (next == Next::kRead && (!stopping_ || HasUnread())) {
     const std::span<char> room = input_.Writable();
     reading_ = true;
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(room.data(), room.size()),
-                                                    kNoThrow);
+    auto [ec, n] =
+        co_await stream_.async_read_some(asio::buffer(room.data(), room.size()), kNoThrow);
     reading_ = false;
     if (ec) {
       peer_gone = ec != asio::error::operation_aborted;
@@ -85,7 +90,7 @@ storage::Task<void> Connection::Run() {
     const auto read_at = std::chrono::steady_clock::now();
     next = co_await ProcessInput(out);
     if (!out.empty()) {
-      auto [write_ec, written] = co_await asio::async_write(socket_, asio::buffer(out), kNoThrow);
+      auto [write_ec, written] = co_await stream_.async_write(asio::buffer(out), kNoThrow);
       out.clear();
       if (write_ec) {
         peer_gone = true;
@@ -97,8 +102,10 @@ storage::Task<void> Connection::Run() {
     input_.Shrink();
     if (out.capacity() > kKeptReplyBytes) std::string().swap(out);
   }
-  // On a stop too: a FIN after the last reply, never a reset for bytes left unread.
-  if (next == Next::kHalfClose || (stopping_ && !peer_gone && next == Next::kRead)) {
+  // On a stop too: a FIN after the last reply, never a reset for bytes left unread. After
+  // QUIT, a TLS client gets its close_notify.
+  if (next == Next::kHalfClose || (stopping_ && !peer_gone && next == Next::kRead) ||
+      (next == Next::kClose && stream_.is_tls())) {
     co_await Drain();
   }
   Close();
@@ -111,7 +118,7 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
   std::size_t start = 0;
   Next next = Next::kRead;
   const auto arrival = std::chrono::steady_clock::now();
-  ReplyOrder order(out, socket_.get_executor());
+  ReplyOrder order(out, stream_.get_executor());
   // The requests of one read are decided at one instant, the clock read once for them
   // (refreshed every kClockBatchRequests, and after any wait).
   std::optional<storage::ClockBatch> batch(std::in_place);
@@ -161,17 +168,16 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
 // still sends until it closes or a short timeout passes, so that it reads every reply and
 // the connection ends with a FIN, not a reset.
 storage::Task<void> Connection::Drain() {
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
   Touch(kDrainTimeout);
   if (worker_.settings().idle_timeout.count() == 0) {
     Watchdog();
   } else {
     timer_.cancel();  // the watchdog re-arms with the short deadline
   }
+  co_await stream_.ShutdownSend();
   char sink[4096];
   for (;;) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(sink), kNoThrow);
+    auto [ec, n] = co_await stream_.socket().async_read_some(asio::buffer(sink), kNoThrow);
     if (ec) break;
   }
 }
@@ -186,7 +192,7 @@ void Connection::Watchdog() {
     if (std::chrono::steady_clock::now() >= self->deadline_) {
       spdlog::debug("connection {}: idle timeout", self->id_);
       boost::system::error_code ignored;
-      self->socket_.close(ignored);
+      self->stream_.socket().close(ignored);
       return;
     }
     self->Watchdog();
@@ -213,7 +219,7 @@ void Connection::Close() {
   if (closed_) return;
   closed_ = true;
   boost::system::error_code ignored;
-  socket_.close(ignored);
+  stream_.socket().close(ignored);
   timer_.cancel();
   worker_.metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
   worker_.Remove(this);

@@ -1,6 +1,8 @@
 #pragma once
 // One client connection: reads what the client sends, answers every complete request in
 // order, and writes the replies of one read in one write. Pinned to its worker's thread.
+// Plain or TLS (server.tls, TCP addresses only): the same code reads and writes through a
+// ClientStream.
 
 #include <array>
 #include <chrono>
@@ -12,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "protocol/request_parser.h"
+#include "server/client_stream.h"
 #include "server/read_buffer.h"
 #include "server/request_handler.h"
 #include "server/session.h"
@@ -25,7 +28,9 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
 
-  Connection(Socket socket, Worker& worker, std::uint64_t id);
+  /// `tls_allowed`: a TCP connection, which speaks TLS when the worker's configuration has
+  /// server.tls (unix sockets never do).
+  Connection(Socket socket, Worker& worker, std::uint64_t id, bool tls_allowed = false);
 
   /// Starts serving (registers with the worker); call on the worker's thread.
   void Start();
@@ -45,7 +50,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   bool HasUnread();
   void Close();
 
-  Socket socket_;
+  ClientStream<Socket> stream_;
   Worker& worker_;
   std::uint64_t id_;
   protocol::RequestParser parser_;

@@ -224,12 +224,13 @@ int Daemon::Run() {
   }
   if (http_) {
     http_->Start();
-    spdlog::info("HTTP API on http://{} (POST /v1/hit, /v1/test, /v1/stats, /v1/reset, /v1/batch)",
-                 http_->BoundAddress());
+    spdlog::info("HTTP API on {}://{} (POST /v1/hit, /v1/test, /v1/stats, /v1/reset, /v1/batch)",
+                 reloader_->generation()->tls ? "https" : "http", http_->BoundAddress());
   }
   if (grpc_) spdlog::info("Envoy rate limit service (gRPC) on {}", grpc_->BoundAddress());
   std::string where;
   for (const std::string& address : BoundAddresses()) where += (where.empty() ? "" : ", ") + address;
+  if (reloader_->generation()->tls) where += " (TLS on TCP addresses)";
   spdlog::info("limitsd listening on {}; storage {}; {} I/O thread(s)", where,
                reloader_->generation()->backend->storage().Describe(), pool_.size());
   pool_.Run();

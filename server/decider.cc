@@ -297,6 +297,10 @@ std::shared_ptr<const EnvoyLimits> Decider::envoy() const {
   return generation_ ? generation_->envoy : nullptr;
 }
 
+std::shared_ptr<boost::asio::ssl::context> Decider::tls() const {
+  return generation_ ? generation_->tls : nullptr;
+}
+
 const Password* Decider::password() const noexcept {
   return generation_ ? generation_->password.get() : nullptr;
 }

@@ -21,6 +21,10 @@
 #include "server/metrics.h"
 #include "storage/pending.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace limitsd::server {
 
 /// What a front door asks. The views must stay valid until the answer is ready.
@@ -108,6 +112,8 @@ class Decider {
   std::shared_ptr<const EnvoyLimits> envoy() const;
   /// server.password in the current generation; null when none is set (or no generation).
   const Password* password() const noexcept;
+  /// server.tls's context in the current generation, for a new connection; null: plain.
+  std::shared_ptr<boost::asio::ssl::context> tls() const;
 
   LimitTable& table() noexcept { return table_; }
 

@@ -24,6 +24,7 @@ std::shared_ptr<const Generation> Generation::Make(const config::Config& config,
     if (limit.shadow) shadowed->insert(limit.name);
   }
   generation->shadowed = std::move(shadowed);
+  generation->tls = validated.tls;
   if (config.server.password) {
     generation->password = std::make_shared<const Password>(*config.server.password);
   }

@@ -31,12 +31,12 @@ bool ExpectsContinue(const http::request<http::string_body>& request) {
 
 HttpSession::HttpSession(Socket socket, Worker& worker, const HttpRouter& router,
                          const HttpSettings& settings, std::uint64_t id)
-    : socket_(std::move(socket)),
+    : stream_(std::move(socket), worker.decider().tls()),
       worker_(worker),
       router_(router),
       settings_(settings),
       id_(id),
-      timer_(socket_.get_executor()) {}
+      timer_(stream_.get_executor()) {}
 
 void HttpSession::Start() {
   worker_.Add(shared_from_this());
@@ -50,26 +50,31 @@ void HttpSession::Start() {
     }
     self->Close();
   };
-  asio::co_spawn(socket_.get_executor(), Run(), on_exit);
+  asio::co_spawn(stream_.get_executor(), Run(), on_exit);
   if (settings_.idle_timeout.count() > 0) {
-    asio::co_spawn(socket_.get_executor(), Watchdog(), on_exit);
+    asio::co_spawn(stream_.get_executor(), Watchdog(), on_exit);
   }
 }
 
 void HttpSession::Shutdown() {
   stopping_ = true;
-  if (reading_ && !HasUnread()) socket_.cancel();
+  if (reading_ && !HasUnread()) stream_.socket().cancel();
 }
 
 // Whether the client's bytes wait in the kernel: a request sent before a stop is still
 // read and answered (with Connection: close).
 bool HttpSession::HasUnread() {
   beast::error_code ec;
-  return socket_.available(ec) > 0 && !ec;
+  return stream_.socket().available(ec) > 0 && !ec;
 }
 
 storage::Task<void> HttpSession::Run() {
   auto self = shared_from_this();
+  if (!co_await stream_.Handshake()) {
+    spdlog::debug("http connection {}: TLS handshake failed", id_);
+    Close();
+    co_return;
+  }
   for (;;) {
     const Got got = co_await ReadRequest();
     if (got == Got::kClosed) break;
@@ -130,7 +135,7 @@ storage::Task<HttpSession::Got> HttpSession::ReadRequest() {
     if (!co_await Flush()) co_return Got::kClosed;
     if (stopping_ && !parser_->got_some() && !HasUnread()) co_return Got::kClosed;
     reading_ = true;
-    auto [ec, n] = co_await socket_.async_read_some(input_.prepare(kReadBytes), kNoThrow);
+    auto [ec, n] = co_await stream_.async_read_some(input_.prepare(kReadBytes), kNoThrow);
     reading_ = false;
     // End of stream or an error: between requests that is a normal close; within one,
     // there is nothing to answer.
@@ -232,7 +237,7 @@ void HttpSession::AppendResponse(const protocol::HttpReply& reply, unsigned vers
 
 storage::Task<bool> HttpSession::Flush() {
   if (out_.empty()) co_return true;
-  auto [ec, written] = co_await asio::async_write(socket_, asio::buffer(out_), kNoThrow);
+  auto [ec, written] = co_await stream_.async_write(asio::buffer(out_), kNoThrow);
   out_.clear();
   co_return !ec;
 }
@@ -240,17 +245,16 @@ storage::Task<bool> HttpSession::Flush() {
 // After the last response: stop sending, read and drop what the client still sends until
 // it closes or a short timeout passes, so that it reads the response before any reset.
 storage::Task<void> HttpSession::Drain() {
-  beast::error_code ignored;
-  socket_.shutdown(asio::socket_base::shutdown_send, ignored);
   Touch(kDrainTimeout);
   if (settings_.idle_timeout.count() == 0) {
-    asio::co_spawn(socket_.get_executor(), Watchdog(), asio::detached);
+    asio::co_spawn(stream_.get_executor(), Watchdog(), asio::detached);
   } else {
     timer_.cancel();  // the watchdog re-arms with the short deadline
   }
+  co_await stream_.ShutdownSend();
   char sink[4096];
   for (;;) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(sink), kNoThrow);
+    auto [ec, n] = co_await stream_.socket().async_read_some(asio::buffer(sink), kNoThrow);
     if (ec) break;
   }
 }
@@ -264,7 +268,7 @@ storage::Task<void> HttpSession::Watchdog() {
     if (std::chrono::steady_clock::now() >= deadline_) {
       spdlog::debug("http connection {}: idle timeout", id_);
       beast::error_code ignored;
-      socket_.close(ignored);
+      stream_.socket().close(ignored);
       break;
     }
   }
@@ -278,7 +282,7 @@ void HttpSession::Close() {
   if (closed_) return;
   closed_ = true;
   beast::error_code ignored;
-  socket_.close(ignored);
+  stream_.socket().close(ignored);
   timer_.cancel();
   worker_.metrics().connections_open.fetch_sub(1, std::memory_order_relaxed);
   worker_.Remove(this);

@@ -18,6 +18,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "protocol/http_api.h"
+#include "server/client_stream.h"
 #include "server/http_router.h"
 #include "server/session.h"
 #include "storage/result.h"
@@ -36,6 +37,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
  public:
   using Socket = boost::asio::ip::tcp::socket;
 
+  /// Speaks TLS when the worker's configuration has server.tls.
   HttpSession(Socket socket, Worker& worker, const HttpRouter& router,
               const HttpSettings& settings, std::uint64_t id);
 
@@ -68,7 +70,7 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   bool HasUnread();
   void Close();
 
-  Socket socket_;
+  ClientStream<Socket> stream_;
   Worker& worker_;
   const HttpRouter& router_;
   const HttpSettings settings_;

@@ -123,8 +123,8 @@ void Listener::Hand(GenericSocket socket, Worker& worker, bool tcp) {
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   }
   const std::uint64_t id = next_id_++;
-  asio::post(worker.io(), [socket = std::move(socket), &worker, id]() mutable {
-    std::make_shared<Connection>(std::move(socket), worker, id)->Start();
+  asio::post(worker.io(), [socket = std::move(socket), &worker, id, tcp]() mutable {
+    std::make_shared<Connection>(std::move(socket), worker, id, tcp)->Start();
   });
 }
 
@@ -132,6 +132,7 @@ void Listener::Hand(GenericSocket socket, Worker& worker, bool tcp) {
 // the client sent within this long is read (and dropped) to tell; silence means the line
 // protocol.
 constexpr std::chrono::milliseconds kRejectReadTimeout{500};
+constexpr char kTlsHandshakeRecord = 0x16;  // the first byte a TLS client sends
 
 storage::Task<void> Listener::Reject(GenericSocket socket) {
   asio::steady_timer timer(socket.get_executor());
@@ -143,13 +144,18 @@ storage::Task<void> Listener::Reject(GenericSocket socket) {
   char first[512];
   const auto [read_error, read] = co_await socket.async_read_some(asio::buffer(first), kNoThrow);
   timer.cancel();
+  boost::system::error_code ignored;
+  if (!read_error && read > 0 && first[0] == kTlsHandshakeRecord) {
+    // A TLS client: a clear-text refusal would only be garbage to it, so just close.
+    socket.close(ignored);
+    co_return;
+  }
   const protocol::Wire wire =
       !read_error && read > 0 && first[0] == '*' ? protocol::Wire::kResp : protocol::Wire::kLine;
   std::string reply;
   protocol::ReplyWriter(reply).Error(wire, protocol::ErrorCode::kOverloaded,
                                      "too many connections (server.max_connections); retry later");
   co_await asio::async_write(socket, asio::buffer(reply), kNoThrow);
-  boost::system::error_code ignored;
   socket.shutdown(asio::socket_base::shutdown_both, ignored);
   socket.close(ignored);
 }

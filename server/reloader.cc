@@ -85,7 +85,12 @@ storage::Task<ReloadOutcome> Reloader::ReloadNow(const std::string& trigger) {
     co_return Fail(trigger, std::move(message));
   }
   config::Config next = std::move(*loaded.config);
+  const bool file_tls = next.server.tls.has_value();
+  const bool password_changed = next.server.password != running_.server.password;
   KeepRestartOnly(next);
+  ValidatedConfig checked = *validated;
+  // TLS on or off needs a restart (the running context stays); new files for it do not.
+  if (file_tls != next.server.tls.has_value()) checked.tls = generation_->tls;
   std::shared_ptr<Backend> backend;
   try {
     backend = Backend::Open(next, validated->uri, executors_, generation_->backend);
@@ -103,9 +108,12 @@ storage::Task<ReloadOutcome> Reloader::ReloadNow(const std::string& trigger) {
                                   "the previous configuration\n");
     }
   }
-  auto generation = Generation::Make(next, *validated, std::move(backend), generation_->number + 1);
+  auto generation = Generation::Make(next, checked, std::move(backend), generation_->number + 1);
   std::string changes = DescribeChanges(*generation_->limits, *generation->limits);
   if (new_storage) changes += "; storage " + generation->backend->storage().Describe() + " opened";
+  if (password_changed)
+    changes += next.server.password ? "; server.password set" : "; server.password removed";
+  if (generation->tls) changes += "; server.tls certificate read again";
   if (next.log.level != running_.log.level) {
     spdlog::set_level(spdlog::level::from_str(next.log.level));
     changes += "; log.level " + next.log.level;
@@ -159,6 +167,8 @@ void Reloader::KeepRestartOnly(config::Config& next) const {
   differs(running_.grpc.listen != next.grpc.listen, "grpc.listen",
           running_.grpc.listen.empty() ? "off" : running_.grpc.listen,
           next.grpc.listen.empty() ? "off" : next.grpc.listen);
+  differs(was.tls.has_value() != now.tls.has_value(), "server.tls", was.tls ? "on" : "off",
+          now.tls ? "on" : "off");
   differs(running_.plugins != next.plugins, "plugins", Joined(running_.plugins),
           Joined(next.plugins));
   differs(running_.log.format != next.log.format, "log.format",
@@ -167,7 +177,13 @@ void Reloader::KeepRestartOnly(config::Config& next) const {
   for (const std::string& what : ignored) {
     Log()->warn("{}, but only a restart applies it; keeping the running value", what);
   }
+  // A reload applies server.password, and server.tls's files (not turning TLS on or off).
+  std::optional<std::string> password = std::move(next.server.password);
+  std::optional<config::TlsConfig> tls = std::move(next.server.tls);
+  const bool tls_kept = tls.has_value() == running_.server.tls.has_value();
   next.server = running_.server;
+  next.server.password = std::move(password);
+  if (tls_kept) next.server.tls = std::move(tls);
   next.admin = running_.admin;
   next.http = running_.http;
   next.grpc = running_.grpc;

@@ -353,3 +353,30 @@ TEST(ConfigLoaderPasswordTest, AnUnsetVariableOrAnEmptyPasswordIsAnError) {
 
 }  // namespace
 }  // namespace limitsd::config
+
+namespace limitsd::config {
+namespace {
+
+TEST(ConfigLoaderTlsTest, PathsAreRelativeToTheFileAndCaIsOptional) {
+  EXPECT_FALSE(Config().server.tls);
+  const Config config =
+      LoadOk("server:\n  tls: { cert_file: tls/server.pem, key_file: /keys/server.key }\n");
+  ASSERT_TRUE(config.server.tls);
+  EXPECT_EQ(config.server.tls->cert_file, "/etc/limitsd/tls/server.pem");
+  EXPECT_EQ(config.server.tls->key_file, "/keys/server.key");
+  EXPECT_EQ(config.server.tls->ca_file, "");
+  EXPECT_EQ(config.server.tls->mark.line, 2);
+}
+
+TEST(ConfigLoaderTlsTest, CertAndKeyAreRequiredAndKeysChecked) {
+  ConfigLoader::Result result = ConfigLoader().LoadString(
+      "server:\n  tls: { ca_file: ca.pem, cert: x }\n", "test.yaml", "/etc");
+  ASSERT_FALSE(result.ok());
+  const std::string errors = FormatDiagnostics(result.errors);
+  EXPECT_NE(errors.find("unknown key \"cert\""), std::string::npos) << errors;
+  EXPECT_NE(errors.find("\"server.tls\" needs cert_file"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("\"server.tls\" needs key_file"), std::string::npos) << errors;
+}
+
+}  // namespace
+}  // namespace limitsd::config

@@ -2,6 +2,8 @@
 """server.password through the real daemon, at every door: the line protocol, RESP with
 redis-cli and redis-py, HTTP with curl, Envoy's gRPC service, and the admin port's
 POST /reload. The password comes from the environment (`${LIMITSD_TEST_PASSWORD}`).
+Then server.tls: certificates made with `openssl req` in a temp dir, spoken to with
+`openssl s_client`, `redis-cli --tls` and `curl --cacert`, replaced and reloaded on SIGHUP.
 
 Usage: security_e2e_test.py LIMITSD_BINARY STUBS_DIR
 (run with Debian's python3: it has python3-redis and python3-grpcio)
@@ -11,6 +13,7 @@ import http.client
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -68,10 +71,11 @@ class Daemon:
         with open(os.path.join(self.dir, "auth.yaml"), "w") as f:
             f.write(RULES)
         self.config = os.path.join(self.dir, "limitsd.yaml")
+        if "listen:" not in server_extra:
+            server_extra = f'  listen: ["127.0.0.1:{self.port}"]\n' + server_extra
         with open(self.config, "w") as f:
             f.write(f"""server:
-  listen: ["127.0.0.1:{self.port}"]
-{server_extra}
+{server_extra.replace("{port}", str(self.port))}
 http: {{ listen: "127.0.0.1:{self.http}" }}
 grpc: {{ listen: "127.0.0.1:{self.grpc}" }}
 admin: {{ listen: "127.0.0.1:{self.admin}" }}
@@ -119,10 +123,10 @@ envoy: {{ config: [auth.yaml] }}
                               text=True, timeout=10)
         return done.stdout + done.stderr
 
-    def curl(self, port, path, *args):
+    def curl(self, port, path, *args, scheme="http"):
         """(status, headers, body) of a curl request."""
         done = subprocess.run(["curl", "-s", "-i", "--max-time", "5", *args,
-                               f"http://127.0.0.1:{port}{path}"],
+                               f"{scheme}://127.0.0.1:{port}{path}"],
                               capture_output=True, timeout=10)
         head, _, body = done.stdout.decode().partition("\r\n\r\n")
         status = int(head.split(" ")[1])
@@ -253,6 +257,27 @@ class WithPassword(unittest.TestCase):
         self.assertLessEqual(log.count("authentication failed on"), 3)
 
 
+class Reloads(unittest.TestCase):
+    def test_a_reload_applies_a_new_password(self):
+        d = Daemon("  password: one")
+        try:
+            with open(d.config) as f:
+                config = f.read()
+            with open(d.config, "w") as f:
+                f.write(config.replace("password: one", "password: two"))
+            # The daemon watches its file; SIGHUP makes sure (POST /reload would race with
+            # the watcher: it needs whichever password runs when it arrives).
+            d.proc.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while "server.password set" not in d.log() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertIn("server.password set", d.log())
+            self.assertEqual(d.line("AUTH one", "AUTH two", "HIT 10/minute k"),
+                             ["ERR wrongpass invalid password", "OK", "OK 10 9 60000 0"])
+        finally:
+            d.stop()
+
+
 class WithoutPassword(unittest.TestCase):
     def test_auth_is_answered_as_redis_without_requirepass(self):
         d = Daemon()
@@ -277,6 +302,146 @@ class WithoutPassword(unittest.TestCase):
             self.assertNotEqual(done.returncode, 0)
             self.assertIn("environment variable LIMITSD_UNSET_PASSWORD_VAR is not set",
                           done.stdout + done.stderr)
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
+
+
+def make_cert(directory, name, ca=None):
+    """A key and a certificate for 127.0.0.1 (self-signed, or signed by the CA `ca`)."""
+    subject = ["-subj", f"/CN={name}", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"]
+    key, cert = f"{name}.key", f"{name}.pem"
+    if ca is None:
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", key, "-out", cert, "-days", "2", *subject, cwd=directory)
+    else:
+        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", key, "-out", f"{name}.csr", *subject, cwd=directory)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
+                "-CAcreateserial", "-copy_extensions", "copy", "-out", cert, "-days", "2",
+                cwd=directory)
+    return os.path.join(directory, key), os.path.join(directory, cert)
+
+
+def s_client(port, cafile, stdin, *args):
+    """What `openssl s_client` prints of the server's answers (and its certificate subject)."""
+    done = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-CAfile",
+                           cafile, "-verify_return_error", "-ign_eof", *args],
+                          input=stdin, capture_output=True, text=True, timeout=10)
+    return done.returncode, done.stdout
+
+
+class WithTls(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = tempfile.mkdtemp(prefix="limitsd-tls-")
+        cls.key, cls.cert = make_cert(cls.certs, "first")
+        # The daemon reads server.pem / server.key: copies that the test replaces.
+        cls.server_key = os.path.join(cls.certs, "server.key")
+        cls.server_cert = os.path.join(cls.certs, "server.pem")
+        shutil.copy(cls.key, cls.server_key)
+        shutil.copy(cls.cert, cls.server_cert)
+        cls.d = Daemon(f"""  listen: ["127.0.0.1:{{port}}", "unix:{cls.certs}/limitsd.sock"]
+  password: ${{LIMITSD_TEST_PASSWORD}}
+  tls: {{ cert_file: "{cls.server_cert}", key_file: "{cls.server_key}" }}""",
+                       env={"LIMITSD_TEST_PASSWORD": "s3cret"})
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+        shutil.rmtree(cls.certs, ignore_errors=True)
+
+    def test_openssl_s_client_on_the_line_protocol(self):
+        code, out = s_client(self.d.port, self.cert, "AUTH s3cret\nHIT 10/minute tls\nQUIT\n",
+                             "-quiet")
+        self.assertEqual(out.splitlines(), ["OK", "OK 10 9 60000 0", "BYE"], out)
+        self.assertEqual(code, 0)  # a clean TLS close after BYE
+
+    def test_redis_cli_tls(self):
+        done = subprocess.run(["redis-cli", "-p", str(self.d.port), "--tls", "--cacert",
+                               self.cert, "-a", "s3cret", "--no-auth-warning", "HIT",
+                               "10/minute", "cli-tls"], capture_output=True, text=True,
+                              timeout=10)
+        self.assertEqual(done.stdout.split()[:3], ["1", "10", "9"], done.stdout + done.stderr)
+
+    def test_curl_https(self):
+        status, head, body = self.d.curl(self.d.http, "/v1/hit", "--cacert", self.cert, "-H",
+                                         "Authorization: Bearer s3cret", "--data",
+                                         '{"limit": "10/minute", "key": "https"}', scheme="https")
+        self.assertEqual(status, 200, head + body)
+        self.assertIn('"remaining":9', body)
+
+    def test_plain_clients_get_nothing_and_unix_sockets_stay_plain(self):
+        with socket.create_connection(("127.0.0.1", self.d.port), timeout=5) as s:
+            s.sendall(b"PING\n")
+            self.assertEqual(s.recv(100), b"")  # not a TLS handshake: closed
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(os.path.join(self.certs, "limitsd.sock"))
+            s.sendall(b"PING\n")
+            self.assertEqual(s.recv(100), b"PONG\n")
+
+    def test_zz_sighup_reloads_the_certificate_and_keeps_it_when_the_new_one_is_bad(self):
+        key, cert = make_cert(self.certs, "second")
+        shutil.copy(key, self.server_key)
+        shutil.copy(cert, self.server_cert)
+        self.d.proc.send_signal(signal.SIGHUP)
+        self.wait_for_reloads("success", 1)
+        code, out = s_client(self.d.port, cert, "PING\nQUIT\n", "-quiet")
+        self.assertEqual((code, out), (0, "PONG\nBYE\n"))
+        # The first certificate is no longer served: a client that trusts only it refuses.
+        code, _ = s_client(self.d.port, self.cert, "PING\nQUIT\n", "-quiet")
+        self.assertNotEqual(code, 0)
+        with open(self.server_cert, "w") as f:
+            f.write("not a certificate\n")
+        self.d.proc.send_signal(signal.SIGHUP)
+        self.wait_for_reloads("failure", 1)
+        self.assertIn("server.tls.cert_file", self.d.log())
+        code, out = s_client(self.d.port, cert, "PING\nQUIT\n", "-quiet")
+        self.assertEqual((code, out), (0, "PONG\nBYE\n"))
+
+    def wait_for_reloads(self, result, count):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.d.metric("limitsd_config_reloads_total", f'result="{result}"') == count:
+                return
+            time.sleep(0.05)
+        self.fail(f"no reload {result} counted:\n" + self.d.log())
+
+
+class WithClientCertificates(unittest.TestCase):
+    def test_ca_file_requires_a_client_certificate_it_signed(self):
+        with tempfile.TemporaryDirectory() as certs:
+            _, ca = make_cert(certs, "ca")
+            key, cert = make_cert(certs, "server", ca="ca")
+            client_key, client_cert = make_cert(certs, "client", ca="ca")
+            d = Daemon(f"""  tls: {{ cert_file: "{cert}", key_file: "{key}", ca_file: "{ca}" }}""")
+            try:
+                code, out = s_client(d.port, ca, "PING\nQUIT\n", "-quiet", "-cert", client_cert,
+                                     "-key", client_key)
+                self.assertEqual((code, out), (0, "PONG\nBYE\n"))
+                code, out = s_client(d.port, ca, "PING\nQUIT\n", "-quiet")
+                self.assertNotIn("PONG", out)
+                status, head, _ = d.curl(d.http, "/v1/hit", "--cacert", ca, "--cert", client_cert,
+                                         "--key", client_key, "--data",
+                                         '{"limit": "10/minute", "key": "m"}', scheme="https")
+                self.assertEqual(status, 200, head)
+            finally:
+                d.stop()
+
+    def test_a_bad_key_stops_the_start_naming_the_file(self):
+        with tempfile.TemporaryDirectory() as certs:
+            key, cert = make_cert(certs, "one")
+            other_key, _ = make_cert(certs, "two")
+            config = os.path.join(certs, "limitsd.yaml")
+            with open(config, "w") as f:
+                f.write(f"server:\n  tls: {{ cert_file: {cert}, key_file: {other_key} }}\n")
+            done = subprocess.run([LIMITSD, "--check", "--config", config], capture_output=True,
+                                  text=True, timeout=10)
+            self.assertNotEqual(done.returncode, 0)
+            self.assertIn(f"limitsd.yaml:2:8: server.tls.key_file \"{other_key}\": key values "
+                          "mismatch", done.stdout + done.stderr)
 
 
 if __name__ == "__main__":

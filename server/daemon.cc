@@ -72,7 +72,7 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
   }
   if (config.grpc.address) {
     grpc_ = std::make_unique<GrpcServer>(workers);
-    grpc_->Start(*config.grpc.address);
+    grpc_->Start(*config.grpc.address, config.server.tls ? &*config.server.tls : nullptr);
   }
   StartConfigWatcher();
   if (config.http.address) BuildHttp(config);

@@ -1,5 +1,7 @@
 #include "server/grpc_server.h"
 
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -34,6 +36,26 @@ grpc::Status ToGrpc(const RlsStatus& status) {
       return {grpc::StatusCode::UNAUTHENTICATED, status.message};
   }
   return {grpc::StatusCode::INTERNAL, "unexpected status"};
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) throw std::runtime_error("cannot read " + path + " for grpc.listen's TLS");
+  return text.str();
+}
+
+// server.tls on a TCP address; unix sockets stay plain, as on the other ports.
+std::shared_ptr<grpc::ServerCredentials> Credentials(const config::ListenAddress& address,
+                                                     const config::TlsConfig* tls) {
+  if (tls == nullptr || address.IsUnix()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      tls->ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                           : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  if (!tls->ca_file.empty()) options.pem_root_certs = ReadFile(tls->ca_file);
+  options.pem_key_cert_pairs.push_back({ReadFile(tls->key_file), ReadFile(tls->cert_file)});
+  return grpc::SslServerCredentials(options);
 }
 
 std::string GrpcAddress(const config::ListenAddress& address) {
@@ -132,12 +154,12 @@ GrpcServer::~GrpcServer() {
   if (server_) server_->Wait();
 }
 
-void GrpcServer::Start(const config::ListenAddress& address) {
+void GrpcServer::Start(const config::ListenAddress& address, const config::TlsConfig* tls) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(GrpcAddress(address), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(GrpcAddress(address), Credentials(address, tls), &port);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
   if (!server_ || (!address.IsUnix() && port == 0)) {

@@ -31,7 +31,9 @@ class GrpcServer {
   GrpcServer& operator=(const GrpcServer&) = delete;
 
   /// Listens on `address` and starts serving; throws std::runtime_error naming it on failure.
-  void Start(const config::ListenAddress& address);
+  /// With `tls` (server.tls) a TCP address speaks TLS, with the files as they are now: a
+  /// reload does not renew them here, a restart does.
+  void Start(const config::ListenAddress& address, const config::TlsConfig* tls = nullptr);
   /// "host:port" (with the port chosen when 0 was asked) or "unix:/path".
   std::string BoundAddress() const { return bound_; }
   /// Reports NOT_SERVING, stops taking calls and finishes those in flight (on a thread of

@@ -138,8 +138,14 @@ envoy: {{ config: [auth.yaml] }}
         match = re.search("^" + re.escape(name + "{" + labels + "}") + r" (\d+)$", body, re.M)
         return int(match.group(1)) if match else None
 
-    def should_rate_limit(self, metadata=()):
-        with grpc.insecure_channel(f"127.0.0.1:{self.grpc}") as channel:
+    def should_rate_limit(self, metadata=(), root_certificate=None):
+        if root_certificate is None:
+            channel = grpc.insecure_channel(f"127.0.0.1:{self.grpc}")
+        else:
+            with open(root_certificate, "rb") as f:
+                credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+            channel = grpc.secure_channel(f"127.0.0.1:{self.grpc}", credentials)
+        with channel:
             stub = rls_pb2_grpc.RateLimitServiceStub(channel)
             request = rls_pb2.RateLimitRequest(domain="auth", hits_addend=1)
             entry = request.descriptors.add().entries.add()
@@ -371,6 +377,14 @@ class WithTls(unittest.TestCase):
                                          '{"limit": "10/minute", "key": "https"}', scheme="https")
         self.assertEqual(status, 200, head + body)
         self.assertIn('"remaining":9', body)
+
+    def test_grpc_over_tls(self):
+        reply = self.d.should_rate_limit([("authorization", "Bearer s3cret")],
+                                         root_certificate=self.cert)
+        self.assertEqual(reply.overall_code, rls_pb2.RateLimitResponse.OK)
+        with self.assertRaises(grpc.RpcError) as plain:
+            self.d.should_rate_limit([("authorization", "Bearer s3cret")])
+        self.assertEqual(plain.exception.code(), grpc.StatusCode.UNAVAILABLE)
 
     def test_plain_clients_get_nothing_and_unix_sockets_stay_plain(self):
         with socket.create_connection(("127.0.0.1", self.d.port), timeout=5) as s:

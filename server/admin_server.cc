@@ -82,16 +82,16 @@ storage::Task<void> AdminServer::AcceptLoop() {
 }
 
 storage::Task<void> AdminServer::Serve(asio::ip::tcp::socket socket) {
-  ++open_;
+  ++*open_;
   struct Release {
-    std::uint32_t& open;
-    ~Release() { --open; }
+    std::shared_ptr<std::uint32_t> open;
+    ~Release() { --*open; }
   } release{open_};
   beast::tcp_stream stream(std::move(socket));
   Reply reply;
   unsigned version = 11;
   bool head = false;
-  if (open_ > max_connections_) {
+  if (*open_ > max_connections_) {
     reply = {503, "text/plain; charset=utf-8",
              "too many admin connections (admin.max_connections); retry later\n", ""};
   } else {

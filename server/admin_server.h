@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -66,7 +67,9 @@ class AdminServer {
   std::uint32_t max_connections_;
   std::chrono::milliseconds read_timeout_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::uint32_t open_ = 0;  // connections being served (on io_'s thread)
+  /// Connections being served (on io_'s thread). Shared with them: a connection's frame may
+  /// be destroyed after this server, with the io_context that holds it.
+  std::shared_ptr<std::uint32_t> open_ = std::make_shared<std::uint32_t>(0);
 };
 
 }  // namespace limitsd::server

@@ -40,8 +40,6 @@ class Storage {
   virtual Task<Result<Micros>> GetExpiry(std::string_view key) = 0;
   /// Deletes the value at `key` (whatever strategy stored it).
   virtual Task<Result<void>> Clear(std::string_view key) = 0;
-  /// Deletes every value this storage holds for limitsd; returns how many, when known.
-  virtual Task<Result<std::int64_t>> Reset() = 0;
   /// Health check: true when the backend answers.
   virtual Task<bool> Check() = 0;
 

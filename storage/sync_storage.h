@@ -22,7 +22,6 @@ class SyncStorage {
   virtual Result<std::int64_t> Get(std::string_view key) = 0;
   virtual Result<Micros> GetExpiry(std::string_view key) = 0;
   virtual Result<void> Clear(std::string_view key) = 0;
-  virtual Result<std::int64_t> Reset() = 0;
   virtual bool Check() = 0;
   virtual std::string Describe() const = 0;
 };

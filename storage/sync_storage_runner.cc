@@ -141,10 +141,6 @@ Task<Result<void>> SyncStorageRunner::Clear(std::string_view key) {
   return Run<void>("clear", [=, this] { return storage_->Clear(key); });
 }
 
-Task<Result<std::int64_t>> SyncStorageRunner::Reset() {
-  return Run<std::int64_t>("reset", [this] { return storage_->Reset(); });
-}
-
 Task<bool> SyncStorageRunner::Check() {
   const Result<bool> healthy =
       co_await Run<bool>("check", [this] { return Result<bool>(storage_->Check()); });

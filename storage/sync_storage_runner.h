@@ -47,7 +47,6 @@ class SyncStorageRunner final : public Storage,
   Task<Result<std::int64_t>> Get(std::string_view key) override;
   Task<Result<Micros>> GetExpiry(std::string_view key) override;
   Task<Result<void>> Clear(std::string_view key) override;
-  Task<Result<std::int64_t>> Reset() override;
   Task<bool> Check() override;
 
   Task<Result<bool>> AcquireEntry(std::string_view key, std::int64_t limit, Micros expiry,

@@ -68,22 +68,6 @@ Result<void> AdvancedDatabaseStorage::Clear(std::string_view key) {
   return {};
 }
 
-Result<std::int64_t> AdvancedDatabaseStorage::Reset() {
-  std::lock_guard lock(mutex_);
-  const std::int64_t now = Now();
-  std::int64_t erased = counters_.EraseAll(now);
-  erased += std::count_if(moving_.begin(), moving_.end(),
-                          [now](const auto& item) { return item.second.expires_at >= now; });
-  erased += std::count_if(sliding_.begin(), sliding_.end(),
-                          [now](const auto& item) { return item.second.expires_at > now; });
-  erased += std::count_if(gcra_.begin(), gcra_.end(),
-                          [now](const auto& item) { return item.second > now; });
-  moving_.clear();
-  sliding_.clear();
-  gcra_.clear();
-  return erased;
-}
-
 bool AdvancedDatabaseStorage::Check() { return true; }
 
 std::string AdvancedDatabaseStorage::Describe() const { return description_; }

@@ -42,7 +42,6 @@ class AdvancedDatabaseStorage final : public storage::SyncStorage,
   storage::Result<std::int64_t> Get(std::string_view key) override;
   storage::Result<storage::Micros> GetExpiry(std::string_view key) override;
   storage::Result<void> Clear(std::string_view key) override;
-  storage::Result<std::int64_t> Reset() override;
   bool Check() override;
   std::string Describe() const override;
 

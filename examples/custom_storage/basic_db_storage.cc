@@ -49,11 +49,6 @@ storage::Result<void> BasicDbStorage::Clear(std::string_view key) {
   return {};
 }
 
-storage::Result<std::int64_t> BasicDbStorage::Reset() {
-  std::lock_guard lock(mutex_);
-  return counters_.EraseAll(Now());
-}
-
 bool BasicDbStorage::Check() { return true; }
 
 std::string BasicDbStorage::Describe() const { return description_; }

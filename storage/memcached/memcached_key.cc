@@ -11,8 +11,8 @@ namespace limitsd::storage::memcached {
 namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
-// A generation (up to 20 digits and ':'), then "h:" + 64 hex digits.
-constexpr std::size_t kHashedBodyBytes = 21 + 2 + 64;
+// "h:" + 64 hex digits.
+constexpr std::size_t kHashedBodyBytes = 2 + 64;
 
 bool Plain(unsigned char c) noexcept { return c > 0x20 && c < 0x7f && c != '%'; }
 
@@ -53,8 +53,7 @@ MemcachedKeyEncoder::MemcachedKeyEncoder(std::string prefix) : prefix_(std::move
 }
 
 std::string MemcachedKeyEncoder::EncodeBody(std::string_view item_id) const {
-  // The longest body that fits whatever the generation (20 digits and ':').
-  const std::size_t max_body = kMaxKeyBytes - prefix_.size() - 21;
+  const std::size_t max_body = kMaxKeyBytes - prefix_.size();
   std::string out;
   out.reserve(2 + item_id.size());
   out += "k:";
@@ -70,16 +69,6 @@ std::string MemcachedKeyEncoder::EncodeBody(std::string_view item_id) const {
   }
   if (out.size() <= max_body) return out;
   return "h:" + Sha256Hex(item_id);
-}
-
-std::string MemcachedKeyEncoder::Compose(std::string_view body, std::int64_t generation) const {
-  std::string out;
-  out.reserve(prefix_.size() + 21 + body.size());
-  out += prefix_;
-  out += std::to_string(generation);
-  out += ':';
-  out += body;
-  return out;
 }
 
 }  // namespace limitsd::storage::memcached

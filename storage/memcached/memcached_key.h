@@ -6,7 +6,6 @@
 // the tag names the memcached item that holds all of those rates, so that one gets/cas
 // updates them all or none. A key without a tag is its own item.
 
-#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,12 +17,9 @@ std::string_view ItemIdOf(std::string_view key) noexcept;
 
 /// Turns item ids into keys memcached accepts (printable ASCII without spaces, at most 250
 /// bytes), without collisions between distinct ids:
-///  - prefix + generation + "k:" + the id with every byte outside '!'..'~' and every '%'
-///    written as %XX,
-///  - or, when that is longer than 250 bytes, prefix + generation + "h:" + hex(SHA-256(id)).
+///  - prefix + "k:" + the id with every byte outside '!'..'~' and every '%' written as %XX,
+///  - or, when that is longer than 250 bytes, prefix + "h:" + hex(SHA-256(id)).
 /// The two forms cannot meet, escaping is injective, and SHA-256 collisions are out of reach.
-/// The generation (a decimal number and ':') lets Reset() retire every key at once; the
-/// generation's own key, prefix + "generation", meets neither form.
 class MemcachedKeyEncoder {
  public:
   static constexpr std::size_t kMaxKeyBytes = 250;
@@ -32,16 +28,9 @@ class MemcachedKeyEncoder {
   /// hashed form.
   explicit MemcachedKeyEncoder(std::string prefix);
 
-  std::string Encode(std::string_view item_id, std::int64_t generation) const {
-    return Compose(EncodeBody(item_id), generation);
-  }
-  /// The part after the generation ("k:..." or "h:..."): what the hash ring places, so that
-  /// a key's server does not depend on its generation.
+  std::string Encode(std::string_view item_id) const { return prefix_ + EncodeBody(item_id); }
+  /// The part after the prefix ("k:..." or "h:..."): what the hash ring places.
   std::string EncodeBody(std::string_view item_id) const;
-  /// prefix + generation + ':' + body.
-  std::string Compose(std::string_view body, std::int64_t generation) const;
-  /// Where the generation number lives.
-  std::string GenerationKey() const { return prefix_ + "generation"; }
   const std::string& prefix() const noexcept { return prefix_; }
 
  private:

@@ -19,18 +19,6 @@ constexpr std::int64_t kMaxRelativeExptime = 60 * 60 * 24 * 30;
 constexpr std::int64_t kMaxExptime = std::numeric_limits<std::int32_t>::max();
 constexpr std::int64_t kMicrosPerSecond = 1'000'000;
 
-std::int64_t SystemMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t SteadyMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // Result<bool> cannot tell an error_code from a bool: say which one it is.
 Result<bool> BoolError(std::error_code ec) { return {boost::system::in_place_error, ec}; }
 
@@ -38,8 +26,7 @@ Result<bool> BoolError(std::error_code ec) { return {boost::system::in_place_err
 constexpr std::string_view kOptions[] = {
     "key_prefix",         "virtual_nodes",      "cas_retries",
     "connect_timeout_ms", "backoff_initial_ms", "backoff_max_ms",
-    "max_pending",        "max_value_bytes",    "ttl_padding_s",
-    "generation_refresh_ms"};
+    "max_pending",        "max_value_bytes",    "ttl_padding_s"};
 
 std::vector<ServerAddress> ServersOf(const StorageContext& context) {
   context.RequireKnownOptions("memcached", kOptions);
@@ -117,13 +104,10 @@ MemcachedStorage::MemcachedStorage(const StorageContext& context)
       max_value_bytes_(
           context.IntOption("max_value_bytes", kDefaultMaxValueBytes, 1024, 1LL << 30)),
       ttl_padding_s_(context.IntOption("ttl_padding_s", 60, 1, 86'400)),
-      generation_refresh_(std::chrono::milliseconds(
-          context.IntOption("generation_refresh_ms", 1000, 0, 3'600'000))),
       description_(DescriptionOf(ServersOf(context))),
       client_(ServersOf(context),
               static_cast<int>(context.IntOption("virtual_nodes", 160, 1, 10'000)),
-              ConnectionOptionsOf(context), context.executors),
-      generations_(std::make_unique<GenerationCache[]>(client_.servers().size())) {}
+              ConnectionOptionsOf(context), context.executors) {}
 
 void MemcachedStorage::ValidateOptions(const StorageContext& context) {
   StorageContext idle = context;
@@ -170,95 +154,10 @@ std::int64_t MemcachedStorage::ExpTime(std::int64_t live_until, std::int64_t now
   return std::min(unix_now + seconds, kMaxExptime);
 }
 
-Task<Result<std::int64_t>> MemcachedStorage::Generation(std::size_t server,
-                                                        Deadline deadline) {
-  GenerationCache& cache = generations_[server];
-  const std::int64_t cached = cache.generation.load(std::memory_order_acquire);
-  const std::int64_t now = SteadyMicros();
-  bool refreshing = false;
-  if (cached >= 0) {
-    if (now - cache.read_at.load(std::memory_order_relaxed) < generation_refresh_.count()) {
-      co_return cached;
-    }
-    // One caller rereads it; the others go on with the cached one meanwhile.
-    if (cache.refreshing.exchange(true)) co_return cached;
-    refreshing = true;
-  }
-  const Result<std::int64_t> read = co_await ReadGeneration(server, deadline);
-  if (refreshing) cache.refreshing.store(false);
-  if (read) NoteGeneration(cache, *read);
-  if (read || cached >= 0) cache.read_at.store(now, std::memory_order_relaxed);
-  if (!read && cached < 0) co_return read.error();
-  co_return cache.generation.load(std::memory_order_acquire);
-}
-
-Task<Result<std::int64_t>> MemcachedStorage::ReadGeneration(std::size_t server,
-                                                            Deadline deadline) {
-  const std::string key = keys_.GenerationKey();
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto reply = co_await client_.Call(server, "get " + key + "\r\n", deadline);
-    if (!reply) co_return reply.error();
-    if (reply->status != "END") co_return ReplyError(*reply);
-    std::int64_t generation = 0;
-    if (reply->has_value) {
-      const std::string& v = reply->value;
-      const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), generation);
-      if (ec != std::errc{} || ptr != v.data() + v.size() || generation < 0) {
-        co_return std::error_code(StorageErrc::kProtocol);
-      }
-      co_return generation;
-    }
-    // Absent (never set, evicted, or the server restarted empty): start from the Unix time
-    // in microseconds, above any generation used before unless resets came a million a
-    // second.
-    const std::string value = std::to_string(std::max<std::int64_t>(SystemMicros(), 0));
-    auto added = co_await client_.Call(
-        server,
-        "add " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + value + "\r\n",
-        deadline);
-    if (!added) co_return added.error();
-    if (added->status == "STORED") co_return std::stoll(value);
-    if (added->status != "NOT_STORED") co_return ReplyError(*added);
-  }
-  co_return std::error_code(StorageErrc::kContention);
-}
-
-Task<Result<void>> MemcachedStorage::BumpGeneration(std::size_t server, Deadline deadline) {
-  const std::string key = keys_.GenerationKey();
-  auto reply = co_await client_.Call(server, "incr " + key + " 1\r\n", deadline);
-  if (!reply) co_return reply.error();
-  std::int64_t generation = 0;
-  const std::string& status = reply->status;
-  const auto [ptr, ec] = std::from_chars(status.data(), status.data() + status.size(), generation);
-  if (status == "NOT_FOUND") {
-    // Lost: a fresh one (the time now) is above every earlier generation.
-    auto fresh = co_await ReadGeneration(server, deadline);
-    if (!fresh) co_return fresh.error();
-    generation = *fresh;
-  } else if (ec != std::errc{} || ptr != status.data() + status.size()) {
-    co_return ReplyError(*reply);
-  }
-  NoteGeneration(generations_[server], generation);
-  generations_[server].read_at.store(SteadyMicros(), std::memory_order_relaxed);
-  co_return Result<void>{};
-}
-
-void MemcachedStorage::NoteGeneration(GenerationCache& cache, std::int64_t generation) noexcept {
-  // Generations only grow; a stale read never takes one back.
-  std::int64_t current = cache.generation.load(std::memory_order_relaxed);
-  while (current < generation &&
-         !cache.generation.compare_exchange_weak(current, generation,
-                                                 std::memory_order_acq_rel)) {
-  }
-}
-
-Task<Result<MemcachedStorage::ItemLocation>> MemcachedStorage::Locate(std::string_view item_id,
-                                                                      Deadline deadline) {
+MemcachedStorage::ItemLocation MemcachedStorage::Locate(std::string_view item_id) const {
   std::string body = keys_.EncodeBody(item_id);
   const std::size_t server = client_.ServerOf(body);
-  const Result<std::int64_t> generation = co_await Generation(server, deadline);
-  if (!generation) co_return generation.error();
-  co_return ItemLocation{server, keys_.Compose(body, *generation)};
+  return ItemLocation{server, keys_.prefix() + body};
 }
 
 Task<Result<MemcachedStorage::Fetched>> MemcachedStorage::Fetch(const ItemLocation& where,
@@ -298,19 +197,18 @@ Task<Result<bool>> MemcachedStorage::Store(const ItemLocation& where, const Fetc
 template <class Mutate>
 Task<Result<void>> MemcachedStorage::Update(std::string_view item_id, Mutate mutate) {
   const Deadline deadline = NewDeadline();
-  auto where = co_await Locate(item_id, deadline);
-  if (!where) co_return where.error();
-  auto guard = co_await locks_.Acquire(where->mkey, deadline);
+  const ItemLocation where = Locate(item_id);
+  auto guard = co_await locks_.Acquire(where.mkey, deadline);
   if (!guard) co_return guard.error();
   for (int attempt = 0; attempt < cas_retries_; ++attempt) {
-    auto fetched = co_await Fetch(*where, deadline);
+    auto fetched = co_await Fetch(where, deadline);
     if (!fetched) co_return fetched.error();
     const std::int64_t now = Now();
     LimitItem item = fetched->item;
     DropDead(item, now);
     if (!mutate(item, now)) co_return Result<void>{};
     if (!fetched->cas && item.rates.empty()) co_return Result<void>{};  // nothing to write
-    auto stored = co_await Store(*where, *fetched, item, now, deadline);
+    auto stored = co_await Store(where, *fetched, item, now, deadline);
     if (!stored) co_return stored.error();
     if (*stored) co_return Result<void>{};
   }
@@ -319,9 +217,7 @@ Task<Result<void>> MemcachedStorage::Update(std::string_view item_id, Mutate mut
 
 Task<Result<WindowState>> MemcachedStorage::ReadState(const RateQuery& rate, std::int64_t cost) {
   const Deadline deadline = NewDeadline();
-  auto where = co_await Locate(ItemIdOf(rate.key), deadline);
-  if (!where) co_return where.error();
-  auto fetched = co_await Fetch(*where, deadline);
+  auto fetched = co_await Fetch(Locate(ItemIdOf(rate.key)), deadline);
   if (!fetched) co_return fetched.error();
   co_return StateOf(fetched->item, rate, cost, Now());
 }
@@ -371,18 +267,6 @@ Task<Result<void>> MemcachedStorage::Clear(std::string_view key) {
   co_return co_await Update(ItemIdOf(key), [&](LimitItem& item, std::int64_t) {
     return item.Remove(key);
   });
-}
-
-Task<Result<std::int64_t>> MemcachedStorage::Reset() {
-  const Deadline deadline = NewDeadline();
-  std::error_code first_error;
-  // Every server, even after a failure: the reachable ones are reset either way.
-  for (std::size_t server = 0; server < client_.servers().size(); ++server) {
-    const Result<void> bumped = co_await BumpGeneration(server, deadline);
-    if (!bumped && !first_error) first_error = bumped.error();
-  }
-  if (first_error) co_return first_error;
-  co_return std::int64_t{0};  // memcached cannot tell how many values that retired
 }
 
 Task<bool> MemcachedStorage::Check() { co_return co_await client_.CheckAll(NewDeadline()); }
@@ -450,9 +334,7 @@ Task<Result<TakeOutcome>> MemcachedStorage::TakeAll(std::span<const RateQuery> r
   };
   if (mode == TakeMode::kPeek) {
     const Deadline deadline = NewDeadline();
-    auto where = co_await Locate(item_id, deadline);
-    if (!where) co_return where.error();
-    auto fetched = co_await Fetch(*where, deadline);
+    auto fetched = co_await Fetch(Locate(item_id), deadline);
     if (!fetched) co_return fetched.error();
     states_at(fetched->item, Now());
     co_return outcome;

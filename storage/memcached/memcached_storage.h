@@ -26,18 +26,9 @@ namespace limitsd::storage::memcached {
 /// kContention. memcached TTLs only collect garbage: the item's last live time plus
 /// `ttl_padding_s`, sent as an absolute Unix time beyond 30 days.
 ///
-/// Reset(): memcached cannot list keys, and flush_all would wipe other users' data, so every
-/// key carries the generation number of its server, kept in one more key on that server;
-/// Reset() increments every server's, which retires every key at once (the old items expire
-/// by their TTLs; the count returned is 0, as it is unknown). Each storage rereads a
-/// server's generation every `generation_refresh_ms`, so other daemons see a reset within
-/// that time. A server's generation concerns its keys only, so adding a server or losing
-/// one disturbs no other server's keys.
-///
 /// Options (storage.options): key_prefix ("limitsd:"), virtual_nodes (160), cas_retries (10),
 /// connect_timeout_ms (1000), backoff_initial_ms (50), backoff_max_ms (1000),
-/// max_pending (10000 per connection), max_value_bytes (1000000), ttl_padding_s (60),
-/// generation_refresh_ms (1000).
+/// max_pending (10000 per connection), max_value_bytes (1000000), ttl_padding_s (60).
 class MemcachedStorage final : public Storage,
                                public MovingWindowSupport,
                                public SlidingWindowCounterSupport,
@@ -67,7 +58,6 @@ class MemcachedStorage final : public Storage,
   Task<Result<std::int64_t>> Get(std::string_view key) override;
   Task<Result<Micros>> GetExpiry(std::string_view key) override;
   Task<Result<void>> Clear(std::string_view key) override;
-  Task<Result<std::int64_t>> Reset() override;
   Task<bool> Check() override;
   std::string Describe() const override;
 
@@ -93,29 +83,17 @@ class MemcachedStorage final : public Storage,
   std::size_t ServerOf(std::string_view key) const;
 
  private:
-  /// Where an item lives: its server and its key there (with that server's generation).
+  /// Where an item lives: its server and its key there.
   struct ItemLocation {
     std::size_t server = 0;
     std::string mkey;
-  };
-  struct GenerationCache {
-    std::atomic<std::int64_t> generation{-1};  ///< -1 until read
-    std::atomic<std::int64_t> read_at{0};      ///< steady clock, microseconds
-    std::atomic<bool> refreshing{false};
   };
   struct Fetched {
     LimitItem item;
     std::optional<std::uint64_t> cas;  ///< nullopt: the item is absent
   };
 
-  /// The generation of a server's keys (see Reset), cached for generation_refresh_ms.
-  Task<Result<std::int64_t>> Generation(std::size_t server, Deadline deadline);
-  /// Reads a server's generation key, creating it (as the Unix time in microseconds) if absent.
-  Task<Result<std::int64_t>> ReadGeneration(std::size_t server, Deadline deadline);
-  /// Increments a server's generation.
-  Task<Result<void>> BumpGeneration(std::size_t server, Deadline deadline);
-  static void NoteGeneration(GenerationCache& cache, std::int64_t generation) noexcept;
-  Task<Result<ItemLocation>> Locate(std::string_view item_id, Deadline deadline);
+  ItemLocation Locate(std::string_view item_id) const;
 
   /// The store's "now": limitsd's clock, never going backwards.
   std::int64_t Now() noexcept;
@@ -142,10 +120,8 @@ class MemcachedStorage final : public Storage,
   int cas_retries_;
   std::int64_t max_value_bytes_;
   std::int64_t ttl_padding_s_;
-  std::chrono::microseconds generation_refresh_;
   std::string description_;
   MemcachedClient client_;
-  std::unique_ptr<GenerationCache[]> generations_;  ///< one per server
   KeyLockTable locks_;
 };
 

@@ -128,24 +128,6 @@ void MemoryShard::Erase(const KeyDigest& d) {
   gcra_.erase(d);
 }
 
-std::size_t MemoryShard::Clear(std::int64_t now) {
-  std::size_t live = 0;
-  const auto count_live = [&](const auto& table) {
-    for (const auto& [digest, entry] : table) live += entry.expires_at > now ? 1 : 0;
-  };
-  count_live(fixed_);
-  count_live(moving_);
-  count_live(sliding_);
-  count_live(gcra_);
-  fixed_ = {};
-  moving_ = {};
-  sliding_ = {};
-  gcra_ = {};
-  earliest_expiry_ = std::numeric_limits<std::int64_t>::max();
-  sweep_above_ = kMinSweepSize;
-  return live;
-}
-
 bool MemoryShard::AfterCall(std::int64_t now) {
   if (Size() > sweep_above_) Sweep(now);
   ++calls_since_sweep_;

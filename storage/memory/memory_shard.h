@@ -98,8 +98,6 @@ class alignas(64) MemoryShard {
 
   /// Erases `d` from every table.
   void Erase(const KeyDigest& d);
-  /// Erases everything; returns how many live entries there were.
-  std::size_t Clear(std::int64_t now);
 
   /// Records a call; sweeps this shard when it outgrew twice its size after the last sweep.
   /// Returns true every kPeriodicEvery calls, when the caller should sweep another shard.

@@ -426,17 +426,6 @@ Task<Result<void>> MemoryStorage::Clear(std::string_view key) {
   });
 }
 
-Task<Result<std::int64_t>> MemoryStorage::Reset() {
-  co_return Guarded([&] {
-    std::int64_t cleared = 0;
-    for (std::size_t i = 0; i <= shard_mask_; ++i) {
-      std::lock_guard lock(shards_[i].Mutex());
-      cleared += static_cast<std::int64_t>(shards_[i].Clear(Now()));
-    }
-    return cleared;
-  });
-}
-
 Task<bool> MemoryStorage::Check() { co_return true; }
 
 std::string MemoryStorage::Describe() const { return "memory://"; }

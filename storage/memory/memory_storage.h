@@ -93,7 +93,6 @@ class MemoryStorage final : public Storage,
   Task<Result<std::int64_t>> Get(std::string_view key) override;
   Task<Result<Micros>> GetExpiry(std::string_view key) override;
   Task<Result<void>> Clear(std::string_view key) override;
-  Task<Result<std::int64_t>> Reset() override;
   Task<bool> Check() override;
   std::string Describe() const override;
 

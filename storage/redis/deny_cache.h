@@ -4,7 +4,7 @@
 //
 // What is remembered is the state Redis reported for the rates of a denied request (every
 // rate a fixed window). Inside its window a fixed-window count changes only through a take
-// that fits or a DEL/DECRBY (Clear, Reset, Decr); this daemon's takes and deletions bump
+// that fits or a DEL/DECRBY (Clear, Decr); this daemon's takes and deletions bump
 // DenyGenerations, so an entry stays the exact state of Redis as far as this daemon's own
 // requests go. From that state any later request for the same rates is answered when some
 // rate cannot fit its cost (the denial Redis would give, with the same counts); a request

@@ -9,7 +9,7 @@ std::size_t DenyGenerations::BucketOf(std::string_view key) noexcept {
 }
 
 std::uint64_t DenyGenerations::Stamp(std::span<const RateQuery> rates) const noexcept {
-  std::uint64_t stamp = global_.load();
+  std::uint64_t stamp = 0;
   for (const RateQuery& rate : rates) stamp += buckets_[BucketOf(rate.key)].load();
   return stamp;
 }
@@ -21,7 +21,5 @@ void DenyGenerations::BumpKey(std::string_view key) noexcept {
 void DenyGenerations::BumpRates(std::span<const RateQuery> rates) noexcept {
   for (const RateQuery& rate : rates) BumpKey(rate.key);
 }
-
-void DenyGenerations::BumpAll() noexcept { global_.fetch_add(1); }
 
 }  // namespace limitsd::storage::redis

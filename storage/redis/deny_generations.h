@@ -3,7 +3,7 @@
 // I/O thread of one RedisStorage.
 //
 // Each key hashes to one of kBuckets counters; a take that fitted (or may have), Clear() or
-// Decr() of a key bumps its counter once its command has run, and Reset() bumps the global one once its sweep is over. A
+// Decr() of a key bumps its counter once its command has run. A
 // request reads its Stamp() before it is sent; a denial remembered under that stamp is good
 // only while the stamp is unchanged. Every counter only grows, so a sum that did not change
 // means none of its counters did. A bump that is visible before a request's stamp is read
@@ -27,19 +27,16 @@ class DenyGenerations {
  public:
   static constexpr std::size_t kBuckets = 1024;
 
-  /// The global counter plus the counters of every rate's key.
+  /// The sum of the counters of every rate's key.
   std::uint64_t Stamp(std::span<const RateQuery> rates) const noexcept;
   /// After a command that may have lowered `key`'s count (DEL, DECRBY).
   void BumpKey(std::string_view key) noexcept;
   /// After a take on `rates` that may have raised their counts.
   void BumpRates(std::span<const RateQuery> rates) noexcept;
-  /// After a sweep that may have deleted any key.
-  void BumpAll() noexcept;
 
  private:
   static std::size_t BucketOf(std::string_view key) noexcept;
 
-  std::atomic<std::uint64_t> global_{0};
   std::array<std::atomic<std::uint64_t>, kBuckets> buckets_{};
 };
 

@@ -18,21 +18,9 @@ namespace limitsd::storage::redis {
 namespace {
 
 using ArgList = boost::container::small_vector<std::string_view, 16>;
-constexpr std::int64_t kScanCount = 500;
-constexpr auto kMinResetTime = std::chrono::seconds(5);
 
 std::string ToMillis(Micros us) {
   return std::to_string(std::max<std::int64_t>(1, (us.count() + 999) / 1000));
-}
-
-// Escapes glob characters, for SCAN MATCH.
-std::string GlobEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out;
 }
 
 }  // namespace
@@ -312,59 +300,6 @@ Task<bool> RedisStorage::Check() {
     if (!reply || ReplyText(**reply) != "PONG") co_return false;
   }
   co_return true;
-}
-
-Task<Result<std::int64_t>> RedisStorage::Reset() {
-  Result<std::int64_t> deleted = co_await ResetMasters();
-  generations_.BumpAll();  // even after a failure: some keys may be gone
-  co_return deleted;
-}
-
-Task<Result<std::int64_t>> RedisStorage::ResetMasters() {
-  RedisRouter* router = co_await CurrentRouter();
-  // An administrative sweep: allowed more time than one decision.
-  const Deadline deadline =
-      SteadyClock::now() +
-      std::max<SteadyClock::duration>(kMinResetTime, settings_.timeout * 100);
-  auto masters = co_await router->Masters(deadline);
-  if (!masters) co_return masters.error();
-  std::int64_t deleted = 0;
-  for (const auto& pool : *masters) {
-    auto count = co_await ResetMaster(*pool, deadline);
-    if (!count) co_return count.error();
-    deleted += *count;
-  }
-  co_return deleted;
-}
-
-Task<Result<std::int64_t>> RedisStorage::ResetMaster(RedisPool& pool, Deadline deadline) {
-  const std::string pattern = GlobEscape(settings_.key_prefix) + ":*";
-  const std::string count = std::to_string(kScanCount);
-  std::string cursor = "0";
-  std::int64_t deleted = 0;
-  auto connection = pool.Pick();
-  do {
-    const std::string scan = FormatCommand({"SCAN", cursor, "MATCH", pattern, "COUNT", count});
-    auto reply = co_await connection->Call(scan, deadline);
-    if (!reply) co_return reply.error();
-    const redisReply& r = **reply;
-    if (r.type != REDIS_REPLY_ARRAY || r.elements != 2 ||
-        r.element[1]->type != REDIS_REPLY_ARRAY) {
-      co_return StorageErrc::kProtocol;
-    }
-    cursor = std::string(ReplyText(*r.element[0]));
-    // One UNLINK per key: keys of a cluster node live in many slots.
-    std::vector<std::string> unlinks;
-    for (std::size_t i = 0; i < r.element[1]->elements; ++i) {
-      unlinks.push_back(FormatCommand({"UNLINK", ReplyText(*r.element[1]->element[i])}));
-    }
-    if (unlinks.empty()) continue;
-    const std::vector<std::string_view> views(unlinks.begin(), unlinks.end());
-    auto replies = co_await connection->CallMany(views, deadline);
-    if (!replies) co_return replies.error();
-    for (const auto& one : *replies) deleted += ReplyInteger(*one).value_or(0);
-  } while (cursor != "0");
-  co_return deleted;
 }
 
 LIMITSD_REGISTER_STORAGE(RedisStorage);

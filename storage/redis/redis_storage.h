@@ -15,7 +15,7 @@
 // limit and the user key, so every rate of one request lives in one cluster slot.
 //
 // A fixed-window denial is remembered per executor (deny_cache.h) and answers later denied
-// requests for the same rates without Redis; this daemon's takes, Clear, Decr and Reset
+// requests for the same rates without Redis; this daemon's takes, Clear and Decr
 // drop what they may have made false (deny_generations.h), on every executor.
 //
 // Every executor that awaits this storage must be single-threaded (one io_context per
@@ -65,8 +65,6 @@ class RedisStorage final : public Storage,
   Task<Result<std::int64_t>> Get(std::string_view key) override;
   Task<Result<Micros>> GetExpiry(std::string_view key) override;
   Task<Result<void>> Clear(std::string_view key) override;
-  /// SCAN + UNLINK of every "<key_prefix>:*" key on every master (never KEYS).
-  Task<Result<std::int64_t>> Reset() override;
   /// PING on every master.
   Task<bool> Check() override;
   std::string Describe() const override { return settings_.description; }
@@ -122,8 +120,6 @@ class RedisStorage final : public Storage,
                                      std::int64_t cost, TakeMode mode);
   /// One request as a script call of its own (a cluster, or no batcher).
   Task<Result<TakeOutcome>> TakeAlone(RedisRouter& router, const TakeRequest& request);
-  Task<Result<std::int64_t>> ResetMasters();
-  Task<Result<std::int64_t>> ResetMaster(RedisPool& pool, Deadline deadline);
 
   RedisSettings settings_;
   DenyGenerations generations_;  ///< shared by every executor's deny cache

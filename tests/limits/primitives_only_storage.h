@@ -33,7 +33,6 @@ class PrimitivesOnlyStorage final : public storage::Storage,
   Task<std::int64_t> Get(std::string_view k) override { return inner_.Get(k); }
   Task<Micros> GetExpiry(std::string_view k) override { return inner_.GetExpiry(k); }
   Task<void> Clear(std::string_view k) override { return inner_.Clear(k); }
-  Task<std::int64_t> Reset() override { return inner_.Reset(); }
   storage::Task<bool> Check() override { return inner_.Check(); }
   std::string Describe() const override { return "primitives of " + inner_.Describe(); }
   storage::MultiRateSupport* AsMultiRate() noexcept override { return multi_rate_; }

@@ -32,9 +32,6 @@ class DownStorage : public storage::Storage {
   storage::Task<storage::Result<void>> Clear(std::string_view) override {
     co_return storage::StorageErrc::kUnavailable;
   }
-  storage::Task<storage::Result<std::int64_t>> Reset() override {
-    co_return storage::StorageErrc::kUnavailable;
-  }
   storage::Task<bool> Check() override { co_return false; }
   std::string Describe() const override { return "down://"; }
 };

@@ -59,12 +59,10 @@ struct ConformanceTarget {
   /// What the storage offers; must equal the registry's and the storage's own answers.
   Capabilities capabilities;
   /// Builds a storage for one test. Storages may share a backend: the suite uses keys
-  /// unique to each test and run, and calls Reset() only where it says so.
+  /// unique to each test and run.
   std::function<std::unique_ptr<Storage>(const ConformanceEnv&)> make;
   /// The storage reads env.clock, so the suite can set time; false for server clocks.
   bool manual_clock = false;
-  /// Reset() returns exactly how many values it deleted (otherwise only that it worked).
-  bool exact_reset_count = true;
   /// Tolerance on times read back on a real clock (sleeps overshoot, servers round).
   Micros real_time_slack{300'000};
 };

@@ -127,40 +127,5 @@ TEST_P(StorageConformance, ClearRemovesWhateverStrategyStoredTheKey) {
   }
 }
 
-TEST_P(StorageConformance, ResetDeletesEverythingAndCountsIt) {
-  ASSERT_TRUE(Run(storage().Reset()));
-  std::int64_t stored = 0;
-  for (int i = 0; i < 10; ++i, ++stored) {
-    ASSERT_TRUE(Run(storage().Incr(Key("fixed" + std::to_string(i)), seconds(60), 1)));
-  }
-  if (auto* moving = storage().AsMovingWindow()) {
-    for (int i = 0; i < 3; ++i, ++stored) {
-      ASSERT_TRUE(Run(moving->AcquireEntry(Key("moving" + std::to_string(i)), 5, seconds(60), 1))
-                      .value());
-    }
-  }
-  if (auto* sliding = storage().AsSlidingWindowCounter()) {
-    for (int i = 0; i < 2; ++i, ++stored) {
-      ASSERT_TRUE(Run(sliding->AcquireSlidingWindowEntry(Key("sliding" + std::to_string(i)), 5,
-                                                         seconds(60), 1))
-                      .value());
-    }
-  }
-  const Result<std::int64_t> deleted = Run(storage().Reset());
-  ASSERT_TRUE(deleted) << deleted.error().message();
-  if (GetParam().exact_reset_count) {
-    EXPECT_EQ(*deleted, stored);
-  }
-  for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(Run(storage().Get(Key("fixed" + std::to_string(i)))).value(), 0);
-  }
-  if (auto* moving = storage().AsMovingWindow()) {
-    EXPECT_EQ(Run(moving->GetMovingWindow(Key("moving0"), 5, seconds(60), 1)).value().count, 0);
-  }
-  if (auto* sliding = storage().AsSlidingWindowCounter()) {
-    EXPECT_EQ(Run(sliding->GetSlidingWindow(Key("sliding0"), seconds(60))).value().current, 0);
-  }
-}
-
 }  // namespace
 }  // namespace limitsd::storage::conformance

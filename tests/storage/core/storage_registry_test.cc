@@ -28,7 +28,6 @@ class CoreTestAsyncStorage : public Storage {
     count_ = 0;
     co_return Result<void>();
   }
-  Task<Result<std::int64_t>> Reset() override { co_return std::exchange(count_, 0); }
   Task<bool> Check() override { co_return true; }
   std::string Describe() const override { return "coretest " + uri_; }
 
@@ -57,7 +56,6 @@ class CoreTestSyncStorage : public SyncStorage, public SyncMovingWindowSupport {
   Result<std::int64_t> Get(std::string_view) override { return count_; }
   Result<Micros> GetExpiry(std::string_view) override { return Micros{0}; }
   Result<void> Clear(std::string_view) override { return {}; }
-  Result<std::int64_t> Reset() override { return 0; }
   bool Check() override { return true; }
   std::string Describe() const override { return "coretest-sync"; }
   Result<bool> AcquireEntry(std::string_view, std::int64_t, Micros, std::int64_t) override {

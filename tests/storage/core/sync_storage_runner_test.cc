@@ -54,12 +54,6 @@ class TableStorage : public SyncStorage {
     counters_.erase(std::string(key));
     return {};
   }
-  Result<std::int64_t> Reset() override {
-    std::lock_guard lock(mutex_);
-    const auto n = static_cast<std::int64_t>(counters_.size());
-    counters_.clear();
-    return n;
-  }
   bool Check() override { return true; }
   std::string Describe() const override { return "table://"; }
 
@@ -158,8 +152,6 @@ TEST(SyncStorageRunner, ForwardsEveryPrimitive) {
     EXPECT_EQ((co_await runner->Get("a")).value(), 7);
     EXPECT_TRUE((co_await runner->Clear("a")).has_value());
     EXPECT_EQ((co_await runner->Get("a")).value(), 0);
-    EXPECT_EQ((co_await runner->Incr("b", Micros{5}, 1)).value(), 1);
-    EXPECT_EQ((co_await runner->Reset()).value(), 1);
     EXPECT_TRUE(co_await runner->Check());
   }());
   EXPECT_EQ(runner->Describe(), "table://");

@@ -39,7 +39,6 @@ ConformanceTarget Target(std::string name, std::size_t server_count) {
   t.scheme = "memcached";
   t.capabilities = CapabilitiesOf<MemcachedStorage>();
   t.manual_clock = true;
-  t.exact_reset_count = false;  // memcached cannot count what a reset retires
   t.make = [server_count](const ConformanceEnv& env) -> std::unique_ptr<Storage> {
     std::vector<const MemcachedServer*> servers;
     for (std::size_t i = 0; i < server_count; ++i) servers.push_back(ServerAt(i));

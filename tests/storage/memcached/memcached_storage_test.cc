@@ -229,23 +229,6 @@ TEST_F(MemcachedStorageTest, TooLargeForAnItemIsAnError) {
   EXPECT_GT(hits, 200);
 }
 
-TEST_F(MemcachedStorageTest, ResetRetiresEveryKey) {
-  MemcachedServer a;
-  MemcachedServer b;
-  auto storage = MakeStorage(testing::UriOf({&a, &b}));
-  auto other = MakeStorage(testing::UriOf({&a, &b}), {}, nullptr, 2 * kSecond,
-                           {{"generation_refresh_ms", "0"}});
-  for (int i = 0; i < 10; ++i) {
-    ASSERT_EQ(Run(storage->Incr(Tagged("k" + std::to_string(i)), 60 * kSecond, 2)).value(), 2);
-  }
-  EXPECT_EQ(Run(other->Get(Tagged("k0"))).value(), 2);
-  ASSERT_TRUE(Run(storage->Reset()));
-  for (int i = 0; i < 10; ++i) {
-    EXPECT_EQ(Run(storage->Get(Tagged("k" + std::to_string(i)))).value(), 0);
-  }
-  EXPECT_EQ(Run(other->Get(Tagged("k0"))).value(), 0);  // another daemon sees it too
-}
-
 TEST_F(MemcachedStorageTest, AddingAServerMovesFewKeys) {
   MemcachedServer a;
   MemcachedServer b;

@@ -128,17 +128,6 @@ TEST_F(MemoryStorageTest, StrategiesKeepSeparateValuesUnderOneKey) {
   EXPECT_EQ(store_.Stats().Entries(), 0u);
 }
 
-TEST_F(MemoryStorageTest, ResetCountsLiveEntriesOnly) {
-  for (int i = 0; i < 5; ++i) store_.IncrNow("short" + std::to_string(i), seconds(1), 1).value();
-  for (int i = 0; i < 7; ++i) store_.IncrNow("long" + std::to_string(i), seconds(60), 1).value();
-  store_.AcquireEntryNow("moving", 5, seconds(60), 1).value();
-  store_.AcquireSlidingNow("sliding", 5, seconds(60), 1).value();
-  clock_->Advance(seconds(2));
-  EXPECT_EQ(Run(store_.Reset()).value(), 9);
-  EXPECT_EQ(store_.Stats().Entries(), 0u);
-  EXPECT_EQ(Run(store_.Reset()).value(), 0);
-}
-
 TEST_F(MemoryStorageTest, SlidingWindowEntryLivesTwoBuckets) {
   const Micros window = seconds(10);
   clock_->Set((clock_->Now() / window + 1) * window + seconds(3));

@@ -37,12 +37,6 @@ class PluginTestStorage : public SyncStorage {
     counts_.erase(std::string(key));
     return {};
   }
-  Result<std::int64_t> Reset() override {
-    std::lock_guard lock(mutex_);
-    const auto n = static_cast<std::int64_t>(counts_.size());
-    counts_.clear();
-    return n;
-  }
   bool Check() override { return true; }
   std::string Describe() const override { return "plugin test storage " + uri_; }
 

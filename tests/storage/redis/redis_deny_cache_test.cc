@@ -1,6 +1,6 @@
 // The denial cache inside the Redis storage, against real servers: a hot denied key stops
 // reaching Redis, the remembered answer is Redis' own, and nothing this daemon does to a key
-// (Clear, Decr, Reset, on any I/O thread) leaves a denial standing that Redis would not give.
+// (Clear, Decr, on any I/O thread) leaves a denial standing that Redis would not give.
 #include "storage/redis/redis_storage.h"
 
 #include <string>
@@ -176,16 +176,6 @@ TEST_F(RedisDenyCacheTest, ClearOnAnotherThreadLetsTheNextHitPass) {
   ASSERT_FALSE(FillAndDeny(*storage, rates).taken);
   ASSERT_EQ(DeniedHits(*storage, rates, server, 10), 0);
   ASSERT_TRUE(RunTask(io_b_, storage->Clear("{clear}/a")).has_value());
-  EXPECT_TRUE(Hit(*storage, rates).taken);
-}
-
-TEST_F(RedisDenyCacheTest, ResetOnAnotherThreadLetsTheNextHitPass) {
-  RedisServer server;
-  auto storage = Make(server.Uri());
-  const std::array rates{RateQuery{"{reset}/a", StrategyKind::kFixedWindow, 3, kMinute}};
-  ASSERT_FALSE(FillAndDeny(*storage, rates).taken);
-  ASSERT_EQ(DeniedHits(*storage, rates, server, 10), 0);
-  ASSERT_TRUE(RunTask(io_b_, storage->Reset()).has_value());
   EXPECT_TRUE(Hit(*storage, rates).taken);
 }
 

@@ -20,10 +20,10 @@ void ShrinkIfSparse(Table& table) {
 
 }  // namespace
 
-template <class Table>
-typename Table::mapped_type* MemoryShard::FindLive(Table& table, const KeyDigest& d,
+template <class Table, class Key>
+typename Table::mapped_type* MemoryShard::FindLive(Table& table, const Key& key,
                                                    std::int64_t now) {
-  const auto it = table.find(d);
+  const auto it = table.find(key);
   if (it == table.end()) return nullptr;
   if (it->second.expires_at <= now) {
     table.erase(it);
@@ -33,12 +33,12 @@ typename Table::mapped_type* MemoryShard::FindLive(Table& table, const KeyDigest
 }
 
 FixedWindowState MemoryShard::ReadFixed(const KeyDigest& d, std::int64_t now) {
-  return strategy::FixedView(FindLive(fixed_, d, now), now);
+  return strategy::FixedView(FindLive(fixed_, FixedKey(d), now), now);
 }
 
 std::int64_t MemoryShard::AddFixed(const KeyDigest& d, std::int64_t now, std::int64_t expiry,
                                    std::int64_t amount) {
-  FixedEntry& entry = fixed_.try_emplace(d, FixedEntry{}).first->second;
+  FixedEntry& entry = fixed_.try_emplace(FixedKey(d), FixedEntry{}).first->second;
   const bool fresh = !strategy::FixedLive(entry, now);
   const std::int64_t count = strategy::FixedAdd(entry, now, expiry, amount);
   if (fresh) NoteExpiry(entry.expires_at);
@@ -52,7 +52,7 @@ MemoryShard::FixedHit MemoryShard::HitFixed(const KeyDigest& d, std::int64_t now
   if (amount >= 0 && amount <= limit && !Admit(StrategyKind::kFixedWindow, d, now)) {
     return {FixedWindowState{}, false, true};
   }
-  auto [it, inserted] = fixed_.try_emplace(d, FixedEntry{});
+  auto [it, inserted] = fixed_.try_emplace(FixedKey(d), FixedEntry{});
   FixedEntry& entry = it->second;
   const bool fresh = !strategy::FixedLive(entry, now);
   const FixedWindowState before = strategy::FixedView(&entry, now);
@@ -66,7 +66,7 @@ MemoryShard::FixedHit MemoryShard::HitFixed(const KeyDigest& d, std::int64_t now
 }
 
 void MemoryShard::SubtractFixed(const KeyDigest& d, std::int64_t now, std::int64_t amount) {
-  FixedEntry* entry = FindLive(fixed_, d, now);
+  FixedEntry* entry = FindLive(fixed_, FixedKey(d), now);
   if (entry != nullptr) strategy::FixedSubtract(*entry, now, amount);
 }
 
@@ -122,7 +122,7 @@ void MemoryShard::TakeGcra(const KeyDigest& d, std::int64_t now, Micros interval
 }
 
 void MemoryShard::Erase(const KeyDigest& d) {
-  fixed_.erase(d);
+  fixed_.erase(FixedKey(d));
   moving_.erase(d);
   sliding_.erase(d);
   gcra_.erase(d);
@@ -136,7 +136,7 @@ bool MemoryShard::AfterCall(std::int64_t now) {
 
 bool MemoryShard::Contains(StrategyKind kind, const KeyDigest& d) const {
   switch (kind) {
-    case StrategyKind::kFixedWindow: return fixed_.contains(d);
+    case StrategyKind::kFixedWindow: return fixed_.contains(FixedKey(d));
     case StrategyKind::kMovingWindow: return moving_.contains(d);
     case StrategyKind::kSlidingWindowCounter: return sliding_.contains(d);
     case StrategyKind::kGcra: return gcra_.contains(d);

@@ -1,7 +1,8 @@
 #pragma once
 // One shard of the memory store: a lock and four open-addressing tables (fixed-window
 // counters, moving-window logs, sliding-window counters, GCRA arrival times) keyed by the
-// 128-bit key digest. The arithmetic is the strategies' own (strategy/).
+// key digest: its high 64-bit lane for the fixed-window counters (the most numerous, so
+// their slots stay at 24 bytes), all 128 bits for the others. The arithmetic is the strategies' own (strategy/).
 // Every method but the constructor requires the caller to hold Mutex(); `now` is the
 // store's monotonic time in microseconds.
 
@@ -128,9 +129,16 @@ class alignas(64) MemoryShard {
   struct GcraEntry {
     std::int64_t expires_at;  ///< the theoretical arrival time
   };
-  /// The live entry of `d` in `table`, erasing it when expired; nullptr when absent.
-  template <class Table>
-  typename Table::mapped_type* FindLive(Table& table, const KeyDigest& d, std::int64_t now);
+  /// The live entry of `key` in `table`, erasing it when expired; nullptr when absent.
+  template <class Table, class Key>
+  typename Table::mapped_type* FindLive(Table& table, const Key& key, std::int64_t now);
+  /// The fixed-window table's key: the digest's high lane.
+  static std::uint64_t FixedKey(const KeyDigest& d) noexcept { return d.hi; }
+  /// The high lane is already well mixed: the table uses it as its hash.
+  struct FixedKeyHash {
+    using is_avalanching = void;
+    std::size_t operator()(std::uint64_t key) const noexcept { return key; }
+  };
   void NoteExpiry(std::int64_t expires_at) noexcept {
     if (expires_at < earliest_expiry_) earliest_expiry_ = expires_at;
   }
@@ -138,7 +146,7 @@ class alignas(64) MemoryShard {
   std::size_t EvictSoonest(std::size_t count);
 
   std::mutex mutex_;
-  boost::unordered_flat_map<KeyDigest, FixedEntry, KeyDigestHash> fixed_;
+  boost::unordered_flat_map<std::uint64_t, FixedEntry, FixedKeyHash> fixed_;
   boost::unordered_flat_map<KeyDigest, MovingEntry, KeyDigestHash> moving_;
   boost::unordered_flat_map<KeyDigest, SlidingEntry, KeyDigestHash> sliding_;
   boost::unordered_flat_map<KeyDigest, GcraEntry, KeyDigestHash> gcra_;

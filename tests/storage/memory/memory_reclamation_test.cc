@@ -96,7 +96,7 @@ constexpr bool kSanitized = false;
 
 // docs/storage-memory.md: at most 100 bytes of memory per live fixed-window key, with a
 // million keys.
-TEST_F(MemoryReclamationTest, AMillionFixedWindowKeysFitIn100BytesEach) {
+TEST_F(MemoryReclamationTest, AMillionFixedWindowKeysFitIn64BytesEach) {
   if (kSanitized) GTEST_SKIP() << "sanitizers change the allocator and the resident size";
   constexpr std::size_t kKeys = 1'000'000;
   std::vector<std::string> keys;
@@ -112,8 +112,8 @@ TEST_F(MemoryReclamationTest, AMillionFixedWindowKeysFitIn100BytesEach) {
     const double resident = static_cast<double>(ResidentBytes() - resident_before) / kKeys;
     RecordProperty("allocated_bytes_per_key", std::to_string(allocated));
     RecordProperty("resident_bytes_per_key", std::to_string(resident));
-    EXPECT_LE(allocated, 100.0);
-    EXPECT_LE(resident, 100.0);
+    EXPECT_LE(allocated, 64.0);
+    EXPECT_LE(resident, 64.0);
   }
 }
 

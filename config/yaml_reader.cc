@@ -2,14 +2,73 @@
 
 #include <charconv>
 #include <set>
+#include <sstream>
 #include <utility>
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include "config/spelling.h"
 
 namespace limitsd::config {
 namespace {
+
+// yaml-cpp 0.7 never returns from some malformed input (a "," where a block starts, as in
+// ",\n- a"): it makes null nodes without end. A first pass hands the parser's events to
+// this counter, which stops it once it has made more than any document of that size has.
+class EventBudget : public YAML::EventHandler {
+ public:
+  explicit EventBudget(std::size_t bytes) : left_(4 * bytes + 64) {}
+  YAML::Mark last() const { return last_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override { Spend(mark); }
+  void OnDocumentEnd() override { Spend(last_); }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { Spend(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Spend(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Spend(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Spend(mark);
+  }
+  void OnSequenceEnd() override { Spend(last_); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Spend(mark);
+  }
+  void OnMapEnd() override { Spend(last_); }
+
+  struct Exhausted {};
+
+ private:
+  void Spend(const YAML::Mark& mark) {
+    last_ = mark;
+    if (left_-- == 0) throw Exhausted{};
+  }
+
+  std::size_t left_;
+  YAML::Mark last_ = YAML::Mark::null_mark();
+};
+
+// Whether yaml-cpp gets through `yaml` (syntax errors included: LoadAll reports them); when
+// it does not, `where` is the last place it reached.
+bool ParserEnds(std::string_view yaml, YAML::Mark& where) {
+  std::istringstream in{std::string(yaml)};
+  YAML::Parser parser(in);
+  EventBudget budget(yaml.size());
+  try {
+    while (parser.HandleNextDocument(budget)) {
+    }
+  } catch (const EventBudget::Exhausted&) {
+    where = budget.last();
+    return false;
+  } catch (const YAML::Exception&) {
+  }
+  return true;
+}
 
 std::string Lowered(std::string_view text) {
   std::string out(text);
@@ -46,6 +105,12 @@ std::optional<YAML::Node> YamlReader::ParseDocument(std::string_view yaml,
   const auto mark_of = [](const YAML::Mark& mark) {
     return mark.is_null() ? SourceMark{} : SourceMark{mark.line + 1, mark.column + 1};
   };
+  if (YAML::Mark where; !ParserEnds(yaml, where)) {
+    Error(mark_of(where),
+          "YAML syntax error: the parser cannot get past this point; check for "
+          "a stray ',', ']' or '}' on or just before this line");
+    return std::nullopt;
+  }
   try {
     std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
     if (documents.size() > 1) {

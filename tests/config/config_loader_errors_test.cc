@@ -154,5 +154,19 @@ TEST(ConfigErrorsTest, SyntaxErrorStopsBeforeValidation) {
   EXPECT_NE(errors[0].message.find("YAML syntax error"), std::string::npos);
 }
 
+// yaml-cpp alone never returns from these (found by fuzz/config_loader_fuzz.cc).
+TEST(ConfigErrorsTest, WhatTheYamlParserCannotFinishIsASyntaxErrorWithItsPlace) {
+  const std::pair<std::string_view, std::string_view> cases[] = {
+      {",\n- e\n", "bad.yaml:1:1: "},
+      {" , key: a\n    rate_limit: { unit: second }\n", "bad.yaml:1:2: "}};
+  for (const auto& [yaml, where] : cases) {
+    const Diagnostics errors = LoadErrors(yaml);
+    ASSERT_EQ(errors.size(), 1u) << FormatDiagnostics(errors);
+    const std::string text = errors[0].ToString();
+    EXPECT_EQ(text.find(std::string(where) + "YAML syntax error: the parser cannot get past"), 0u)
+        << text;
+  }
+}
+
 }  // namespace
 }  // namespace limitsd::config

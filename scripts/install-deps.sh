@@ -13,6 +13,7 @@ packages=(
   curl
   prometheus
   clang-format
+  clang libclang-rt-14-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   python3-grpcio python3-protobuf
 )

@@ -2,7 +2,8 @@
 # Installs what is missing, builds, and runs every test: the unit, storage conformance
 # (memory, redis, redis cluster, redis sentinel, memcached, plugins) and end-to-end suites
 # under CTest, then the checks that live outside CTest (the SDK built out of tree, the quick
-# benchmark run). Exits non-zero if anything fails.
+# benchmark run, the .deb), and, after a dev run, each libFuzzer target for a bounded time
+# (scripts/fuzz.sh; LIMITSD_SKIP_FUZZ=1 skips it). Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${LIMITSD_TEST_PRESET:-dev}"
@@ -17,4 +18,8 @@ for extra in scripts/sdk-out-of-tree.sh scripts/bench-quick.sh; do
   fi
 done
 scripts/deb-test.sh "build/$preset"  # the .deb: dpkg -i, serve, purge (root only)
+if [ "$preset" = dev ] && [ -z "${LIMITSD_SKIP_FUZZ:-}" ]; then
+  echo "== scripts/fuzz.sh"
+  scripts/fuzz.sh
+fi
 echo "test.sh: every test passed"

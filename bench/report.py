@@ -3,7 +3,8 @@
 
 Usage: report.py WORK_DIR ROUNDS SECONDS < commands (lines "name<TAB>command")
 WORK_DIR holds r.<name> (one number per round), machine.txt, micro.txt, profile.txt;
-bench/findings.md (the profile's analysis, written by hand) is included as it is."""
+bench/soak.md (how to run the soak, written by hand) and bench/findings.md (the profile's
+analysis, written by hand) are included as they are."""
 import pathlib
 import statistics
 import sys
@@ -14,6 +15,7 @@ rounds, seconds = sys.argv[2], sys.argv[3]
 commands = dict(line.rstrip("\n").split("\t", 1) for line in sys.stdin if "\t" in line)
 machine = dict(line.split("=", 1) for line in (work / "machine.txt").read_text().splitlines())
 findings = pathlib.Path(__file__).with_name("findings.md")
+soak = pathlib.Path(__file__).with_name("soak.md")  # bench/soak.sh: how to run it, a sample
 
 
 def values(name):
@@ -228,6 +230,8 @@ def main():
       "by self cost); `perf.p16.txt` and `perf.p1.txt` (`perf record -e cpu-clock -F 1999` "
       "on the memory:// daemon under `limitsd_loadgen -c 50 -P 16` and `-P 1`, kernel "
       "included).\n")
+    if soak.exists():
+        p(soak.read_text().rstrip() + "\n")
     if findings.exists():
         p(findings.read_text().rstrip())
 

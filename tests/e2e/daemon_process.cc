@@ -27,7 +27,19 @@ DaemonProcess::DaemonProcess(const std::string& yaml, std::vector<std::string> e
   }
 }
 
-DaemonProcess::~DaemonProcess() { process_->Stop(); }
+DaemonProcess::~DaemonProcess() {
+  process_->Stop();
+  // A daemon built with a sanitizer writes its reports to its log: the test that led to one
+  // fails, whatever the daemon answered.
+  const std::string log = Log();
+  for (const char* report : {"SUMMARY: AddressSanitizer", "SUMMARY: LeakSanitizer",
+                             "SUMMARY: UndefinedBehaviorSanitizer", "SUMMARY: ThreadSanitizer"}) {
+    if (log.find(report) != std::string::npos) {
+      ADD_FAILURE() << "limitsd wrote a sanitizer report; its log:\n" << log;
+      break;
+    }
+  }
+}
 
 std::string DaemonProcess::Log() const { return testing::ReadFile(dir_.path() / "log"); }
 

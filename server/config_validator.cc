@@ -69,13 +69,8 @@ std::optional<storage::StorageUri> CheckStorage(const Config& config,
     return std::nullopt;
   }
   try {
+    // Throws for an empty scheme, the one case `info` is null here.
     storage::StorageUri uri = storage::ParseStorageUri(s.uri);
-    if (info == nullptr) {
-      Report(errors, config, s.uri_line, s.uri_column,
-             "storage.uri '" + uri.Redacted() + "' has no scheme; known schemes: " +
-                 KnownSchemes());
-      return std::nullopt;
-    }
     capabilities = info->capabilities;
     CheckStorageOptions(config, uri, errors);
     return uri;

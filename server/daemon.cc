@@ -12,9 +12,7 @@
 #include <boost/asio/use_future.hpp>
 
 #include "server/http_api_endpoints.h"
-#include "server/memory_store_metrics.h"
 #include "server/password.h"
-#include "storage/redis/redis_storage.h"
 #include "storage/storage_registry.h"
 
 namespace limitsd::server {
@@ -57,7 +55,7 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
   metrics_.AddSource([this](std::string& out) { RenderReloads(reloads_, out); });
   metrics_.AddSource([this](std::string& out) { RenderDenyCache(out); });
   metrics_.AddSource([this](std::string& out) {
-    if (reloader_) RenderMemoryStore(reloader_->generation()->backend->storage(), out);
+    if (reloader_) reloader_->generation()->backend->storage().RenderMetrics(out);
   });
   BuildStorage(config, validated, options);
   ContactStorage(config);
@@ -100,12 +98,8 @@ void Daemon::BuildStorage(const config::Config& config, const ValidatedConfig& v
 
 // Scraped on the admin endpoint's thread, which is the reloader's: the generation is stable.
 void Daemon::RenderDenyCache(std::string& out) const {
-  std::uint64_t hits = 0;
-  if (reloader_) {
-    const auto* redis =
-        dynamic_cast<const storage::redis::RedisStorage*>(&reloader_->generation()->backend->storage());
-    if (redis != nullptr) hits = redis->DenyCacheHits();
-  }
+  const std::uint64_t hits =
+      reloader_ ? reloader_->generation()->backend->storage().DenyCacheHits() : 0;
   out += "# HELP limitsd_deny_cache_hits_total Denied HITs answered from this daemon's memory of "
          "recent denials, without asking the storage (redis only).\n"
          "# TYPE limitsd_deny_cache_hits_total counter\n"

@@ -16,6 +16,10 @@ GcraSupport* Storage::AsGcra() noexcept { return dynamic_cast<GcraSupport*>(this
 
 MultiRateSupport* Storage::AsMultiRate() noexcept { return dynamic_cast<MultiRateSupport*>(this); }
 
+std::uint64_t Storage::DenyCacheHits() const { return 0; }
+
+void Storage::RenderMetrics(std::string&) const {}
+
 ImmediateTakeSupport* Storage::AsImmediateTake() noexcept {
   return dynamic_cast<ImmediateTakeSupport*>(this);
 }

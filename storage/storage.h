@@ -52,6 +52,14 @@ class Storage {
 
   /// A one-line description for logs: the scheme and locations, never a secret.
   virtual std::string Describe() const = 0;
+  /// HITs denied so far from this daemon's memory of recent denials, without asking the
+  /// backend (the redis family's deny cache); 0 for a storage without one. Callable from any
+  /// thread (the daemon's metrics).
+  virtual std::uint64_t DenyCacheHits() const;
+  /// Appends the storage's own series, in the Prometheus text format, to a scrape of the
+  /// daemon's metrics (the memory store's entries and bound); nothing by default. Callable
+  /// from any thread.
+  virtual void RenderMetrics(std::string& out) const;
 };
 
 }  // namespace limitsd::storage

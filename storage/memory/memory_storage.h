@@ -95,6 +95,9 @@ class MemoryStorage final : public Storage,
   Task<Result<void>> Clear(std::string_view key) override;
   Task<bool> Check() override;
   std::string Describe() const override;
+  /// The limitsd_memory_* families: entries, bound, refusals, evictions, reclaimed entries
+  /// (memory_metrics.cc).
+  void RenderMetrics(std::string& out) const override;
 
   Task<Result<bool>> AcquireEntry(std::string_view key, std::int64_t limit, Micros expiry,
                                   std::int64_t amount) override;

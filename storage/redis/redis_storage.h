@@ -70,7 +70,7 @@ class RedisStorage final : public Storage,
   std::string Describe() const override { return settings_.description; }
   /// Requests the denial caches of every thread answered without Redis, so far; callable
   /// from any thread (for the daemon's metrics).
-  std::uint64_t DenyCacheHits() const;
+  std::uint64_t DenyCacheHits() const override;
 
   Task<Result<bool>> AcquireEntry(std::string_view key, std::int64_t limit, Micros expiry,
                                   std::int64_t amount) override;

@@ -85,6 +85,17 @@ TEST(LifecycleE2E, CheckReportsEveryErrorAtOnceInFileOrder) {
   EXPECT_NE(out.find("the configuration has 4 error(s)"), std::string::npos) << out;
 }
 
+// A scheme left empty is not an unknown scheme: the URI does not parse, and says so.
+TEST(LifecycleE2E, CheckReportsAnEmptySchemeAsUnparsable) {
+  testing::TempDir dir;
+  const std::string path = WriteConfig(dir, "storage:\n  uri: \"://localhost:6379\"\n");
+  const auto [code, out] = RunLimitsd({"--check", "--config", path});
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(out.find("config.yaml:2:8: Unable to parse storage uri ://localhost:6379"),
+            std::string::npos)
+      << out;
+}
+
 // Storage options and URIs are checked by --check, where they were written, and start-up
 // refuses the same file with the same report.
 TEST(LifecycleE2E, CheckFindsWhatStartUpWouldRefuse) {

@@ -1,8 +1,10 @@
-#include "server/memory_store_metrics.h"
+// MemoryStorage::RenderMetrics: the memory store's own series, rendered at each scrape from
+// its per-shard counters.
+#include <string>
 
 #include "storage/memory/memory_storage.h"
 
-namespace limitsd::server {
+namespace limitsd::storage::memory {
 namespace {
 
 void Series(std::string& out, const char* name, const char* type, const char* help,
@@ -14,16 +16,14 @@ void Series(std::string& out, const char* name, const char* type, const char* he
 
 }  // namespace
 
-void RenderMemoryStore(const storage::Storage& storage, std::string& out) {
-  const auto* memory = dynamic_cast<const storage::memory::MemoryStorage*>(&storage);
-  if (memory == nullptr) return;
-  const storage::memory::MemoryStats stats = memory->Counts();
+void MemoryStorage::RenderMetrics(std::string& out) const {
+  const MemoryStats stats = Counts();
   Series(out, "limitsd_memory_keys", "gauge",
          "Entries (one per limit, key and rate) the memory store holds now, expired ones not "
          "yet reclaimed included.",
          stats.Entries());
   Series(out, "limitsd_memory_max_keys", "gauge",
-         "The bound on those entries (storage.options.max_keys).", memory->Bounds().max_keys);
+         "The bound on those entries (storage.options.max_keys).", Bounds().max_keys);
   Series(out, "limitsd_memory_keys_refused_total", "counter",
          "New keys refused because the memory store was full (when_full: deny; the request "
          "was answered ERR storage_full).",
@@ -40,4 +40,4 @@ void RenderMemoryStore(const storage::Storage& storage, std::string& out) {
          stats.trims);
 }
 
-}  // namespace limitsd::server
+}  // namespace limitsd::storage::memory

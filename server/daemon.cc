@@ -143,19 +143,26 @@ void Daemon::StartConfigWatcher() {
   if (file.empty()) return;
   try {
     watcher_ = std::make_unique<ConfigWatcher>(pool_.at(0), file, [this] {
-      boost::asio::co_spawn(pool_.at(0), reloader_->Reload("the file changed"),
-                            boost::asio::detached);
+      boost::asio::co_spawn(pool_.at(0), Reload("a watched file changed"), boost::asio::detached);
     });
+    watcher_->Follow(reloader_->running().envoy.config);
   } catch (const std::exception& e) {
     spdlog::warn("not watching {} for changes ({}); reload with SIGHUP or POST /reload", file,
                  e.what());
   }
 }
 
+storage::Task<ReloadOutcome> Daemon::Reload(std::string trigger) {
+  ReloadOutcome outcome = co_await reloader_->Reload(std::move(trigger));
+  // The file may name other Envoy rule files now: follow those.
+  if (watcher_) watcher_->Follow(reloader_->running().envoy.config);
+  co_return outcome;
+}
+
 void Daemon::WatchReloadSignal() {
   reload_signals_.async_wait([this](const boost::system::error_code& ec, int) {
     if (ec) return;
-    boost::asio::co_spawn(pool_.at(0), reloader_->Reload("SIGHUP"), boost::asio::detached);
+    boost::asio::co_spawn(pool_.at(0), Reload("SIGHUP"), boost::asio::detached);
     WatchReloadSignal();
   });
 }
@@ -163,7 +170,7 @@ void Daemon::WatchReloadSignal() {
 AdminHooks Daemon::MakeAdminHooks() {
   AdminHooks hooks;
   hooks.metrics = [this] { return metrics_.Render(); };
-  hooks.reload = [this] { return reloader_->Reload("POST /reload"); };
+  hooks.reload = [this] { return Reload("POST /reload"); };
   // On the first I/O thread, the admin port's, whose worker reads the running password.
   hooks.may_reload = [this](std::string_view authorization) {
     Authenticator& authenticator = workers_.front()->authenticator();

@@ -48,6 +48,9 @@ class Daemon {
   void BuildWorkers(const config::Config& config);
   AdminHooks MakeAdminHooks();
   void RenderDenyCache(std::string& out) const;
+  /// Reloads, then follows the Envoy rule files the running configuration names. Awaited
+  /// on the first I/O thread (the reloader's and the watcher's).
+  storage::Task<ReloadOutcome> Reload(std::string trigger);
   void WatchReloadSignal();
   void StartConfigWatcher();
   void Publish(const std::shared_ptr<const Generation>& generation);

@@ -53,6 +53,8 @@ class Reloader {
   storage::Task<ReloadOutcome> Reload(std::string trigger);
 
   const std::shared_ptr<const Generation>& generation() const noexcept { return generation_; }
+  /// The configuration running now (the last one loaded).
+  const config::Config& running() const noexcept { return running_; }
   /// The file reloads read, empty without --config.
   std::string file() const { return options_.config_file.value_or(""); }
 

@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
@@ -482,6 +484,40 @@ descriptors:
   EXPECT_EQ(code2, 1) << out2;
   EXPECT_NE(out2.find(rules + ":4:55: unknown strategy \"leaky\""), std::string::npos) << out2;
   EXPECT_NE(out2.find(rules + ":6:25: "), std::string::npos) << out2;
+}
+
+// The rule files are watched like limitsd.yaml: an edit in place and a new file in the
+// directory of envoy.config are served without a signal.
+TEST(EnvoyRlsConfigE2E, ChangedRuleFilesAreReloaded) {
+  testing::TempDir rules;
+  const auto rule = [](const std::string& domain, int per_minute) {
+    return "domain: " + domain + "\ndescriptors:\n  - key: k\n    rate_limit: { unit: minute, " +
+           "requests_per_unit: " + std::to_string(per_minute) + " }\n";
+  };
+  WriteFile(rules.path() / "watched.yaml", rule("watched", 3));
+  EnvoyDaemon daemon("", rules.path().string());
+  RlsClient client(daemon.address());
+  const auto limit_of = [&](const std::string& domain) -> std::uint32_t {
+    const Response r = client.Ask(domain, {{"k", "v"}});
+    return r.statuses_size() == 1 && r.statuses(0).has_current_limit()
+               ? r.statuses(0).current_limit().requests_per_unit()
+               : 0;
+  };
+  const auto eventually = [](const std::function<bool()>& probe) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (probe()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return probe();
+  };
+  EXPECT_EQ(limit_of("watched"), 3u);
+  EXPECT_EQ(limit_of("added"), 0u);  // no file declares it yet
+  WriteFile(rules.path() / "watched.yaml", rule("watched", 7));
+  EXPECT_TRUE(eventually([&] { return limit_of("watched") == 7u; })) << daemon.process().Log();
+  WriteFile(rules.path() / "added.yml", rule("added", 5));
+  EXPECT_TRUE(eventually([&] { return limit_of("added") == 5u; })) << daemon.process().Log();
+  EXPECT_EQ(limit_of("watched"), 7u);
 }
 
 }  // namespace

@@ -9,7 +9,18 @@
 #include <chrono>
 #include <cstdlib>
 
+#include <gtest/gtest.h>
+
 namespace limitsd::e2e {
+
+std::uint64_t MetricValue(const std::string& page, const std::string& series) {
+  const auto at = page.find("\n" + series + " ");
+  if (at == std::string::npos) {
+    ADD_FAILURE() << series << " is not in:\n" << page;
+    return 0;
+  }
+  return std::stoull(page.substr(at + series.size() + 2));
+}
 
 HttpReply Http(std::uint16_t port, const std::string& method, const std::string& path,
                const std::string& body) {

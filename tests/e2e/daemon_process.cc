@@ -2,6 +2,7 @@
 
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
@@ -53,6 +54,27 @@ std::pair<int, std::string> RunLimitsd(const std::vector<std::string>& args) {
   const int status = process.Wait(std::chrono::seconds(20));
   const int code = (status >= 0 && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
   return {code, testing::ReadFile(dir.path() / "out")};
+}
+
+long long ResidentBytes(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string field;
+  while (status >> field) {
+    if (field == "VmRSS:") {
+      long long kib = -1;
+      status >> kib;
+      return kib * 1024;
+    }
+  }
+  return -1;
+}
+
+long long OpenFiles(int pid) {
+  std::error_code error;
+  long long count = 0;
+  std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", error);
+  for (; !error && it != std::filesystem::directory_iterator(); it.increment(error)) ++count;
+  return error ? -1 : count;
 }
 
 }  // namespace limitsd::e2e

@@ -35,6 +35,11 @@ class DaemonProcess {
   std::unique_ptr<testing::ChildProcess> process_;
 };
 
+/// The resident set (VmRSS) of a process in bytes; -1 when /proc cannot tell.
+long long ResidentBytes(int pid);
+/// The open file descriptors of a process; -1 when /proc cannot tell.
+long long OpenFiles(int pid);
+
 /// Runs `limitsd args...` to completion; returns {exit code, stdout+stderr}.
 std::pair<int, std::string> RunLimitsd(const std::vector<std::string>& args);
 

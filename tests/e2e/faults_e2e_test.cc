@@ -123,29 +123,6 @@ TEST(FaultsE2E, APipelinedResetTakesEffectBeforeTheRequestsAfterIt) {
   }
 }
 
-// The resident set (VmRSS) of a process in bytes; -1 when /proc cannot tell.
-long long ResidentBytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string field;
-  while (status >> field) {
-    if (field == "VmRSS:") {
-      long long kib = -1;
-      status >> kib;
-      return kib * 1024;
-    }
-  }
-  return -1;
-}
-
-// The open file descriptors of a process; -1 when /proc cannot tell.
-long long OpenFiles(pid_t pid) {
-  std::error_code error;
-  long long count = 0;
-  std::filesystem::directory_iterator it("/proc/" + std::to_string(pid) + "/fd", error);
-  for (; !error && it != std::filesystem::directory_iterator(); it.increment(error)) ++count;
-  return error ? -1 : count;
-}
-
 // Steady load on several connections until Stop(): even connections pipeline bursts of 10
 // requests every 10 ms, odd ones send one request at a time, 2 ms apart. Each reply must be
 // a decision (OK or DENY); the longest time from sending a request to reading its reply is

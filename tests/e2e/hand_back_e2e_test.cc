@@ -5,9 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <chrono>
-#include <regex>
 #include <thread>
 
 #include "tests/e2e/admin_client.h"
@@ -22,13 +20,11 @@ namespace {
 using std::chrono::milliseconds;
 using storage::redis::testing::RedisServer;
 
-// The value of `limitsd_local_hand_back_units_total{result="<result>"}`, -1 when absent.
+// The value of `limitsd_local_hand_back_units_total{result="<result>"}`.
 long HandedBack(std::uint16_t admin, const std::string& result) {
-  const std::string page = Http(admin, "GET", "/metrics").body;
-  std::smatch m;
-  const std::regex sample("limitsd_local_hand_back_units_total\\{result=\"" + result +
-                          "\"\\} ([0-9]+)");
-  return std::regex_search(page, m, sample) ? std::stol(m[1]) : -1;
+  return static_cast<long>(
+      MetricValue(Http(admin, "GET", "/metrics").body,
+                  "limitsd_local_hand_back_units_total{result=\"" + result + "\"}"));
 }
 
 int Admitted(LineClient& client, const std::string& request, int times) {
@@ -58,8 +54,7 @@ TEST(HandBackE2E, WhatOnErrorLocalAdmittedIsAddedToRedisWhenItAnswersAgain) {
   for (int i = 0; i < 100 && settled < 10; ++i) {
     client.Ask("TEST 10/minute other");
     std::this_thread::sleep_for(milliseconds(100));
-    settled =
-        std::max(0L, HandedBack(admin, "applied")) + std::max(0L, HandedBack(admin, "dropped"));
+    settled = HandedBack(admin, "applied") + HandedBack(admin, "dropped");
   }
   // Redis' window held 4, plus the HITs that timed out while it was stopped (they were
   // queued in its socket and ran when it resumed). It took what still fitted, the rest was

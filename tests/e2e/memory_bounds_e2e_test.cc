@@ -18,15 +18,6 @@ using std::chrono::seconds;
 constexpr int kMaxKeys = 1000;
 constexpr int kDistinctKeys = 5000;
 
-std::uint64_t Sample(const std::string& page, const std::string& series) {
-  const auto at = page.find("\n" + series + " ");
-  if (at == std::string::npos) {
-    ADD_FAILURE() << series << " is not in:\n" << page;
-    return 0;
-  }
-  return std::stoull(page.substr(at + series.size() + 2));
-}
-
 class MemoryBoundsE2E : public ::testing::Test {
  protected:
   std::string Config(const char* when_full) {
@@ -81,13 +72,14 @@ TEST_F(MemoryBoundsE2E, DenyAnswersStorageFullAndTheKeyCountStaysAtTheBound) {
   EXPECT_NE(http.body.find("storage_full"), std::string::npos) << http.body;
 
   const std::string page = Http(admin_, "GET", "/metrics").body;
-  EXPECT_EQ(Sample(page, "limitsd_memory_keys"), static_cast<std::uint64_t>(kMaxKeys));
-  EXPECT_EQ(Sample(page, "limitsd_memory_max_keys"), static_cast<std::uint64_t>(kMaxKeys));
-  EXPECT_EQ(Sample(page, "limitsd_memory_keys_refused_total"),
+  EXPECT_EQ(MetricValue(page, "limitsd_memory_keys"), static_cast<std::uint64_t>(kMaxKeys));
+  EXPECT_EQ(MetricValue(page, "limitsd_memory_max_keys"), static_cast<std::uint64_t>(kMaxKeys));
+  EXPECT_EQ(MetricValue(page, "limitsd_memory_keys_refused_total"),
             static_cast<std::uint64_t>(kDistinctKeys - kMaxKeys + 2));
-  EXPECT_EQ(Sample(page, "limitsd_memory_keys_evicted_total"), 0u);
-  EXPECT_EQ(Sample(page, "limitsd_request_errors_total{protocol=\"line\",code=\"storage_full\"}"),
-            static_cast<std::uint64_t>(kDistinctKeys - kMaxKeys));
+  EXPECT_EQ(MetricValue(page, "limitsd_memory_keys_evicted_total"), 0u);
+  EXPECT_EQ(
+      MetricValue(page, "limitsd_request_errors_total{protocol=\"line\",code=\"storage_full\"}"),
+      static_cast<std::uint64_t>(kDistinctKeys - kMaxKeys));
 }
 
 TEST_F(MemoryBoundsE2E, EvictAdmitsEveryNewKeyAndTheKeyCountStaysAtTheBound) {
@@ -100,10 +92,10 @@ TEST_F(MemoryBoundsE2E, EvictAdmitsEveryNewKeyAndTheKeyCountStaysAtTheBound) {
   EXPECT_EQ(ok, kDistinctKeys);
   EXPECT_EQ(full, 0);
   const std::string page = Http(admin_, "GET", "/metrics").body;
-  EXPECT_LE(Sample(page, "limitsd_memory_keys"), static_cast<std::uint64_t>(kMaxKeys));
-  EXPECT_GE(Sample(page, "limitsd_memory_keys_evicted_total"),
+  EXPECT_LE(MetricValue(page, "limitsd_memory_keys"), static_cast<std::uint64_t>(kMaxKeys));
+  EXPECT_GE(MetricValue(page, "limitsd_memory_keys_evicted_total"),
             static_cast<std::uint64_t>(kDistinctKeys - kMaxKeys));
-  EXPECT_EQ(Sample(page, "limitsd_memory_keys_refused_total"), 0u);
+  EXPECT_EQ(MetricValue(page, "limitsd_memory_keys_refused_total"), 0u);
 }
 
 }  // namespace

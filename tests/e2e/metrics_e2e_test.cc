@@ -19,15 +19,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::uint64_t Sample(const std::string& page, const std::string& series) {
-  const auto at = page.find("\n" + series + " ");
-  if (at == std::string::npos) {
-    ADD_FAILURE() << series << " is not in:\n" << page;
-    return 0;
-  }
-  return std::stoull(page.substr(at + series.size() + 2));
-}
-
 class MetricsE2E : public ::testing::Test {
  protected:
   MetricsE2E()
@@ -61,21 +52,28 @@ class MetricsE2E : public ::testing::Test {
 TEST_F(MetricsE2E, CountsEveryFrontDoorAndPassesPromtool) {
   Traffic();
   const std::string page = Http(admin_, "GET", "/metrics").body;
-  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"api\",outcome=\"allowed\"}"), 5u);
-  EXPECT_EQ(Sample(page, "limitsd_decisions_near_limit_total{limit=\"api\"}"), 2u);
-  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"login\",outcome=\"allowed\"}"), 2u);
-  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"login\",outcome=\"denied\"}"), 1u);
-  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"(inline)\",outcome=\"allowed\"}"), 1u);
-  EXPECT_EQ(Sample(page, "limitsd_requests_total{protocol=\"line\",verb=\"hit\",result=\"allowed\"}"),
+  EXPECT_EQ(MetricValue(page, "limitsd_decisions_total{limit=\"api\",outcome=\"allowed\"}"), 5u);
+  EXPECT_EQ(MetricValue(page, "limitsd_decisions_near_limit_total{limit=\"api\"}"), 2u);
+  EXPECT_EQ(MetricValue(page, "limitsd_decisions_total{limit=\"login\",outcome=\"allowed\"}"), 2u);
+  EXPECT_EQ(MetricValue(page, "limitsd_decisions_total{limit=\"login\",outcome=\"denied\"}"), 1u);
+  EXPECT_EQ(MetricValue(page, "limitsd_decisions_total{limit=\"(inline)\",outcome=\"allowed\"}"),
+            1u);
+  EXPECT_EQ(MetricValue(
+                page, "limitsd_requests_total{protocol=\"line\",verb=\"hit\",result=\"allowed\"}"),
             7u);
-  EXPECT_EQ(Sample(page, "limitsd_requests_total{protocol=\"line\",verb=\"ping\",result=\"ok\"}"), 1u);
-  EXPECT_EQ(Sample(page, "limitsd_requests_total{protocol=\"line\",verb=\"invalid\",result=\"error\"}"),
+  EXPECT_EQ(
+      MetricValue(page, "limitsd_requests_total{protocol=\"line\",verb=\"ping\",result=\"ok\"}"),
+      1u);
+  EXPECT_EQ(
+      MetricValue(page,
+                  "limitsd_requests_total{protocol=\"line\",verb=\"invalid\",result=\"error\"}"),
+      1u);
+  EXPECT_EQ(MetricValue(
+                page, "limitsd_requests_total{protocol=\"resp\",verb=\"test\",result=\"allowed\"}"),
             1u);
-  EXPECT_EQ(Sample(page, "limitsd_requests_total{protocol=\"resp\",verb=\"test\",result=\"allowed\"}"),
-            1u);
-  EXPECT_EQ(Sample(page, "limitsd_request_duration_seconds_count{protocol=\"line\"}"), 10u);
-  EXPECT_EQ(Sample(page, "limitsd_request_duration_seconds_count{protocol=\"resp\"}"), 2u);
-  EXPECT_GT(Sample(page, "process_open_fds"), 0u);
+  EXPECT_EQ(MetricValue(page, "limitsd_request_duration_seconds_count{protocol=\"line\"}"), 10u);
+  EXPECT_EQ(MetricValue(page, "limitsd_request_duration_seconds_count{protocol=\"resp\"}"), 2u);
+  EXPECT_GT(MetricValue(page, "process_open_fds"), 0u);
 
   testing::TempDir dir;
   std::ofstream(dir.path() / "metrics.txt") << page;
@@ -137,10 +135,11 @@ TEST(MetricsHttpE2E, TheHttpApiIsCountedAsHttp) {
   EXPECT_EQ(second.status, 200) << second.headers;
   EXPECT_NE(second.body.find("\"shadowed\":true"), std::string::npos) << second.body;
   const std::string page = Http(admin, "GET", "/metrics").body;
-  EXPECT_EQ(Sample(page, "limitsd_requests_total{protocol=\"http\",verb=\"hit\",result=\"allowed\"}"),
+  EXPECT_EQ(MetricValue(
+                page, "limitsd_requests_total{protocol=\"http\",verb=\"hit\",result=\"allowed\"}"),
             2u);
-  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"shadow\"}"), 1u);
-  EXPECT_EQ(Sample(page, "limitsd_request_duration_seconds_count{protocol=\"http\"}"), 2u);
+  EXPECT_EQ(MetricValue(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"shadow\"}"), 1u);
+  EXPECT_EQ(MetricValue(page, "limitsd_request_duration_seconds_count{protocol=\"http\"}"), 2u);
 }
 
 TEST(MetricsRedisE2E, DenialsAnsweredFromTheDenyCacheAreCounted) {
@@ -154,8 +153,8 @@ TEST(MetricsRedisE2E, DenialsAnsweredFromTheDenyCacheAreCounted) {
   ASSERT_TRUE(testing::WaitForPort(admin, seconds(5)));
   const std::string page = Http(admin, "GET", "/metrics").body;
   // The first denial came from Redis and was remembered; the next three did not ask it.
-  EXPECT_EQ(Sample(page, "limitsd_deny_cache_hits_total"), 3u);
-  EXPECT_EQ(Sample(page, "limitsd_storage_call_duration_seconds_count"), 5u);  // all awaited
+  EXPECT_EQ(MetricValue(page, "limitsd_deny_cache_hits_total"), 3u);
+  EXPECT_EQ(MetricValue(page, "limitsd_storage_call_duration_seconds_count"), 5u);  // all awaited
 }
 
 TEST(ShadowE2E, AShadowedLimitAllowsSaysSoAndIsCounted) {
@@ -176,9 +175,9 @@ TEST(ShadowE2E, AShadowedLimitAllowsSaysSoAndIsCounted) {
   for (int i = 0; i < 4; ++i) c.ReadLine();
   ASSERT_TRUE(testing::WaitForPort(admin, seconds(5)));
   const std::string page = Http(admin, "GET", "/metrics").body;
-  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"shadow\"}"), 2u);
-  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"allowed\"}"), 1u);
-  EXPECT_EQ(Sample(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"denied\"}"), 0u);
+  EXPECT_EQ(MetricValue(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"shadow\"}"), 2u);
+  EXPECT_EQ(MetricValue(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"allowed\"}"), 1u);
+  EXPECT_EQ(MetricValue(page, "limitsd_decisions_total{limit=\"trial\",outcome=\"denied\"}"), 0u);
 
   // Enforcing it is one reload away; its counters carry over.
   std::ofstream(daemon.config_path())

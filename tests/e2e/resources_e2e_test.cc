@@ -15,20 +15,6 @@
 namespace limitsd::e2e {
 namespace {
 
-// The resident set of a process, in bytes (VmRSS in /proc/<pid>/status); -1 if unreadable.
-long long ResidentBytes(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string field;
-  while (status >> field) {
-    if (field == "VmRSS:") {
-      long long kib = -1;
-      status >> kib;
-      return kib * 1024;
-    }
-  }
-  return -1;
-}
-
 // Raises the soft limit on open files (inherited by the daemon the test starts).
 bool RaiseOpenFileLimit(rlim_t wanted) {
   rlimit limit{};

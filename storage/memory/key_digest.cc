@@ -66,7 +66,8 @@ KeyHasher KeyHasher::Random() {
 }
 
 KeyHasher::Lanes KeyHasher::Absorb(Lanes lanes, const char* p, std::size_t n) const noexcept {
-  auto [a, b] = lanes;
+  // Plain variables, not a structured binding: clang before 16 cannot capture one.
+  std::uint64_t a = lanes.a, b = lanes.b;
   // Each lane keeps its previous value (xor) so that a block whose product happens to be
   // zero cannot erase what came before it.
   const auto mix = [&](std::uint64_t w0, std::uint64_t w1) {

@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=(request_parser_fuzz resp_framer_fuzz http_api_fuzz rate_parser_fuzz config_loader_fuzz
-         envoy_match_fuzz)
+         envoy_match_fuzz envoy_rls_fuzz)
 if [ $# -gt 0 ]; then targets=("$1"); fi
 seconds="${2:-${LIMITSD_FUZZ_SECONDS:-25}}"
 

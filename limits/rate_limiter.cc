@@ -24,14 +24,21 @@ struct KeySet {
   Queries queries;
 
   KeySet(const Limit& limit, std::string_view key) {
-    const auto& rates = limit.rates();
+    const std::size_t count = limit.rates().size();
     buffer.resize(limit.StorageKeysSize(key), boost::container::default_init);
+    // Filled in place, field by field: a RateQuery built on the stack and copied in cost a
+    // stalled load (the copy read 16 bytes that two 8-byte stores had just written).
+    queries.resize(count, boost::container::default_init);
     char* at = buffer.data();
-    for (std::size_t i = 0; i < rates.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
       char* const end = limit.WriteStorageKey(key, i, at);
       const strategy::RateParams& p = limit.Params(i);
-      queries.push_back({std::string_view(at, static_cast<std::size_t>(end - at)),
-                         limit.strategy(), p.limit, p.window, p.interval});
+      storage::RateQuery& query = queries[i];
+      query.key = std::string_view(at, static_cast<std::size_t>(end - at));
+      query.strategy = limit.strategy();
+      query.limit = p.limit;
+      query.expiry = p.window;
+      query.interval = p.interval;
       at = end;
     }
   }
@@ -66,7 +73,10 @@ Decision Combine(const Limit& limit, std::span<const RateVerdict> verdicts, bool
       binding = i;
     }
   }
-  const RateVerdict& v = verdicts[binding];
+  return DecisionOf(limit, binding, verdicts[binding], allowed);
+}
+
+Decision DecisionOf(const Limit& limit, std::size_t binding, const RateVerdict& v, bool allowed) {
   Decision d;
   d.allowed = allowed;
   d.binding = binding;
@@ -126,6 +136,11 @@ Result<Decision> RateLimiter::Conclude(const Limit& limit,
                                        std::int64_t cost, storage::TakeMode mode) {
   if (!outcome) return outcome.error();
   if (outcome->states.size() != limit.rates().size()) return storage::StorageErrc::kProtocol;
+  if (limit.rates().size() == 1) {  // most limits: the one rate binds, nothing to combine
+    const RateVerdict v =
+        strategy::Evaluate(limit.Params(0), outcome->states.front(), cost, outcome->taken);
+    return DecisionOf(limit, 0, v, mode == storage::TakeMode::kHit ? outcome->taken : v.fits);
+  }
   Verdicts verdicts;
   bool all_fit = true;
   for (std::size_t i = 0; i < limit.rates().size(); ++i) {

@@ -67,5 +67,7 @@ class RateLimiter {
 
 /// The binding rate's decision from every rate's verdict (see decision.h).
 Decision Combine(const Limit& limit, std::span<const RateVerdict> verdicts, bool allowed);
+/// The decision whose binding rate is rate `binding` of `limit`, with verdict `v`.
+Decision DecisionOf(const Limit& limit, std::size_t binding, const RateVerdict& v, bool allowed);
 
 }  // namespace limitsd::limits

@@ -47,7 +47,8 @@ struct HashTagSpan {
 };
 
 constexpr HashTagSpan FindHashTag(std::string_view key) noexcept {
-  const std::size_t open = key.find('{');
+  // The keys WriteStorageKey writes start with their tag: no search for the '{'.
+  const std::size_t open = !key.empty() && key.front() == '{' ? 0 : key.find('{');
   if (open == std::string_view::npos) return {};
   const std::size_t close = key.find('}', open + 1);
   if (close == std::string_view::npos || close == open + 1) return {};

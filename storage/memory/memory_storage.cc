@@ -309,11 +309,15 @@ Result<TakeOutcome> MemoryStorage::HitOneFixedNow(const RateQuery& rate, std::in
   return WithShard(rate.key, [&](MemoryShard& shard, const KeyDigest& d,
                                  std::int64_t now) -> Result<TakeOutcome> {
     const MemoryShard::FixedHit hit = shard.HitFixed(d, now, rate.expiry.count(), rate.limit, cost);
-    if (hit.refused) return StorageErrc::kFull;
-    TakeOutcome outcome;
-    outcome.states.emplace_back(hit.state);
-    outcome.taken = hit.taken;
-    return outcome;
+    // Built in place and returned as it is (one returned object): the outcome is not moved.
+    Result<TakeOutcome> result(boost::system::in_place_value);
+    if (hit.refused) {
+      result = StorageErrc::kFull;
+    } else {
+      result->states.emplace_back(hit.state);
+      result->taken = hit.taken;
+    }
+    return result;
   });
 }
 

@@ -63,6 +63,9 @@ struct ServerConfig {
   /// Required of clients before any request but PING (docs/security.md); unset: none.
   std::optional<std::string> password;
   std::optional<TlsConfig> tls;  ///< unset: the client listeners speak plain TCP
+  /// Required of clients for RESET/CLEAR, inline limits and CL.THROTTLE, and for POST
+  /// /reload (docs/security.md); unset: server.password (or nothing) allows them too.
+  std::optional<std::string> admin_password;
 };
 
 struct StorageConfig {

@@ -27,8 +27,9 @@ constexpr std::array<std::string_view, 14> kTopKeys = {
     "allow_reset", "limits",  "plugins",  "admin",
     "log",         "http",    "shadow",   "grpc",
     "envoy",       "max_inline_window"};
-constexpr std::array<std::string_view, 7> kServerKeys = {
-    "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms", "password", "tls"};
+constexpr std::array<std::string_view, 8> kServerKeys = {
+    "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms", "password", "tls",
+    "admin_password"};
 constexpr std::array<std::string_view, 3> kTlsKeys = {"cert_file", "key_file", "ca_file"};
 constexpr std::array<std::string_view, 5> kStorageKeys = {"uri", "options", "timeout_ms",
                                                           "on_error", "connect"};
@@ -133,6 +134,7 @@ void ConfigParser::Parse(const YAML::Node& root, Config& config) {
 
 void ConfigParser::ParseServer(const YAML::Node& node, ServerConfig& server) {
   if (!reader_.ExpectMap(node, "server")) return;
+  YAML::Node admin_password_node;  // where server.admin_password was written
   reader_.ForEachKey(node, "server", kServerKeys, [&](const std::string& key, const YAML::Node&,
                                                       const YAML::Node& value) {
     const std::string path = "server." + key;
@@ -144,18 +146,24 @@ void ConfigParser::ParseServer(const YAML::Node& node, ServerConfig& server) {
     if (key == "max_connections") Set<std::uint32_t>(number(1, kMaxConnections), server.max_connections);
     if (key == "max_line_bytes") Set<std::uint32_t>(number(kMinLineBytes, kMaxLineBytes), server.max_line_bytes);
     if (key == "idle_timeout_ms") Set<std::uint32_t>(number(0, kMaxIdleTimeoutMs), server.idle_timeout_ms);
-    if (key == "password") {
+    if (key == "password" || key == "admin_password") {
       std::optional<std::string> password = reader_.String(value, path);
       if (password && password->empty()) {
-        reader_.Error(value,
-                      "\"server.password\" is empty: give a password (e.g. "
-                      "\"${LIMITSD_PASSWORD}\"), or remove the key to run without one");
+        reader_.Error(value, "\"" + path + "\" is empty: give a password (e.g. \"${" +
+                                 (key == "password" ? "LIMITSD_PASSWORD" : "LIMITSD_ADMIN_PASSWORD") +
+                                 "}\"), or remove the key to run without one");
         password.reset();
       }
-      if (password) server.password = std::move(*password);
+      if (password) (key == "password" ? server.password : server.admin_password) = *password;
+      if (key == "admin_password") admin_password_node = value;
     }
     if (key == "tls") ParseTls(value, server.tls);
   });
+  if (server.admin_password && server.admin_password == server.password) {
+    reader_.Error(admin_password_node,
+                  "\"server.admin_password\" is the same as \"server.password\": every client "
+                  "with the password would have the admin rights; choose another one");
+  }
 }
 
 void ConfigParser::ParseTls(const YAML::Node& node, std::optional<TlsConfig>& tls) {

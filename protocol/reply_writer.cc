@@ -93,8 +93,12 @@ void ReplyWriter::Pong(Wire wire, std::string_view argument) {
 void ReplyWriter::Bye(Wire wire) { out_->append(wire == Wire::kLine ? "BYE\n" : "+OK\r\n"); }
 
 void ReplyWriter::Error(Wire wire, ErrorCode code, std::string_view message) {
-  out_->append(wire == Wire::kLine ? "ERR " : "-ERR ");
-  out_->append(ErrorCodeName(code));
+  if (wire == Wire::kResp && code == ErrorCode::kNoPerm) {
+    out_->append("-NOPERM");  // Redis' own prefix: clients raise their permission error
+  } else {
+    out_->append(wire == Wire::kLine ? "ERR " : "-ERR ");
+    out_->append(ErrorCodeName(code));
+  }
   if (!message.empty()) {
     out_->push_back(' ');
     AppendSanitized(message);

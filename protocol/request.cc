@@ -32,6 +32,8 @@ std::string_view ErrorCodeName(ErrorCode code) noexcept {
       return "noauth";
     case ErrorCode::kWrongPass:
       return "wrongpass";
+    case ErrorCode::kNoPerm:
+      return "noperm";
   }
   return "unknown";
 }

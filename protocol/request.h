@@ -48,6 +48,7 @@ enum class ErrorCode : std::uint8_t {
   kStorageFull,  ///< the memory store holds storage.options.max_keys keys and refuses a new one
   kNoAuth,     ///< a request before AUTH on a server with a password
   kWrongPass,  ///< AUTH with a wrong password (or, over RESP, an unknown user)
+  kNoPerm,     ///< RESET or an inline limit from a client without server.admin_password
 };
 
 /// "syntax", "unknown_command", ...

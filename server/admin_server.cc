@@ -136,7 +136,10 @@ storage::Task<AdminServer::Reply> AdminServer::Route(std::string_view method, st
     if (method != "POST") co_return Reply{405, "text/plain; charset=utf-8", "use POST\n", "POST"};
     if (hooks_.may_reload && !hooks_.may_reload(authorization)) {
       co_return Reply{401, "text/plain; charset=utf-8",
-                      "Authentication required: send Authorization: Bearer <server.password>\n", "",
+                      "Authentication required: send Authorization: Bearer "
+                      "<server.admin_password>, or <server.password> when no admin password is "
+                      "set\n",
+                      "",
                       true};
     }
     ReloadOutcome outcome = co_await hooks_.reload();

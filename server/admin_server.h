@@ -6,7 +6,8 @@
 //                  answers without it; 503 while the daemon drains on SIGTERM
 //   GET /health    /readyz
 //   POST /reload   reloads the configuration file: 200, or 422 with every error; with
-//                  server.password set it needs `Authorization: Bearer <password>` (401)
+//                  server.password set it needs `Authorization: Bearer <password>` (401),
+//                  with server.admin_password set that password
 // HEAD works wherever GET does; query strings are ignored. One request per connection,
 // read within admin.read_timeout_ms; at most admin.max_connections at once.
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "limits/limit.h"
 #include "server/decider.h"
 #include "server/password.h"
 
@@ -22,12 +23,47 @@ const Password* Authenticator::password() const noexcept { return decider_.passw
 
 bool Authenticator::Required() const noexcept { return password() != nullptr; }
 
-bool Authenticator::Check(std::string_view candidate, std::size_t door) {
-  const Password* expected = password();
-  if (expected == nullptr) return false;
-  if (expected->Matches(candidate)) return true;
+const Password* Authenticator::admin_password() const noexcept {
+  return decider_.admin_password();
+}
+
+bool Authenticator::AdminRequired() const noexcept { return admin_password() != nullptr; }
+
+Role Authenticator::Check(std::string_view candidate, std::size_t door) {
+  const Password* client = password();
+  const Password* admin = admin_password();
+  if (client == nullptr && admin == nullptr) return Role::kNone;
+  const bool is_client = client != nullptr && client->Matches(candidate);
+  const bool is_admin = admin != nullptr && admin->Matches(candidate);
+  if (is_admin) return Role::kAdmin;
+  if (is_client) return Role::kClient;
   Refuse(door, AuthFailure::kWrong);
+  return Role::kNone;
+}
+
+bool Authenticator::NeedsAdmin(protocol::Verb verb, std::string_view limit) noexcept {
+  return verb == protocol::Verb::kReset || verb == protocol::Verb::kThrottle ||
+         limits::LooksInline(limit);
+}
+
+bool Authenticator::Permits(Role role, Protocol door, protocol::Verb verb,
+                            std::string_view limit) {
+  if (role == Role::kAdmin || !NeedsAdmin(verb, limit) || !AdminRequired()) return true;
+  metrics_.Request(door, verb, RequestResult::kError);
+  metrics_.Error(door, protocol::ErrorCode::kNoPerm);
+  Refuse(static_cast<std::size_t>(door), AuthFailure::kNoPerm);
   return false;
+}
+
+std::string Authenticator::NoPermission(protocol::Verb verb, std::string_view how) {
+  const std::string what = verb == protocol::Verb::kReset      ? "RESET and CLEAR need"
+                           : verb == protocol::Verb::kThrottle ? "CL.THROTTLE needs"
+                                                               : "inline limits need";
+  std::string message = what + " the admin password (server.admin_password): " + std::string(how);
+  if (verb != protocol::Verb::kReset && verb != protocol::Verb::kThrottle) {
+    message += ", or use a configured limit name";
+  }
+  return message;
 }
 
 void Authenticator::Refuse(std::size_t door, AuthFailure reason) {
@@ -40,7 +76,11 @@ void Authenticator::Refuse(std::size_t door, AuthFailure reason) {
   spdlog::warn(
       "authentication failed on {}: {} ({} refused on this thread since the last such "
       "line; limitsd_auth_failures_total counts them all)",
-      DoorName(door), reason == AuthFailure::kWrong ? "wrong password" : "no credentials",
+      DoorName(door),
+      reason == AuthFailure::kWrong    ? "wrong password"
+      : reason == AuthFailure::kNoPerm ? "a request that needs server.admin_password, from a "
+                                         "client without it"
+                                       : "no credentials",
       unlogged_);
   last_log_ = now;
   unlogged_ = 0;

@@ -173,14 +173,20 @@ AdminHooks Daemon::MakeAdminHooks() {
   hooks.reload = [this] { return Reload("POST /reload"); };
   // On the first I/O thread, the admin port's, whose worker reads the running password.
   hooks.may_reload = [this](std::string_view authorization) {
+    // With server.admin_password set, only it may reload.
     Authenticator& authenticator = workers_.front()->authenticator();
-    if (!authenticator.Required()) return true;
+    if (!authenticator.Configured()) return true;
     const std::optional<std::string_view> token = Password::BearerToken(authorization);
     if (!token) {
       authenticator.Refuse(kAdminDoor, AuthFailure::kMissing);
       return false;
     }
-    return authenticator.Check(*token, kAdminDoor);
+    const Role role = authenticator.Check(*token, kAdminDoor);
+    if (role == Role::kClient && authenticator.AdminRequired()) {
+      authenticator.Refuse(kAdminDoor, AuthFailure::kNoPerm);
+      return false;
+    }
+    return role != Role::kNone;
   };
   hooks.readiness = [this]() -> storage::Task<Readiness> {
     if (draining_) co_return Readiness{false, "draining: the daemon is shutting down"};

@@ -305,6 +305,10 @@ const Password* Decider::password() const noexcept {
   return generation_ ? generation_->password.get() : nullptr;
 }
 
+const Password* Decider::admin_password() const noexcept {
+  return generation_ ? generation_->admin_password.get() : nullptr;
+}
+
 storage::Task<bool> Decider::GiveBack(std::shared_ptr<const limits::Limit> limit, std::string key,
                                       std::int64_t cost) {
   storage::Result<void> done = storage::StorageErrc::kInternal;

@@ -112,6 +112,8 @@ class Decider {
   std::shared_ptr<const EnvoyLimits> envoy() const;
   /// server.password in the current generation; null when none is set (or no generation).
   const Password* password() const noexcept;
+  /// server.admin_password in the current generation; null when none is set.
+  const Password* admin_password() const noexcept;
   /// server.tls's context in the current generation, for a new connection; null: plain.
   std::shared_ptr<boost::asio::ssl::context> tls() const;
 

@@ -28,6 +28,9 @@ std::shared_ptr<const Generation> Generation::Make(const config::Config& config,
   if (config.server.password) {
     generation->password = std::make_shared<const Password>(*config.server.password);
   }
+  if (config.server.admin_password) {
+    generation->admin_password = std::make_shared<const Password>(*config.server.admin_password);
+  }
   return generation;
 }
 

@@ -33,6 +33,8 @@ struct Generation {
   std::shared_ptr<const EnvoyLimits> envoy;
   /// server.password; null when it is not set.
   std::shared_ptr<const Password> password;
+  /// server.admin_password; null when it is not set.
+  std::shared_ptr<const Password> admin_password;
   /// server.tls's context for new client connections; null: plain TCP.
   std::shared_ptr<boost::asio::ssl::context> tls;
 

@@ -131,7 +131,7 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
                             "Authentication required: send the metadata authorization: Bearer "
                             "<server.password>"};
       }
-      if (!authenticator.Check(*token, kDoor)) {
+      if (authenticator.Check(*token, kDoor) == Role::kNone) {
         co_return RlsStatus{RlsStatus::Code::kUnauthenticated, "invalid bearer token"};
       }
     }

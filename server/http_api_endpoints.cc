@@ -21,6 +21,9 @@ std::string RateText(const limits::RateLimitItem& rate) {
   return text;
 }
 
+constexpr std::string_view kSendAdminPassword =
+    "send Authorization: Bearer <server.admin_password>";
+
 storage::Task<HttpReply> AwaitReply(storage::Pending<Answer> pending,
                                     std::unique_ptr<ApiRequest> request) {
   const Answer answer = co_await std::move(pending).Wait();
@@ -37,6 +40,10 @@ storage::Pending<HttpReply> HandleOne(Verb verb, const HttpRequest& http_request
           protocol::ParseApiRequest(verb, http_request.body, *request)) {
     worker.counters().Rejected(Protocol::kHttp, error->code);
     return protocol::ErrorReply(*error);
+  }
+  if (!worker.authenticator().Permits(http_request.role, Protocol::kHttp, verb, request->limit)) {
+    return protocol::ErrorReply(
+        {protocol::ErrorCode::kNoPerm, Authenticator::NoPermission(verb, kSendAdminPassword)});
   }
   storage::Pending<Answer> pending =
       worker.decider().Decide(
@@ -61,7 +68,7 @@ void AddToBatch(const Answer& answer, protocol::BatchReplyWriter& writer) {
 
 // /v1/batch: the requests in order, each answered in its place. The body stays valid until
 // the reply is ready (HttpRequest's contract).
-storage::Task<HttpReply> HandleBatch(std::string_view body, Worker& worker) {
+storage::Task<HttpReply> HandleBatch(std::string_view body, Role role, Worker& worker) {
   std::vector<protocol::BatchItem> items;
   if (std::optional<protocol::ApiError> error = protocol::ParseBatch(body, items)) {
     worker.counters().Rejected(Protocol::kHttp, error->code);
@@ -75,6 +82,11 @@ storage::Task<HttpReply> HandleBatch(std::string_view body, Worker& worker) {
       continue;
     }
     const ApiRequest& request = item.request;
+    if (!worker.authenticator().Permits(role, Protocol::kHttp, request.verb, request.limit)) {
+      writer.Error({protocol::ErrorCode::kNoPerm,
+                    Authenticator::NoPermission(request.verb, kSendAdminPassword)});
+      continue;
+    }
     storage::Pending<Answer> pending =
         worker.decider().Decide(
             Query{request.verb, request.limit, request.key, request.cost, Protocol::kHttp});
@@ -101,7 +113,7 @@ void HttpApiEndpoints::Register(HttpRouter& router) {
   }
   router.Add(http::verb::post, "/v1/batch",
              [](const HttpRequest& request, Worker& worker) -> storage::Pending<HttpReply> {
-               return HandleBatch(request.body, worker);
+               return HandleBatch(request.body, request.role, worker);
              });
 }
 

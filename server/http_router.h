@@ -17,6 +17,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include "protocol/http_api.h"
+#include "server/authenticator.h"
 #include "storage/pending.h"
 
 namespace limitsd::server {
@@ -30,6 +31,8 @@ struct HttpRequest {
   std::string_view path;  ///< the target without its query string
   std::string_view body;
   const boost::beast::http::fields* fields = nullptr;  ///< the request's header fields
+  /// What its `Authorization: Bearer` allows (kNone: no password, or none configured).
+  Role role = Role::kNone;
 };
 
 using HttpHandler =

@@ -146,16 +146,20 @@ storage::Task<HttpSession::Got> HttpSession::ReadRequest() {
 }
 
 // With server.password set, every request on this port needs `Authorization: Bearer
-// <password>`: without it 401 with `WWW-Authenticate: Bearer`, with a wrong one 401 with
-// `error="invalid_token"` (RFC 6750).
-std::optional<protocol::HttpReply> HttpSession::Unauthorized(const Parser::value_type& request) {
+// <password>` (or the admin password): without it 401 with `WWW-Authenticate: Bearer`, with
+// a wrong one 401 with `error="invalid_token"` (RFC 6750). With only server.admin_password
+// set, a request may come without credentials, but not with wrong ones.
+std::optional<protocol::HttpReply> HttpSession::Unauthorized(const Parser::value_type& request,
+                                                             Role& role) {
+  role = Role::kNone;
   Authenticator& authenticator = worker_.authenticator();
-  if (!authenticator.Required()) return std::nullopt;
+  if (!authenticator.Configured()) return std::nullopt;
   std::optional<std::string_view> token;
   const auto field = request.find(http::field::authorization);
   if (field != request.end()) token = Password::BearerToken(field->value());
   constexpr auto kDoor = static_cast<std::size_t>(Protocol::kHttp);
-  if (token && authenticator.Check(*token, kDoor)) return std::nullopt;
+  if (token) role = authenticator.Check(*token, kDoor);
+  if (role != Role::kNone || (!token && !authenticator.Required())) return std::nullopt;
   if (!token) authenticator.Refuse(kDoor, AuthFailure::kMissing);
   worker_.counters().Rejected(
       Protocol::kHttp, token ? protocol::ErrorCode::kWrongPass : protocol::ErrorCode::kNoAuth);
@@ -172,7 +176,8 @@ std::optional<protocol::HttpReply> HttpSession::Unauthorized(const Parser::value
 }
 
 storage::Pending<protocol::HttpReply> HttpSession::Dispatch(const Parser::value_type& request) {
-  if (std::optional<protocol::HttpReply> refusal = Unauthorized(request)) {
+  Role role = Role::kNone;
+  if (std::optional<protocol::HttpReply> refusal = Unauthorized(request, role)) {
     return std::move(*refusal);
   }
   const std::string_view target = request.target();
@@ -180,7 +185,7 @@ storage::Pending<protocol::HttpReply> HttpSession::Dispatch(const Parser::value_
   std::string allow;
   const HttpHandler* handler = router_.Find(request.method(), path, allow);
   if (handler != nullptr) {
-    const HttpRequest view{request.method(), path, request.body(), &request.base()};
+    const HttpRequest view{request.method(), path, request.body(), &request.base(), role};
     return (*handler)(view, worker_);
   }
   worker_.counters().Rejected(Protocol::kHttp, protocol::ErrorCode::kUnknownCommand);

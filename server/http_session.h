@@ -61,8 +61,9 @@ class HttpSession final : public Session, public std::enable_shared_from_this<Ht
   /// The route's reply, or 404 / 405.
   storage::Pending<protocol::HttpReply> Dispatch(const Parser::value_type& request);
   protocol::HttpReply Refusal(boost::beast::error_code error) const;
-  /// 401 when server.password is set and the request does not carry it; nullopt otherwise.
-  std::optional<protocol::HttpReply> Unauthorized(const Parser::value_type& request);
+  /// 401 when server.password is set and the request does not carry it, or when it carries
+  /// a wrong password; nullopt otherwise, with what its password allows in `role`.
+  std::optional<protocol::HttpReply> Unauthorized(const Parser::value_type& request, Role& role);
   storage::Task<bool> Flush();
   storage::Task<void> Drain();
   storage::Task<void> Watchdog();

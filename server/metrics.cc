@@ -266,9 +266,12 @@ void Metrics::RenderStorage(std::string& out) const {
 
 void Metrics::RenderAuth(std::string& out) const {
   Family(out, "limitsd_auth_failures_total", "counter",
-         "Requests refused because server.password is set, by front door (admin: POST "
-         "/reload) and reason (missing: no credentials; wrong: a wrong password).");
-  constexpr std::array<std::string_view, kAuthFailures> kReasons = {"missing", "wrong"};
+         "Requests refused because server.password or server.admin_password is set, by front "
+         "door (admin: POST /reload) and reason (missing: no credentials; wrong: a wrong "
+         "password; noperm: a request that needs the admin password from a client without "
+         "it).");
+  constexpr std::array<std::string_view, kAuthFailures> kReasons = {"missing", "wrong",
+                                                                     "noperm"};
   for (std::size_t door = 0; door < kAuthDoors; ++door) {
     const std::string_view name =
         door == kAdminDoor ? "admin" : ProtocolName(static_cast<Protocol>(door));

@@ -77,15 +77,16 @@ enum class RequestResult : std::uint8_t { kOk, kAllowed, kDenied, kError };
 inline constexpr std::size_t kRequestResults = 4;
 /// protocol::Verb's values, then one for a request the parser refused.
 inline constexpr std::size_t kRequestVerbs = 10;
-inline constexpr std::size_t kErrorCodes = 14;         ///< protocol::ErrorCode's values
+inline constexpr std::size_t kErrorCodes = 15;         ///< protocol::ErrorCode's values
 inline constexpr std::size_t kStorageErrorKinds = 11;  ///< StorageErrc's values, then "other"
 
 /// Why a request was refused for authentication: the `reason` label.
 enum class AuthFailure : std::uint8_t {
   kMissing,  ///< no credentials (a request before AUTH, no Authorization)
   kWrong,    ///< a wrong password (or user, over RESP)
+  kNoPerm,   ///< a request that needs server.admin_password from a client without it
 };
-inline constexpr std::size_t kAuthFailures = 2;
+inline constexpr std::size_t kAuthFailures = 3;
 /// The front doors, then the admin port (POST /reload): the `protocol` label.
 inline constexpr std::size_t kAuthDoors = kProtocols + 1;
 inline constexpr std::size_t kAdminDoor = kProtocols;

@@ -87,6 +87,8 @@ storage::Task<ReloadOutcome> Reloader::ReloadNow(const std::string& trigger) {
   config::Config next = std::move(*loaded.config);
   const bool file_tls = next.server.tls.has_value();
   const bool password_changed = next.server.password != running_.server.password;
+  const bool admin_password_changed =
+      next.server.admin_password != running_.server.admin_password;
   KeepRestartOnly(next);
   ValidatedConfig checked = *validated;
   // TLS on or off needs a restart (the running context stays); new files for it do not.
@@ -113,6 +115,10 @@ storage::Task<ReloadOutcome> Reloader::ReloadNow(const std::string& trigger) {
   if (new_storage) changes += "; storage " + generation->backend->storage().Describe() + " opened";
   if (password_changed)
     changes += next.server.password ? "; server.password set" : "; server.password removed";
+  if (admin_password_changed) {
+    changes += next.server.admin_password ? "; server.admin_password set"
+                                          : "; server.admin_password removed";
+  }
   if (generation->tls) changes += "; server.tls certificate read again";
   if (next.log.level != running_.log.level) {
     spdlog::set_level(spdlog::level::from_str(next.log.level));
@@ -177,12 +183,15 @@ void Reloader::KeepRestartOnly(config::Config& next) const {
   for (const std::string& what : ignored) {
     Log()->warn("{}, but only a restart applies it; keeping the running value", what);
   }
-  // A reload applies server.password, and server.tls's files (not turning TLS on or off).
+  // A reload applies server.password and server.admin_password, and server.tls's files
+  // (not turning TLS on or off).
   std::optional<std::string> password = std::move(next.server.password);
+  std::optional<std::string> admin_password = std::move(next.server.admin_password);
   std::optional<config::TlsConfig> tls = std::move(next.server.tls);
   const bool tls_kept = tls.has_value() == running_.server.tls.has_value();
   next.server = running_.server;
   next.server.password = std::move(password);
+  next.server.admin_password = std::move(admin_password);
   if (tls_kept) next.server.tls = std::move(tls);
   next.admin = running_.admin;
   next.http = running_.http;

@@ -64,6 +64,18 @@ storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request, 
 
 bool RequestHandler::Admitted(const protocol::Request& request, const ClientState& client,
                               std::string& out) {
+  if (client.role != Role::kAdmin && authenticator_.AdminRequired() &&
+      Authenticator::NeedsAdmin(request.verb, request.limit)) {
+    if (!client.authenticated && authenticator_.Required()) {
+      // No credentials at all: NOAUTH, as for any other request (below).
+    } else if (!authenticator_.Permits(client.role, ProtocolOf(request.wire), request.verb,
+                                       request.limit)) {
+      protocol::ReplyWriter(out).Error(
+          request.wire, protocol::ErrorCode::kNoPerm,
+          Authenticator::NoPermission(request.verb, "AUTH with it on this connection first"));
+      return false;
+    }
+  }
   if (client.authenticated) return true;
   switch (request.verb) {
     case Verb::kPing:
@@ -86,8 +98,8 @@ bool RequestHandler::Admitted(const protocol::Request& request, const ClientStat
 }
 
 // As Redis 7 with its `default` user: a password alone, or with the user `default`; any
-// other user is wrong. Without server.password, `AUTH <password>` is an error and the
-// user `default` gets in with any password (Redis' `nopass`).
+// other user is wrong. Without server.password and server.admin_password, `AUTH <password>`
+// is an error and the user `default` gets in with any password (Redis' `nopass`).
 bool RequestHandler::Authenticate(const protocol::Request& request, ClientState& client,
                                   std::string& out) {
   const Protocol door = ProtocolOf(request.wire);
@@ -105,17 +117,18 @@ bool RequestHandler::Authenticate(const protocol::Request& request, ClientState&
     }
     return false;
   };
-  if (!authenticator_.Required()) {
+  if (!authenticator_.Configured()) {
     if (!has_user) return refuse(protocol::ErrorCode::kUnsupported);
     if (!default_user) return refuse(protocol::ErrorCode::kWrongPass);
     client.authenticated = true;
     return true;
   }
   // The password is checked whatever the user, so a wrong user takes as long.
-  const bool password_ok = authenticator_.Check(request.password, door_index);
-  if (password_ok && !default_user) authenticator_.Refuse(door_index, AuthFailure::kWrong);
-  if (!password_ok || !default_user) return refuse(protocol::ErrorCode::kWrongPass);
+  const Role role = authenticator_.Check(request.password, door_index);
+  if (role != Role::kNone && !default_user) authenticator_.Refuse(door_index, AuthFailure::kWrong);
+  if (role == Role::kNone || !default_user) return refuse(protocol::ErrorCode::kWrongPass);
   client.authenticated = true;
+  client.role = role;
   return true;
 }
 

@@ -4,7 +4,9 @@
 // appends the reply in the request's wire format. One per I/O thread.
 //
 // With server.password set, a connection must authenticate (AUTH, or HELLO 2 AUTH) before
-// anything but PING, QUIT, AUTH and HELLO: the others are answered NOAUTH.
+// anything but PING, QUIT, AUTH and HELLO: the others are answered NOAUTH. With
+// server.admin_password set, RESET/CLEAR, inline limits and CL.THROTTLE need a connection
+// that authenticated with it: the others are answered NOPERM.
 
 #include <chrono>
 #include <string>
@@ -27,6 +29,8 @@ struct ClientState {
   /// AUTH succeeded on this connection. It stays so (a later wrong AUTH, or a reload that
   /// changes the password, does not undo it), as in Redis.
   bool authenticated = false;
+  /// What the last AUTH that succeeded allows (an AUTH with the other password switches).
+  Role role = Role::kNone;
 };
 
 class RequestHandler {
@@ -45,7 +49,8 @@ class RequestHandler {
   /// AUTH [user] password, or HELLO's AUTH user password: whether they are right. On a
   /// refusal the error reply is written; on success nothing is.
   bool Authenticate(const protocol::Request& request, ClientState& client, std::string& out);
-  /// Whether `request` may run on `client`'s connection; if not, NOAUTH is written.
+  /// Whether `request` may run on `client`'s connection; if not, NOAUTH (no credentials)
+  /// or NOPERM (not the admin password) is written.
   bool Admitted(const protocol::Request& request, const ClientState& client, std::string& out);
   /// CL.THROTTLE: a gcra limit made of the request's numbers, decided like any other.
   storage::Pending<bool> Throttle(const protocol::Request& request, std::string& out,

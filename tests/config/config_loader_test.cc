@@ -378,5 +378,33 @@ TEST(ConfigLoaderTlsTest, CertAndKeyAreRequiredAndKeysChecked) {
   EXPECT_NE(errors.find("\"server.tls\" needs key_file"), std::string::npos) << errors;
 }
 
+TEST(ConfigLoaderPasswordTest, AdminPasswordIsOptionalNonEmptyAndNotThePassword) {
+  EXPECT_FALSE(Config().server.admin_password);
+  EXPECT_FALSE(LoadOk("server: { password: a }\n").server.admin_password);
+  const ConfigLoader loader(FakeEnvironment({{"LIMITSD_ADMIN_PASSWORD", "root"}, {"EMPTY", ""}}));
+  const Config both =
+      LoadOk("server:\n  password: a\n  admin_password: ${LIMITSD_ADMIN_PASSWORD}\n", loader);
+  EXPECT_EQ(both.server.password, "a");
+  EXPECT_EQ(both.server.admin_password, "root");
+  EXPECT_EQ(LoadOk("server: { admin_password: b }\n").server.admin_password, "b");
+
+  ConfigLoader::Result empty =
+      loader.LoadString("server:\n  admin_password: \"${EMPTY}\"\n", "test.yaml", "/etc");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(FormatDiagnostics(empty.errors)
+                .find("test.yaml:2:19: \"server.admin_password\" is empty: give a password "
+                      "(e.g. \"${LIMITSD_ADMIN_PASSWORD}\")"),
+            std::string::npos)
+      << FormatDiagnostics(empty.errors);
+  ConfigLoader::Result same = loader.LoadString(
+      "server:\n  password: x\n  admin_password: x\n", "test.yaml", "/etc");
+  ASSERT_FALSE(same.ok());
+  EXPECT_NE(FormatDiagnostics(same.errors)
+                .find("test.yaml:3:19: \"server.admin_password\" is the same as "
+                      "\"server.password\""),
+            std::string::npos)
+      << FormatDiagnostics(same.errors);
+}
+
 }  // namespace
 }  // namespace limitsd::config

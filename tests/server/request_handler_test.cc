@@ -265,5 +265,88 @@ TEST_F(RequestHandlerNoPasswordTest, AuthIsAnErrorAsInRedisWithoutRequirepass) {
   EXPECT_EQ(Failures("resp", "wrong"), 0u);  // nothing to fail without a password
 }
 
+// server.admin_password beside server.password: separate rights on one connection.
+class RequestHandlerAdminTest : public RequestHandlerAuthTest {
+ protected:
+  explicit RequestHandlerAdminTest(
+      const std::string& server = "server: { password: s3cret, admin_password: r00t }\n")
+      : RequestHandlerAuthTest(server) {}
+
+  std::string Ask(Wire wire, Verb verb, std::string_view limit) {
+    protocol::Request request;
+    request.wire = wire;
+    request.verb = verb;
+    request.limit = limit;
+    request.key = "k";
+    request.throttle = {.max_burst = 1, .count = 2, .period = 60, .quantity = 1};
+    std::string out;
+    testing::Get(io_, handler_.Handle(request, out, client_));
+    return out;
+  }
+  std::uint64_t NoPermErrors(std::string_view protocol) {
+    return testing::SampleOf(metrics_.Render(), "limitsd_request_errors_total{protocol=\"" +
+                                                    std::string(protocol) +
+                                                    "\",code=\"noperm\"}");
+  }
+};
+
+TEST_F(RequestHandlerAdminTest, ThePasswordDecidesOnConfiguredLimitsOnly) {
+  EXPECT_EQ(Ask(Wire::kLine, Verb::kReset, "api"), "ERR noauth Authentication required.\n");
+  EXPECT_EQ(Send(Wire::kLine, Verb::kAuth, {}, "s3cret"), "OK\n");
+  EXPECT_EQ(Masked(Ask(Wire::kLine, Verb::kHit, "api")), "OK 2 1 R 0\n");
+  EXPECT_EQ(Ask(Wire::kLine, Verb::kReset, "api"),
+            "ERR noperm RESET and CLEAR need the admin password (server.admin_password): AUTH "
+            "with it on this connection first\n");
+  EXPECT_EQ(Ask(Wire::kLine, Verb::kHit, "5/minute"),
+            "ERR noperm inline limits need the admin password (server.admin_password): AUTH "
+            "with it on this connection first, or use a configured limit name\n");
+  EXPECT_EQ(Ask(Wire::kResp, Verb::kHit, "fixed-window:5/minute").rfind("-NOPERM inline ", 0),
+            0u);
+  EXPECT_EQ(Ask(Wire::kResp, Verb::kThrottle, "").rfind("-NOPERM CL.THROTTLE needs ", 0), 0u);
+  EXPECT_EQ(NoPermErrors("line"), 2u);
+  EXPECT_EQ(NoPermErrors("resp"), 2u);
+  EXPECT_EQ(Failures("line", "noperm"), 2u);
+  EXPECT_EQ(Failures("resp", "noperm"), 2u);
+  EXPECT_EQ(Failures("line", "wrong"), 0u);
+  // Nothing was reset: the window still holds the first hit.
+  EXPECT_EQ(Masked(Ask(Wire::kLine, Verb::kHit, "api")), "OK 2 0 R 0\n");
+}
+
+TEST_F(RequestHandlerAdminTest, TheAdminPasswordAllowsEverythingUntilAnotherAuth) {
+  EXPECT_EQ(Send(Wire::kResp, Verb::kAuth, "default", "r00t"), "+OK\r\n");
+  EXPECT_EQ(Masked(Ask(Wire::kLine, Verb::kHit, "api")), "OK 2 1 R 0\n");
+  EXPECT_EQ(Ask(Wire::kLine, Verb::kReset, "api"), "OK\n");
+  EXPECT_EQ(Masked(Ask(Wire::kLine, Verb::kHit, "api")), "OK 2 1 R 0\n");
+  EXPECT_EQ(Masked(Ask(Wire::kLine, Verb::kHit, "5/minute")), "OK 5 4 R 0\n");
+  EXPECT_EQ(Ask(Wire::kResp, Verb::kThrottle, "").rfind("*5\r\n:0\r\n", 0), 0u);
+  // A wrong AUTH changes nothing; AUTH with the other password switches, as in Redis.
+  EXPECT_EQ(Send(Wire::kLine, Verb::kAuth, {}, "nope"), "ERR wrongpass invalid password\n");
+  EXPECT_EQ(Ask(Wire::kLine, Verb::kReset, "api"), "OK\n");
+  EXPECT_EQ(Send(Wire::kLine, Verb::kAuth, {}, "s3cret"), "OK\n");
+  EXPECT_EQ(Ask(Wire::kLine, Verb::kReset, "api").rfind("ERR noperm ", 0), 0u);
+  EXPECT_EQ(Failures("line", "wrong"), 1u);
+  EXPECT_EQ(Failures("line", "noperm"), 1u);
+}
+
+// server.admin_password alone: decisions on configured limits need no AUTH.
+class RequestHandlerAdminOnlyTest : public RequestHandlerAdminTest {
+ protected:
+  RequestHandlerAdminOnlyTest() : RequestHandlerAdminTest("server: { admin_password: r00t }\n") {}
+};
+
+TEST_F(RequestHandlerAdminOnlyTest, OnlyTheAdminRequestsNeedAuth) {
+  EXPECT_EQ(Masked(Ask(Wire::kLine, Verb::kHit, "api")), "OK 2 1 R 0\n");
+  EXPECT_EQ(Ask(Wire::kLine, Verb::kReset, "api").rfind("ERR noperm RESET and CLEAR need ", 0),
+            0u);
+  EXPECT_EQ(Failures("line", "missing"), 0u);
+  EXPECT_EQ(Failures("line", "noperm"), 1u);
+  // A password is configured: AUTH checks it (no `nopass` default user).
+  EXPECT_EQ(Send(Wire::kResp, Verb::kAuth, "default", "x"),
+            "-WRONGPASS invalid username-password pair or user is disabled.\r\n");
+  EXPECT_EQ(Send(Wire::kLine, Verb::kAuth, {}, "r00t"), "OK\n");
+  EXPECT_EQ(Ask(Wire::kLine, Verb::kReset, "api"), "OK\n");
+  EXPECT_EQ(Masked(Ask(Wire::kLine, Verb::kHit, "api")), "OK 2 1 R 0\n");
+}
+
 }  // namespace
 }  // namespace limitsd::server

@@ -54,9 +54,10 @@ def port_open(port):
 class Daemon:
     """limitsd on free ports: line/RESP, HTTP, gRPC and admin."""
 
-    def __init__(self, server_extra="", env=None):
+    def __init__(self, server_extra="", env=None, extra=""):
         self.dir = tempfile.mkdtemp(prefix="limitsd-security-")
         self.proc = None
+        self.extra = extra  # more of the configuration, at the top level
         try:
             for _ in range(3):  # a port taken between free_port() and bind: try others
                 if self._start(server_extra, env or {}):
@@ -80,7 +81,7 @@ http: {{ listen: "127.0.0.1:{self.http}" }}
 grpc: {{ listen: "127.0.0.1:{self.grpc}" }}
 admin: {{ listen: "127.0.0.1:{self.admin}" }}
 envoy: {{ config: [auth.yaml] }}
-""")
+{self.extra}""")
         with open(os.path.join(self.dir, "log"), "w") as log:
             self.proc = subprocess.Popen([LIMITSD, "--config", self.config], stdout=log,
                                          stderr=subprocess.STDOUT, env={**os.environ, **env})
@@ -261,6 +262,117 @@ class WithPassword(unittest.TestCase):
         self.assertNotIn(PASSWORD, log)
         # At most one line per 10 s per thread, however many failures.
         self.assertLessEqual(log.count("authentication failed on"), 3)
+
+
+CLIENT_PW, ADMIN_PW = "client-pw", "admin-pw"
+
+
+class WithAdminPassword(unittest.TestCase):
+    """server.admin_password beside server.password: RESET, inline limits and CL.THROTTLE,
+    and POST /reload, need the admin password; the password decides on configured limits."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon("  password: ${LIMITSD_TEST_PASSWORD}\n"
+                       "  admin_password: ${LIMITSD_TEST_ADMIN_PASSWORD}",
+                       env={"LIMITSD_TEST_PASSWORD": CLIENT_PW,
+                            "LIMITSD_TEST_ADMIN_PASSWORD": ADMIN_PW},
+                       extra='limits: { api: "10/minute" }\n')
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+
+    def test_line_protocol(self):
+        self.assertEqual(
+            self.d.line("RESET api line", f"AUTH {CLIENT_PW}", "HIT api line", "RESET api line",
+                        "CLEAR api line", "HIT 10/minute line", f"AUTH {ADMIN_PW}",
+                        "RESET api line", "HIT 10/minute line", "HIT api line"),
+            ["ERR noauth Authentication required.", "OK", "OK 10 9 60000 0",
+             "ERR noperm RESET and CLEAR need the admin password (server.admin_password): "
+             "AUTH with it on this connection first",
+             "ERR noperm RESET and CLEAR need the admin password (server.admin_password): "
+             "AUTH with it on this connection first",
+             "ERR noperm inline limits need the admin password (server.admin_password): "
+             "AUTH with it on this connection first, or use a configured limit name",
+             "OK", "OK", "OK 10 9 60000 0", "OK 10 9 60000 0"])
+
+    def test_redis_cli_and_redis_py(self):
+        def cli(password, *command):
+            return self.d.redis_cli("-a", password, "--no-auth-warning", *command)
+        self.assertEqual(cli(CLIENT_PW, "HIT", "api", "cli").split()[:3], ["1", "10", "9"])
+        self.assertIn("NOPERM RESET and CLEAR need the admin password",
+                      cli(CLIENT_PW, "RESET", "api", "cli"))
+        self.assertIn("NOPERM CL.THROTTLE needs the admin password",
+                      cli(CLIENT_PW, "CL.THROTTLE", "cli", "5", "10", "60"))
+        self.assertEqual(cli(ADMIN_PW, "RESET", "api", "cli").strip(), "OK")
+        self.assertEqual(cli(ADMIN_PW, "CL.THROTTLE", "cli", "5", "10", "60").split()[:3],
+                         ["0", "6", "5"])
+        client = redis.Redis(port=self.d.port, password=CLIENT_PW)
+        with self.assertRaisesRegex(redis.exceptions.NoPermissionError, "^inline limits need"):
+            client.execute_command("HIT", "10/minute", "py")
+        admin = redis.Redis(port=self.d.port, password=ADMIN_PW)
+        self.assertEqual(admin.execute_command("HIT", "10/minute", "py")[:3], [1, 10, 9])
+
+    def test_http(self):
+        def post(path, body, password):
+            return self.d.curl(self.d.http, path, "-X", "POST", "--data", body, "-H",
+                               f"Authorization: Bearer {password}")
+        status, head, body = post("/v1/reset", '{"limit": "api", "key": "web"}', CLIENT_PW)
+        self.assertEqual(status, 403, head)
+        self.assertIn('"noperm"', body)
+        self.assertIn("send Authorization: Bearer <server.admin_password>", body)
+        status, head, body = post("/v1/batch", '[{"verb": "hit", "limit": "api", "key": "web"}, '
+                                  '{"verb": "hit", "limit": "1/second", "key": "web"}]',
+                                  CLIENT_PW)
+        self.assertEqual(status, 200, head)
+        self.assertRegex(body, r'^\{"results":\[\{"status":200,.*\},'
+                               r'\{"status":403,"code":"noperm"')
+        self.assertEqual(post("/v1/reset", '{"limit": "api", "key": "web"}', ADMIN_PW)[0], 200)
+        self.assertEqual(post("/v1/hit", '{"limit": "1/second", "key": "web"}', ADMIN_PW)[0], 200)
+
+    def test_grpc_takes_either_password(self):
+        for password in (CLIENT_PW, ADMIN_PW):
+            reply = self.d.should_rate_limit([("authorization", f"Bearer {password}")])
+            self.assertEqual(reply.overall_code, rls_pb2.RateLimitResponse.OK)
+
+    def test_only_the_admin_password_reloads(self):
+        status, _, _ = self.d.curl(self.d.admin, "/reload", "-X", "POST", "-H",
+                                   f"Authorization: Bearer {CLIENT_PW}")
+        self.assertEqual(status, 401)
+        status, _, body = self.d.curl(self.d.admin, "/reload", "-X", "POST", "-H",
+                                      f"Authorization: Bearer {ADMIN_PW}")
+        self.assertEqual(status, 200, body)
+
+    def test_refusals_are_counted_and_logged_without_the_secret(self):
+        labels = 'protocol="line",reason="noperm"'
+        before = self.d.metric("limitsd_auth_failures_total", labels)
+        self.d.line(f"AUTH {CLIENT_PW}", "RESET api counted", "HIT 5/minute counted")
+        self.assertEqual(self.d.metric("limitsd_auth_failures_total", labels) - before, 2)
+        log = self.d.log()
+        self.assertIn("a request that needs server.admin_password", log)
+        self.assertNotIn(CLIENT_PW, log)
+        self.assertNotIn(ADMIN_PW, log)
+
+
+class AdminPasswordAlone(unittest.TestCase):
+    def test_configured_limits_need_no_auth_and_the_rest_the_admin_password(self):
+        d = Daemon(f"  admin_password: {ADMIN_PW}", extra='limits: { api: "10/minute" }\n')
+        try:
+            self.assertEqual(
+                d.line("HIT api k", "RESET api k", "AUTH wrong", f"AUTH {ADMIN_PW}",
+                       "RESET api k"),
+                ["OK 10 9 60000 0",
+                 "ERR noperm RESET and CLEAR need the admin password (server.admin_password): "
+                 "AUTH with it on this connection first",
+                 "ERR wrongpass invalid password", "OK", "OK"])
+            status, _, body = d.curl(d.http, "/v1/reset", "-X", "POST", "--data",
+                                     '{"limit": "api", "key": "k"}')
+            self.assertEqual(status, 403, body)
+            self.assertEqual(d.should_rate_limit().overall_code, rls_pb2.RateLimitResponse.OK)
+            self.assertEqual(d.curl(d.admin, "/reload", "-X", "POST")[0], 401)
+        finally:
+            d.stop()
 
 
 class Reloads(unittest.TestCase):

@@ -3,7 +3,9 @@
 //   --mode hits:   fixed-window HITs through limits::RateLimiter::Decide on memory:// (as
 //                  the daemon decides), over --keys keys in turn, none denied; prints hits/s.
 //                  --batch N reads the clock once per N hits (storage::ClockBatch), as the
-//                  daemon does for the requests of one read (N = 16: a client pipelining 16).
+//                  daemon does for the requests of one read (N = 16: a client pipelining 16);
+//                  with --prefetch, the N hits are prefetched first (RateLimiter::Prefetch),
+//                  then decided.
 //   --mode clock:  --hits reads of the store's clock alone, the floor under any hit.
 //   --mode memory: --keys distinct fixed-window HITs; prints (VmRSS after - before) / keys.
 // The last line is machine-readable: "RESULT key=value ...".
@@ -32,7 +34,7 @@ long ResidentKiB() {
   return -1;
 }
 
-int Hits(std::uint64_t hits, std::size_t key_count, std::uint64_t batch_size) {
+int Hits(std::uint64_t hits, std::size_t key_count, std::uint64_t batch_size, bool prefetch) {
   MemoryLimiter m;
   const limits::Limit limit = MakeLimit(kLimit);
   const std::vector<std::string> keys = MakeKeys(key_count);
@@ -44,6 +46,9 @@ int Hits(std::uint64_t hits, std::size_t key_count, std::uint64_t batch_size) {
     if (batch_size > 1 && i % batch_size == 0) {
       batch.reset();
       batch.emplace();
+      for (std::uint64_t j = 0; prefetch && j < batch_size; ++j) {
+        m.limiter.Prefetch(limit, keys[(k + j) % keys.size()]);
+      }
     }
     const auto pending = m.limiter.Decide(limit, keys[k], 1, storage::TakeMode::kHit);
     allowed += pending.ready() && pending.value() && pending.value()->allowed;
@@ -51,9 +56,11 @@ int Hits(std::uint64_t hits, std::size_t key_count, std::uint64_t batch_size) {
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("RESULT hits_per_s=%.0f hits=%llu allowed=%llu keys=%zu batch=%llu seconds=%.3f\n",
+  std::printf("RESULT hits_per_s=%.0f hits=%llu allowed=%llu keys=%zu batch=%llu prefetch=%d "
+              "seconds=%.3f\n",
               static_cast<double>(hits) / seconds, (unsigned long long)hits,
-              (unsigned long long)allowed, key_count, (unsigned long long)batch_size, seconds);
+              (unsigned long long)allowed, key_count, (unsigned long long)batch_size,
+              prefetch ? 1 : 0, seconds);
   return allowed == hits ? 0 : 1;
 }
 
@@ -99,17 +106,19 @@ int Main(int argc, char** argv) {
   std::uint64_t hits = 2'000'000;
   std::size_t keys = 10'000;
   std::uint64_t batch = 1;
+  bool prefetch = false;
   po::options_description desc("limitsd_inprocess options");
   desc.add_options()("mode", po::value(&mode)->default_value(mode), "hits | clock | memory")
       ("hits", po::value(&hits)->default_value(hits), "hits to time (--mode hits)")
       ("keys", po::value(&keys)->default_value(keys), "distinct keys")
-      ("batch", po::value(&batch)->default_value(batch), "hits per clock read (--mode hits)");
+      ("batch", po::value(&batch)->default_value(batch), "hits per clock read (--mode hits)")
+      ("prefetch", po::bool_switch(&prefetch), "prefetch each batch before deciding it");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   po::notify(vm);
   if (keys == 0) throw std::invalid_argument("--keys must be >= 1");
   if (batch == 0) throw std::invalid_argument("--batch must be >= 1");
-  if (mode == "hits") return Hits(hits, keys, batch);
+  if (mode == "hits") return Hits(hits, keys, batch, prefetch);
   if (mode == "memory") return Memory(keys);
   if (mode == "clock") return ClockReads(hits);
   throw std::invalid_argument("--mode must be hits, clock or memory");

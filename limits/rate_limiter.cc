@@ -103,6 +103,16 @@ storage::Pending<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::
   return Awaited(limit, key, cost, mode);
 }
 
+void RateLimiter::Prefetch(const Limit& limit, std::string_view key) const noexcept {
+  if (immediate_ == nullptr) return;
+  try {
+    const KeySet keys(limit, key);
+    immediate_->Prefetch(keys.queries);
+  } catch (const std::bad_alloc&) {
+    // A key too long for the stack buffer, and no memory for it: nothing to prefetch.
+  }
+}
+
 Result<Decision> RateLimiter::DecideImmediately(const Limit& limit, std::string_view key,
                                                 std::int64_t cost, storage::TakeMode mode) {
   if (!Serves(limit.strategy())) return storage::StorageErrc::kUnsupported;

@@ -35,6 +35,10 @@ class RateLimiter {
   /// waiting (ImmediateTakeSupport: memory://), with no coroutine; otherwise a task to await.
   storage::Pending<Result<Decision>> Decide(const Limit& limit, std::string_view key,
                                             std::int64_t cost, storage::TakeMode mode);
+  /// Starts loading into the CPU's caches what a Decide of `limit` for `key` will read, when
+  /// the storage decides without waiting (ImmediateTakeSupport::Prefetch); otherwise does
+  /// nothing. For a batch of requests: prefetch them all, then decide them in turn.
+  void Prefetch(const Limit& limit, std::string_view key) const noexcept;
   /// Gives back `cost` taken by an earlier Hit of `limit` for `key`, while its windows last:
   /// fixed windows only (a counter can be decremented; a moving window's entries and a
   /// sliding window's buckets cannot be told apart from others' hits), kUnsupported

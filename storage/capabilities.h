@@ -95,6 +95,10 @@ class ImmediateTakeSupport {
   virtual ~ImmediateTakeSupport() = default;
   virtual Result<TakeOutcome> TakeAllImmediately(std::span<const RateQuery> rates,
                                                  std::int64_t cost, TakeMode mode) noexcept = 0;
+  /// Starts loading into the CPU's caches what a TakeAllImmediately of `rates` soon after
+  /// will read, so that the requests of one batch, prefetched first and decided after,
+  /// overlap their cache misses. Changes nothing; a store may do nothing.
+  virtual void Prefetch(std::span<const RateQuery> rates) const noexcept = 0;
 };
 
 }  // namespace limitsd::storage

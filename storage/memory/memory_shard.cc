@@ -32,13 +32,21 @@ typename Table::mapped_type* MemoryShard::FindLive(Table& table, const Key& key,
   return &it->second;
 }
 
+MemoryShard::FixedEntry* MemoryShard::FindLiveFixed(const KeyDigest& d, std::int64_t now) {
+  const std::uint64_t key = FixedKey(d);
+  FixedEntry* entry = fixed_.Find(key);
+  if (entry == nullptr || strategy::FixedLive(*entry, now)) return entry;
+  fixed_.Erase(key);
+  return nullptr;
+}
+
 FixedWindowState MemoryShard::ReadFixed(const KeyDigest& d, std::int64_t now) {
-  return strategy::FixedView(FindLive(fixed_, FixedKey(d), now), now);
+  return strategy::FixedView(FindLiveFixed(d, now), now);
 }
 
 std::int64_t MemoryShard::AddFixed(const KeyDigest& d, std::int64_t now, std::int64_t expiry,
                                    std::int64_t amount) {
-  FixedEntry& entry = fixed_.try_emplace(FixedKey(d), FixedEntry{}).first->second;
+  FixedEntry& entry = *fixed_.TryEmplace(FixedKey(d)).first;
   const bool fresh = !strategy::FixedLive(entry, now);
   const std::int64_t count = strategy::FixedAdd(entry, now, expiry, amount);
   if (fresh) NoteExpiry(entry.expires_at);
@@ -52,12 +60,11 @@ MemoryShard::FixedHit MemoryShard::HitFixed(const KeyDigest& d, std::int64_t now
   if (amount >= 0 && amount <= limit && !Admit(StrategyKind::kFixedWindow, d, now)) {
     return {FixedWindowState{}, false, true};
   }
-  auto [it, inserted] = fixed_.try_emplace(FixedKey(d), FixedEntry{});
-  FixedEntry& entry = it->second;
+  FixedEntry& entry = *fixed_.TryEmplace(FixedKey(d)).first;
   const bool fresh = !strategy::FixedLive(entry, now);
   const FixedWindowState before = strategy::FixedView(&entry, now);
   if (amount < 0 || amount > limit || before.count + amount > limit) {
-    if (fresh) fixed_.erase(it);  // absent or expired: nothing to keep
+    if (fresh) fixed_.Erase(FixedKey(d));  // absent or expired: nothing to keep
     return {before, false};
   }
   strategy::FixedAdd(entry, now, expiry, amount);
@@ -66,7 +73,7 @@ MemoryShard::FixedHit MemoryShard::HitFixed(const KeyDigest& d, std::int64_t now
 }
 
 void MemoryShard::SubtractFixed(const KeyDigest& d, std::int64_t now, std::int64_t amount) {
-  FixedEntry* entry = FindLive(fixed_, FixedKey(d), now);
+  FixedEntry* entry = FindLiveFixed(d, now);
   if (entry != nullptr) strategy::FixedSubtract(*entry, now, amount);
 }
 
@@ -122,7 +129,7 @@ void MemoryShard::TakeGcra(const KeyDigest& d, std::int64_t now, Micros interval
 }
 
 void MemoryShard::Erase(const KeyDigest& d) {
-  fixed_.erase(FixedKey(d));
+  fixed_.Erase(FixedKey(d));
   moving_.erase(d);
   sliding_.erase(d);
   gcra_.erase(d);
@@ -136,7 +143,7 @@ bool MemoryShard::AfterCall(std::int64_t now) {
 
 bool MemoryShard::Contains(StrategyKind kind, const KeyDigest& d) const {
   switch (kind) {
-    case StrategyKind::kFixedWindow: return fixed_.contains(FixedKey(d));
+    case StrategyKind::kFixedWindow: return fixed_.Contains(FixedKey(d));
     case StrategyKind::kMovingWindow: return moving_.contains(d);
     case StrategyKind::kSlidingWindowCounter: return sliding_.contains(d);
     case StrategyKind::kGcra: return gcra_.contains(d);
@@ -168,7 +175,7 @@ std::size_t MemoryShard::EvictSoonest(std::size_t count) {
   const std::size_t before = Size();
   if (count == 0 || before == 0) return 0;
   if (count >= before) {
-    fixed_.clear();
+    fixed_.Clear();
     moving_.clear();
     sliding_.clear();
     gcra_.clear();
@@ -181,7 +188,7 @@ std::size_t MemoryShard::EvictSoonest(std::size_t count) {
   const auto collect = [&](const auto& table) {
     for (const auto& item : table) expiries_.push_back(item.second.expires_at);
   };
-  collect(fixed_);
+  fixed_.ForEach([&](const FixedEntry& entry) { expiries_.push_back(entry.expires_at); });
   collect(moving_);
   collect(sliding_);
   collect(gcra_);
@@ -192,13 +199,14 @@ std::size_t MemoryShard::EvictSoonest(std::size_t count) {
       count - static_cast<std::size_t>(std::count_if(
                   expiries_.begin(), expiries_.end(),
                   [threshold](std::int64_t e) { return e < threshold; }));
-  const auto soonest = [&](const auto& item) {
-    if (item.second.expires_at < threshold) return true;
-    if (item.second.expires_at > threshold || at_threshold == 0) return false;
+  const auto soonest_at = [&](std::int64_t expires_at) {
+    if (expires_at < threshold) return true;
+    if (expires_at > threshold || at_threshold == 0) return false;
     --at_threshold;
     return true;
   };
-  boost::unordered::erase_if(fixed_, soonest);
+  const auto soonest = [&](const auto& item) { return soonest_at(item.second.expires_at); };
+  fixed_.EraseIf([&](const FixedEntry& entry) { return soonest_at(entry.expires_at); });
   boost::unordered::erase_if(moving_, soonest);
   boost::unordered::erase_if(sliding_, soonest);
   boost::unordered::erase_if(gcra_, soonest);
@@ -212,16 +220,17 @@ std::size_t MemoryShard::SweepIfDue(std::int64_t now) {
 std::size_t MemoryShard::Sweep(std::int64_t now) {
   const std::size_t before = Size();
   std::int64_t earliest = std::numeric_limits<std::int64_t>::max();
-  const auto expired = [&](const auto& item) {
-    if (item.second.expires_at <= now) return true;
-    earliest = std::min(earliest, item.second.expires_at);
+  const auto expired_at = [&](std::int64_t expires_at) {
+    if (expires_at <= now) return true;
+    earliest = std::min(earliest, expires_at);
     return false;
   };
-  boost::unordered::erase_if(fixed_, expired);
+  const auto expired = [&](const auto& item) { return expired_at(item.second.expires_at); };
+  fixed_.EraseIf([&](const FixedEntry& entry) { return expired_at(entry.expires_at); });
   boost::unordered::erase_if(moving_, expired);
   boost::unordered::erase_if(sliding_, expired);
   boost::unordered::erase_if(gcra_, expired);
-  ShrinkIfSparse(fixed_);
+  fixed_.ShrinkIfSparse();
   ShrinkIfSparse(moving_);
   ShrinkIfSparse(sliding_);
   ShrinkIfSparse(gcra_);

@@ -1,8 +1,9 @@
 #pragma once
 // One shard of the memory store: a lock and four open-addressing tables (fixed-window
 // counters, moving-window logs, sliding-window counters, GCRA arrival times) keyed by the
-// key digest: its high 64-bit lane for the fixed-window counters (the most numerous, so
-// their slots stay at 24 bytes), all 128 bits for the others. The arithmetic is the strategies' own (strategy/).
+// key digest: its high 64-bit lane for the fixed-window counters (the most numerous: their
+// own table, FixedTable, with 24-byte slots and one cache line per lookup), all 128 bits
+// for the others. The arithmetic is the strategies' own (strategy/).
 // Every method but the constructor requires the caller to hold Mutex(); `now` is the
 // store's monotonic time in microseconds.
 
@@ -15,6 +16,7 @@
 
 #include <vector>
 
+#include "storage/memory/fixed_table.h"
 #include "storage/memory/key_digest.h"
 #include "storage/window_state.h"
 #include "strategy/fixed_window.h"
@@ -80,6 +82,9 @@ class alignas(64) MemoryShard {
                     std::int64_t limit, std::int64_t amount);
   /// Subtracts `amount`, never below 0; no-op when absent.
   void SubtractFixed(const KeyDigest& d, std::int64_t now, std::int64_t amount);
+  /// Starts loading where the fixed-window counter of `d` is (FixedTable::Prefetch), for a
+  /// hit that follows soon. Safe without the lock: it reads nothing and may find any line.
+  void PrefetchFixed(const KeyDigest& d) const noexcept { fixed_.Prefetch(FixedKey(d)); }
 
   // Moving window.
   MovingWindowState ReadMoving(const KeyDigest& d, std::int64_t now, std::int64_t limit,
@@ -132,13 +137,13 @@ class alignas(64) MemoryShard {
   /// The live entry of `key` in `table`, erasing it when expired; nullptr when absent.
   template <class Table, class Key>
   typename Table::mapped_type* FindLive(Table& table, const Key& key, std::int64_t now);
-  /// The fixed-window table's key: the digest's high lane.
-  static std::uint64_t FixedKey(const KeyDigest& d) noexcept { return d.hi; }
-  /// The high lane is already well mixed: the table uses it as its hash.
-  struct FixedKeyHash {
-    using is_avalanching = void;
-    std::size_t operator()(std::uint64_t key) const noexcept { return key; }
-  };
+  /// The fixed-window table's key: the digest's high lane, with 0 (the table's empty mark)
+  /// read as 1.
+  static std::uint64_t FixedKey(const KeyDigest& d) noexcept {
+    return d.hi + static_cast<std::uint64_t>(d.hi == 0);
+  }
+  /// The live counter of `d`, erasing it when expired; nullptr when absent.
+  FixedEntry* FindLiveFixed(const KeyDigest& d, std::int64_t now);
   void NoteExpiry(std::int64_t expires_at) noexcept {
     if (expires_at < earliest_expiry_) earliest_expiry_ = expires_at;
   }
@@ -146,7 +151,7 @@ class alignas(64) MemoryShard {
   std::size_t EvictSoonest(std::size_t count);
 
   std::mutex mutex_;
-  boost::unordered_flat_map<std::uint64_t, FixedEntry, FixedKeyHash> fixed_;
+  FixedTable fixed_;
   boost::unordered_flat_map<KeyDigest, MovingEntry, KeyDigestHash> moving_;
   boost::unordered_flat_map<KeyDigest, SlidingEntry, KeyDigestHash> sliding_;
   boost::unordered_flat_map<KeyDigest, GcraEntry, KeyDigestHash> gcra_;

@@ -502,6 +502,14 @@ Result<TakeOutcome> MemoryStorage::TakeAllImmediately(std::span<const RateQuery>
   return Guarded([&] { return TakeAllNow(rates, cost, mode); });
 }
 
+void MemoryStorage::Prefetch(std::span<const RateQuery> rates) const noexcept {
+  for (const RateQuery& rate : rates) {
+    if (rate.strategy != StrategyKind::kFixedWindow) continue;
+    const Located at = Locate(rate.key);
+    at.shard->PrefetchFixed(at.digest);
+  }
+}
+
 std::size_t MemoryStorage::SweepAll() {
   std::size_t freed = 0;
   for (std::size_t i = 0; i <= shard_mask_; ++i) {

@@ -118,6 +118,9 @@ class MemoryStorage final : public Storage,
                                     TakeMode mode) override;
   Result<TakeOutcome> TakeAllImmediately(std::span<const RateQuery> rates, std::int64_t cost,
                                          TakeMode mode) noexcept override;
+  /// Prefetches the fixed-window counters' slots (MemoryShard::PrefetchFixed), without a
+  /// lock; the other strategies' tables are not prefetched.
+  void Prefetch(std::span<const RateQuery> rates) const noexcept override;
 
   // The same operations, synchronous (the coroutines above only wrap them). Those that may
   // store a new entry fail with StorageErrc::kFull when its shard is full (when_full: deny).

@@ -164,7 +164,9 @@ std::optional<ValidatedConfig> ConfigValidator::Validate(const Config& config,
   }
   if (config.server.tls) {
     try {
-      out.tls = TlsContext::Load(*config.server.tls);
+      auto pem = std::make_shared<TlsPem>();
+      out.tls = TlsContext::Load(*config.server.tls, pem.get());
+      out.tls_pem = std::move(pem);
     } catch (const std::exception& e) {
       Report(errors, config, config.server.tls->mark.line, config.server.tls->mark.column,
              e.what());

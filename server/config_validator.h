@@ -31,6 +31,8 @@ struct ValidatedConfig {
   std::int64_t max_inline_window_seconds = LimitTable::kDefaultMaxInlineWindowSeconds;
   /// server.tls's files, read; null when it is not set.
   std::shared_ptr<boost::asio::ssl::context> tls;
+  /// What `tls` was built from, for the gRPC port; null when server.tls is not set.
+  std::shared_ptr<const TlsPem> tls_pem;
 };
 
 class ConfigValidator {

@@ -70,7 +70,7 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
   }
   if (config.grpc.address) {
     grpc_ = std::make_unique<GrpcServer>(workers);
-    grpc_->Start(*config.grpc.address, config.server.tls ? &*config.server.tls : nullptr);
+    grpc_->Start(*config.grpc.address, reloader_->generation()->tls_pem);
   }
   StartConfigWatcher();
   if (config.http.address) BuildHttp(config);
@@ -136,6 +136,7 @@ void Daemon::Publish(const std::shared_ptr<const Generation>& generation) {
   for (auto& worker : workers_) {
     boost::asio::post(worker->io(), [w = worker.get(), generation] { w->Apply(generation); });
   }
+  if (grpc_) grpc_->Renew(generation->tls_pem);  // server.tls's files, read again
 }
 
 void Daemon::StartConfigWatcher() {

@@ -25,6 +25,7 @@ std::shared_ptr<const Generation> Generation::Make(const config::Config& config,
   }
   generation->shadowed = std::move(shadowed);
   generation->tls = validated.tls;
+  generation->tls_pem = validated.tls_pem;
   if (config.server.password) {
     generation->password = std::make_shared<const Password>(*config.server.password);
   }

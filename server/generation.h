@@ -37,6 +37,8 @@ struct Generation {
   std::shared_ptr<const Password> admin_password;
   /// server.tls's context for new client connections; null: plain TCP.
   std::shared_ptr<boost::asio::ssl::context> tls;
+  /// server.tls's files as `tls` was built from them, for the gRPC port; null: plain.
+  std::shared_ptr<const TlsPem> tls_pem;
 
   static std::shared_ptr<const Generation> Make(const config::Config& config,
                                                 const ValidatedConfig& validated,

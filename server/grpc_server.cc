@@ -1,9 +1,10 @@
 #include "server/grpc_server.h"
 
-#include <fstream>
-#include <sstream>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 
+#include <grpc/grpc_security.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -38,25 +39,72 @@ grpc::Status ToGrpc(const RlsStatus& status) {
   return {grpc::StatusCode::INTERNAL, "unexpected status"};
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) throw std::runtime_error("cannot read " + path + " for grpc.listen's TLS");
-  return text.str();
-}
+}  // namespace
 
-// server.tls on a TCP address; unix sockets stay plain, as on the other ports.
-std::shared_ptr<grpc::ServerCredentials> Credentials(const config::ListenAddress& address,
-                                                     const config::TlsConfig* tls) {
-  if (tls == nullptr || address.IsUnix()) return grpc::InsecureServerCredentials();
-  grpc::SslServerCredentialsOptions options(
-      tls->ca_file.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-                           : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  if (!tls->ca_file.empty()) options.pem_root_certs = ReadFile(tls->ca_file);
-  options.pem_key_cert_pairs.push_back({ReadFile(tls->key_file), ReadFile(tls->cert_file)});
-  return grpc::SslServerCredentials(options);
-}
+// Server credentials of gRPC's SSL implementation whose certificates can be replaced while
+// the server runs: before each TLS handshake gRPC asks Fetch() for a new certificate config,
+// and takes the one Renew() left since (the first at start-up). grpc++ 1.51 has no such
+// credentials of its own, so this wraps the C core's (config fetcher) in ServerCredentials.
+class RenewableCredentials final : public grpc::ServerCredentials {
+ public:
+  /// With `pem.ca`, client certificates signed by those CAs are required.
+  explicit RenewableCredentials(TlsPem pem)
+      : client_certificates_(!pem.ca.empty()), pending_(std::move(pem)) {
+    grpc_ssl_server_credentials_options* options =
+        grpc_ssl_server_credentials_create_options_using_config_fetcher(
+            client_certificates_ ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                                 : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE,
+            &RenewableCredentials::Fetch, this);
+    credentials_ = grpc_ssl_server_credentials_create_with_options(options);
+  }
+  ~RenewableCredentials() override { grpc_server_credentials_release(credentials_); }
+  RenewableCredentials(const RenewableCredentials&) = delete;
+  RenewableCredentials& operator=(const RenewableCredentials&) = delete;
+
+  /// The certificates for the handshakes after this call. False (nothing changes) when
+  /// `pem` adds or removes the client CAs: whether gRPC asks for client certificates is
+  /// set when the port opens.
+  bool Renew(TlsPem pem) {
+    if (pem.ca.empty() == client_certificates_) return false;
+    const std::lock_guard lock(mutex_);
+    pending_ = std::move(pem);
+    return true;
+  }
+
+  void SetAuthMetadataProcessor(const std::shared_ptr<grpc::AuthMetadataProcessor>&) override {
+    throw std::logic_error("limitsd's gRPC credentials take no AuthMetadataProcessor");
+  }
+
+ private:
+  int AddPortToServer(const std::string& address, grpc_server* server) override {
+    return grpc_server_add_http2_port(server, address.c_str(), credentials_);
+  }
+
+  // On a gRPC thread, before a handshake. gRPC owns the config it is handed; one it could
+  // not use it would log and keep the last (never: TlsContext checked the same bytes).
+  static grpc_ssl_certificate_config_reload_status Fetch(
+      void* self, grpc_ssl_server_certificate_config** config) {
+    auto& credentials = *static_cast<RenewableCredentials*>(self);
+    const std::lock_guard lock(credentials.mutex_);
+    if (!credentials.pending_) return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_UNCHANGED;
+    const TlsPem& pem = *credentials.pending_;
+    const grpc_ssl_pem_key_cert_pair pair{pem.key.c_str(), pem.cert.c_str()};
+    // gRPC 1.51 asserts that a fetched config has client CAs, even when it asks for no
+    // client certificate: without ca_file it gets the server's own chain, which it never
+    // uses then (no certificate is requested, so none is verified).
+    const std::string& roots = pem.ca.empty() ? pem.cert : pem.ca;
+    *config = grpc_ssl_server_certificate_config_create(roots.c_str(), &pair, 1);
+    credentials.pending_.reset();
+    return GRPC_SSL_CERTIFICATE_CONFIG_RELOAD_NEW;
+  }
+
+  const bool client_certificates_;
+  grpc_server_credentials* credentials_ = nullptr;
+  std::mutex mutex_;
+  std::optional<TlsPem> pending_;  // not handed to gRPC yet
+};
+
+namespace {
 
 std::string GrpcAddress(const config::ListenAddress& address) {
   if (address.IsUnix()) return "unix:" + address.unix_path;
@@ -154,12 +202,19 @@ GrpcServer::~GrpcServer() {
   if (server_) server_->Wait();
 }
 
-void GrpcServer::Start(const config::ListenAddress& address, const config::TlsConfig* tls) {
+void GrpcServer::Start(const config::ListenAddress& address, std::shared_ptr<const TlsPem> tls) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(GrpcAddress(address), Credentials(address, tls), &port);
+  // server.tls on a TCP address; unix sockets stay plain, as on the other ports.
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (tls != nullptr && !address.IsUnix()) {
+    tls_ = std::make_shared<RenewableCredentials>(*tls);
+    served_ = std::move(tls);
+    credentials = tls_;
+  }
+  builder.AddListeningPort(GrpcAddress(address), credentials, &port);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
   if (!server_ || (!address.IsUnix() && port == 0)) {
@@ -171,6 +226,17 @@ void GrpcServer::Start(const config::ListenAddress& address, const config::TlsCo
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   health->SetServingStatus("", true);
   health->SetServingStatus(kHealthName, true);
+}
+
+void GrpcServer::Renew(std::shared_ptr<const TlsPem> tls) {
+  if (!tls_ || !tls || tls == served_) return;
+  if (!tls_->Renew(*tls)) {
+    spdlog::warn("grpc.listen keeps its certificate: server.tls.ca_file was {}, and whether "
+                 "the gRPC port asks for client certificates changes only with a restart",
+                 tls->ca.empty() ? "removed" : "added");
+    return;
+  }
+  served_ = std::move(tls);
 }
 
 void GrpcServer::BeginShutdown(std::chrono::system_clock::time_point deadline) {

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "server/envoy_limits.h"
+#include "server/tls_context.h"
 #include "server/worker.h"
 
 namespace grpc {
@@ -21,6 +22,8 @@ class Server;
 }
 
 namespace limitsd::server {
+
+class RenewableCredentials;
 
 class GrpcServer {
  public:
@@ -31,9 +34,15 @@ class GrpcServer {
   GrpcServer& operator=(const GrpcServer&) = delete;
 
   /// Listens on `address` and starts serving; throws std::runtime_error naming it on failure.
-  /// With `tls` (server.tls) a TCP address speaks TLS, with the files as they are now: a
-  /// reload does not renew them here, a restart does.
-  void Start(const config::ListenAddress& address, const config::TlsConfig* tls = nullptr);
+  /// With `tls` (server.tls's files, read and checked) a TCP address speaks TLS, requiring
+  /// client certificates signed by its CAs when it has any (ca_file).
+  void Start(const config::ListenAddress& address,
+             std::shared_ptr<const TlsPem> tls = nullptr);
+  /// Serves `tls` to the connections that come after (a reload read the files again); the
+  /// open ones keep theirs. Nothing when the port is plain; a warning, and nothing, when
+  /// `tls` adds or removes ca_file (that needs a restart here).
+  /// Files read by an earlier call (the same pointer) are not handed over again.
+  void Renew(std::shared_ptr<const TlsPem> tls);
   /// "host:port" (with the port chosen when 0 was asked) or "unix:/path".
   std::string BoundAddress() const { return bound_; }
   /// Reports NOT_SERVING, stops taking calls and finishes those in flight (on a thread of
@@ -46,6 +55,8 @@ class GrpcServer {
  private:
   class Service;
   std::unique_ptr<Service> service_;
+  std::shared_ptr<RenewableCredentials> tls_;  // null: plain; outlives server_
+  std::shared_ptr<const TlsPem> served_;       // what tls_ was last given
   std::unique_ptr<grpc::Server> server_;
   std::string bound_;
   std::thread stopper_;

@@ -92,7 +92,10 @@ storage::Task<ReloadOutcome> Reloader::ReloadNow(const std::string& trigger) {
   KeepRestartOnly(next);
   ValidatedConfig checked = *validated;
   // TLS on or off needs a restart (the running context stays); new files for it do not.
-  if (file_tls != next.server.tls.has_value()) checked.tls = generation_->tls;
+  if (file_tls != next.server.tls.has_value()) {
+    checked.tls = generation_->tls;
+    checked.tls_pem = generation_->tls_pem;
+  }
   std::shared_ptr<Backend> backend;
   try {
     backend = Backend::Open(next, validated->uri, executors_, generation_->backend);

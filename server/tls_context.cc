@@ -3,6 +3,10 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace limitsd::server {
@@ -29,18 +33,31 @@ std::string Reason(const boost::system::error_code& error) {
                            "\": " + Reason(error));
 }
 
+std::string Read(std::string_view what, const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in) {
+    throw std::runtime_error("server.tls." + std::string(what) + " \"" + file +
+                             "\": cannot read it: " + std::strerror(errno));
+  }
+  return text.str();
+}
+
 }  // namespace
 
-std::shared_ptr<ssl::context> TlsContext::Load(const config::TlsConfig& tls) {
+std::shared_ptr<ssl::context> TlsContext::Load(const config::TlsConfig& tls, TlsPem* pem) {
+  TlsPem read{Read("cert_file", tls.cert_file), Read("key_file", tls.key_file),
+              tls.ca_file.empty() ? std::string() : Read("ca_file", tls.ca_file)};
   auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
   context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
                        ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
                        ssl::context::no_compression | ssl::context::single_dh_use);
   ERR_clear_error();
   boost::system::error_code error;
-  context->use_certificate_chain_file(tls.cert_file, error);
+  context->use_certificate_chain(boost::asio::buffer(read.cert), error);
   if (error) Fail("cert_file", tls.cert_file, error);
-  context->use_private_key_file(tls.key_file, ssl::context::pem, error);
+  context->use_private_key(boost::asio::buffer(read.key), ssl::context::pem, error);
   if (error) Fail("key_file", tls.key_file, error);
   if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
     throw std::runtime_error("server.tls.key_file \"" + tls.key_file +
@@ -48,10 +65,11 @@ std::shared_ptr<ssl::context> TlsContext::Load(const config::TlsConfig& tls) {
                              "\": " + Reason({}));
   }
   if (!tls.ca_file.empty()) {
-    context->load_verify_file(tls.ca_file, error);
+    context->add_certificate_authority(boost::asio::buffer(read.ca), error);
     if (error) Fail("ca_file", tls.ca_file, error);
     context->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   }
+  if (pem != nullptr) *pem = std::move(read);
   return context;
 }
 

@@ -519,6 +519,12 @@ class WithTls(unittest.TestCase):
         # The first certificate is no longer served: a client that trusts only it refuses.
         code, _ = s_client(self.d.port, self.cert, "PING\nQUIT\n", "-quiet")
         self.assertNotEqual(code, 0)
+        # The gRPC port too, from its next connection on.
+        self.assertEqual(self.grpc_subject(), "CN = second")
+        self.assertEqual(self.grpc_hit(cert), rls_pb2.RateLimitResponse.OK)
+        with self.assertRaises(grpc.RpcError) as old:
+            self.grpc_hit(self.cert)
+        self.assertEqual(old.exception.code(), grpc.StatusCode.UNAVAILABLE)
         with open(self.server_cert, "w") as f:
             f.write("not a certificate\n")
         self.d.proc.send_signal(signal.SIGHUP)
@@ -526,6 +532,20 @@ class WithTls(unittest.TestCase):
         self.assertIn("server.tls.cert_file", self.d.log())
         code, out = s_client(self.d.port, cert, "PING\nQUIT\n", "-quiet")
         self.assertEqual((code, out), (0, "PONG\nBYE\n"))
+        self.assertEqual(self.grpc_subject(), "CN = second")
+        self.assertEqual(self.grpc_hit(cert), rls_pb2.RateLimitResponse.OK)
+
+    def grpc_hit(self, root_certificate):
+        return self.d.should_rate_limit([("authorization", "Bearer s3cret")],
+                                        root_certificate=root_certificate).overall_code
+
+    def grpc_subject(self):
+        """The subject of the certificate the gRPC port serves, as openssl s_client sees it."""
+        done = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{self.d.grpc}",
+                               "-alpn", "h2"], input=b"", capture_output=True, timeout=10)
+        out = done.stdout.decode(errors="replace")  # the server's first HTTP/2 frames follow
+        match = re.search(r"^subject=(.*)$", out, re.M)
+        return match.group(1).strip() if match else out + done.stderr.decode(errors="replace")
 
     def wait_for_reloads(self, result, count):
         deadline = time.monotonic() + 10

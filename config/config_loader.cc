@@ -28,8 +28,8 @@ constexpr std::array<std::string_view, 14> kTopKeys = {
     "log",         "http",    "shadow",   "grpc",
     "envoy",       "max_inline_window"};
 constexpr std::array<std::string_view, 8> kServerKeys = {
-    "listen", "threads", "max_connections", "max_line_bytes", "idle_timeout_ms", "password", "tls",
-    "admin_password"};
+    "listen",   "threads", "max_connections", "max_line_bytes", "idle_timeout_ms",
+    "password", "tls",     "admin_password"};
 constexpr std::array<std::string_view, 3> kTlsKeys = {"cert_file", "key_file", "ca_file"};
 constexpr std::array<std::string_view, 5> kStorageKeys = {"uri", "options", "timeout_ms",
                                                           "on_error", "connect"};
@@ -149,9 +149,10 @@ void ConfigParser::ParseServer(const YAML::Node& node, ServerConfig& server) {
     if (key == "password" || key == "admin_password") {
       std::optional<std::string> password = reader_.String(value, path);
       if (password && password->empty()) {
-        reader_.Error(value, "\"" + path + "\" is empty: give a password (e.g. \"${" +
-                                 (key == "password" ? "LIMITSD_PASSWORD" : "LIMITSD_ADMIN_PASSWORD") +
-                                 "}\"), or remove the key to run without one");
+        reader_.Error(value,
+                      "\"" + path + "\" is empty: give a password (e.g. \"${" +
+                          (key == "password" ? "LIMITSD_PASSWORD" : "LIMITSD_ADMIN_PASSWORD") +
+                          "}\"), or remove the key to run without one");
         password.reset();
       }
       if (password) (key == "password" ? server.password : server.admin_password) = *password;

@@ -77,7 +77,8 @@ void Check(bool condition) {
 
 void Require(bool condition, const limitsd::config::Diagnostics& errors) {
   if (!condition || !errors.empty()) {
-    throw std::runtime_error("envoy_rls_fuzz set-up: " + limitsd::config::FormatDiagnostics(errors));
+    throw std::runtime_error("envoy_rls_fuzz set-up: " +
+                             limitsd::config::FormatDiagnostics(errors));
   }
 }
 
@@ -96,8 +97,8 @@ class Service {
     limitsd::config::EnvoyRulesLoader::Result rules =
         limitsd::config::EnvoyRulesLoader().LoadString(kRules, "rules.yaml");
     Require(rules.rules != nullptr, rules.errors);
-    validated->envoy = limitsd::server::EnvoyLimits::Build(
-        rules.rules, validated->default_strategy, validated->capabilities, errors);
+    validated->envoy = limitsd::server::EnvoyLimits::Build(rules.rules, validated->default_strategy,
+                                                           validated->capabilities, errors);
     Require(validated->envoy != nullptr, errors);
     auto backend = limitsd::server::Backend::Open(*loaded.config, validated->uri, {});
     auto generation = limitsd::server::Generation::Make(*loaded.config, *validated, backend, 1);
@@ -109,8 +110,8 @@ class Service {
   }
 
   RlsStatus Handle(const RlsHandler::Request& request, RlsHandler::Response& response) {
-    auto future = boost::asio::co_spawn(io_, handler_->Handle(request, response),
-                                        boost::asio::use_future);
+    auto future =
+        boost::asio::co_spawn(io_, handler_->Handle(request, response), boost::asio::use_future);
     io_.restart();
     io_.run();
     return future.get();
@@ -155,8 +156,8 @@ void Run(Service& service, const RlsHandler::Request& request) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Service* evicting = new Service(
       "storage: { uri: \"memory://\", options: { max_keys: 65536, when_full: evict } }\n");
-  static Service* refusing = new Service(
-      "storage: { uri: \"memory://\", options: { max_keys: 64, when_full: deny } }\n");
+  static Service* refusing =
+      new Service("storage: { uri: \"memory://\", options: { max_keys: 64, when_full: deny } }\n");
   RlsHandler::Request request;
   if (!request.ParseFromArray(data, static_cast<int>(size))) return 0;
   Run(*evicting, request);

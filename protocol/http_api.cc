@@ -291,7 +291,8 @@ int HttpStatusOf(ErrorCode code) noexcept {
     case ErrorCode::kUnknownLimit:
     case ErrorCode::kUnknownCommand: return 404;
     case ErrorCode::kForbidden:
-    case ErrorCode::kNoPerm: return 403;
+    case ErrorCode::kNoPerm:
+      return 403;
     case ErrorCode::kUnsupported: return 422;
     case ErrorCode::kStorage:
     case ErrorCode::kOverloaded: return 503;

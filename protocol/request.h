@@ -46,9 +46,9 @@ enum class ErrorCode : std::uint8_t {
   kTooLong,
   kOverloaded,
   kStorageFull,  ///< the memory store holds storage.options.max_keys keys and refuses a new one
-  kNoAuth,     ///< a request before AUTH on a server with a password
-  kWrongPass,  ///< AUTH with a wrong password (or, over RESP, an unknown user)
-  kNoPerm,     ///< RESET or an inline limit from a client without server.admin_password
+  kNoAuth,       ///< a request before AUTH on a server with a password
+  kWrongPass,    ///< AUTH with a wrong password (or, over RESP, an unknown user)
+  kNoPerm,       ///< RESET or an inline limit from a client without server.admin_password
 };
 
 /// "syntax", "unknown_command", ...

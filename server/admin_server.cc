@@ -139,8 +139,7 @@ storage::Task<AdminServer::Reply> AdminServer::Route(std::string_view method, st
                       "Authentication required: send Authorization: Bearer "
                       "<server.admin_password>, or <server.password> when no admin password is "
                       "set\n",
-                      "",
-                      true};
+                      "", true};
     }
     ReloadOutcome outcome = co_await hooks_.reload();
     co_return Reply{outcome.ok ? 200u : 422u, "text/plain; charset=utf-8",

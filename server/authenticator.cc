@@ -23,9 +23,7 @@ const Password* Authenticator::password() const noexcept { return decider_.passw
 
 bool Authenticator::Required() const noexcept { return password() != nullptr; }
 
-const Password* Authenticator::admin_password() const noexcept {
-  return decider_.admin_password();
-}
+const Password* Authenticator::admin_password() const noexcept { return decider_.admin_password(); }
 
 bool Authenticator::AdminRequired() const noexcept { return admin_password() != nullptr; }
 
@@ -46,8 +44,7 @@ bool Authenticator::NeedsAdmin(protocol::Verb verb, std::string_view limit) noex
          limits::LooksInline(limit);
 }
 
-bool Authenticator::Permits(Role role, Protocol door, protocol::Verb verb,
-                            std::string_view limit) {
+bool Authenticator::Permits(Role role, Protocol door, protocol::Verb verb, std::string_view limit) {
   if (role == Role::kAdmin || !NeedsAdmin(verb, limit) || !AdminRequired()) return true;
   metrics_.Request(door, verb, RequestResult::kError);
   metrics_.Error(door, protocol::ErrorCode::kNoPerm);

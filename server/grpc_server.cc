@@ -231,9 +231,10 @@ void GrpcServer::Start(const config::ListenAddress& address, std::shared_ptr<con
 void GrpcServer::Renew(std::shared_ptr<const TlsPem> tls) {
   if (!tls_ || !tls || tls == served_) return;
   if (!tls_->Renew(*tls)) {
-    spdlog::warn("grpc.listen keeps its certificate: server.tls.ca_file was {}, and whether "
-                 "the gRPC port asks for client certificates changes only with a restart",
-                 tls->ca.empty() ? "removed" : "added");
+    spdlog::warn(
+        "grpc.listen keeps its certificate: server.tls.ca_file was {}, and whether "
+        "the gRPC port asks for client certificates changes only with a restart",
+        tls->ca.empty() ? "removed" : "added");
     return;
   }
   served_ = std::move(tls);

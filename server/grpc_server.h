@@ -36,8 +36,7 @@ class GrpcServer {
   /// Listens on `address` and starts serving; throws std::runtime_error naming it on failure.
   /// With `tls` (server.tls's files, read and checked) a TCP address speaks TLS, requiring
   /// client certificates signed by its CAs when it has any (ca_file).
-  void Start(const config::ListenAddress& address,
-             std::shared_ptr<const TlsPem> tls = nullptr);
+  void Start(const config::ListenAddress& address, std::shared_ptr<const TlsPem> tls = nullptr);
   /// Serves `tls` to the connections that come after (a reload read the files again); the
   /// open ones keep theirs. Nothing when the port is plain; a warning, and nothing, when
   /// `tls` adds or removes ca_file (that needs a restart here).

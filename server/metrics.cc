@@ -270,8 +270,7 @@ void Metrics::RenderAuth(std::string& out) const {
          "door (admin: POST /reload) and reason (missing: no credentials; wrong: a wrong "
          "password; noperm: a request that needs the admin password from a client without "
          "it).");
-  constexpr std::array<std::string_view, kAuthFailures> kReasons = {"missing", "wrong",
-                                                                     "noperm"};
+  constexpr std::array<std::string_view, kAuthFailures> kReasons = {"missing", "wrong", "noperm"};
   for (std::size_t door = 0; door < kAuthDoors; ++door) {
     const std::string_view name =
         door == kAdminDoor ? "admin" : ProtocolName(static_cast<Protocol>(door));

@@ -87,8 +87,7 @@ storage::Task<ReloadOutcome> Reloader::ReloadNow(const std::string& trigger) {
   config::Config next = std::move(*loaded.config);
   const bool file_tls = next.server.tls.has_value();
   const bool password_changed = next.server.password != running_.server.password;
-  const bool admin_password_changed =
-      next.server.admin_password != running_.server.admin_password;
+  const bool admin_password_changed = next.server.admin_password != running_.server.admin_password;
   KeepRestartOnly(next);
   ValidatedConfig checked = *validated;
   // TLS on or off needs a restart (the running context stays); new files for it do not.

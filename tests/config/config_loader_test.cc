@@ -396,8 +396,8 @@ TEST(ConfigLoaderPasswordTest, AdminPasswordIsOptionalNonEmptyAndNotThePassword)
                       "(e.g. \"${LIMITSD_ADMIN_PASSWORD}\")"),
             std::string::npos)
       << FormatDiagnostics(empty.errors);
-  ConfigLoader::Result same = loader.LoadString(
-      "server:\n  password: x\n  admin_password: x\n", "test.yaml", "/etc");
+  ConfigLoader::Result same =
+      loader.LoadString("server:\n  password: x\n  admin_password: x\n", "test.yaml", "/etc");
   ASSERT_FALSE(same.ok());
   EXPECT_NE(FormatDiagnostics(same.errors)
                 .find("test.yaml:3:19: \"server.admin_password\" is the same as "

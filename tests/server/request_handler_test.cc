@@ -285,8 +285,7 @@ class RequestHandlerAdminTest : public RequestHandlerAuthTest {
   }
   std::uint64_t NoPermErrors(std::string_view protocol) {
     return testing::SampleOf(metrics_.Render(), "limitsd_request_errors_total{protocol=\"" +
-                                                    std::string(protocol) +
-                                                    "\",code=\"noperm\"}");
+                                                    std::string(protocol) + "\",code=\"noperm\"}");
   }
 };
 
@@ -300,8 +299,7 @@ TEST_F(RequestHandlerAdminTest, ThePasswordDecidesOnConfiguredLimitsOnly) {
   EXPECT_EQ(Ask(Wire::kLine, Verb::kHit, "5/minute"),
             "ERR noperm inline limits need the admin password (server.admin_password): AUTH "
             "with it on this connection first, or use a configured limit name\n");
-  EXPECT_EQ(Ask(Wire::kResp, Verb::kHit, "fixed-window:5/minute").rfind("-NOPERM inline ", 0),
-            0u);
+  EXPECT_EQ(Ask(Wire::kResp, Verb::kHit, "fixed-window:5/minute").rfind("-NOPERM inline ", 0), 0u);
   EXPECT_EQ(Ask(Wire::kResp, Verb::kThrottle, "").rfind("-NOPERM CL.THROTTLE needs ", 0), 0u);
   EXPECT_EQ(NoPermErrors("line"), 2u);
   EXPECT_EQ(NoPermErrors("resp"), 2u);
@@ -336,8 +334,7 @@ class RequestHandlerAdminOnlyTest : public RequestHandlerAdminTest {
 
 TEST_F(RequestHandlerAdminOnlyTest, OnlyTheAdminRequestsNeedAuth) {
   EXPECT_EQ(Masked(Ask(Wire::kLine, Verb::kHit, "api")), "OK 2 1 R 0\n");
-  EXPECT_EQ(Ask(Wire::kLine, Verb::kReset, "api").rfind("ERR noperm RESET and CLEAR need ", 0),
-            0u);
+  EXPECT_EQ(Ask(Wire::kLine, Verb::kReset, "api").rfind("ERR noperm RESET and CLEAR need ", 0), 0u);
   EXPECT_EQ(Failures("line", "missing"), 0u);
   EXPECT_EQ(Failures("line", "noperm"), 1u);
   // A password is configured: AUTH checks it (no `nopass` default user).

@@ -5,7 +5,7 @@
 //                  --batch N reads the clock once per N hits (storage::ClockBatch), as the
 //                  daemon does for the requests of one read (N = 16: a client pipelining 16);
 //                  with --prefetch, the N hits are prefetched first (RateLimiter::Prefetch),
-//                  then decided.
+//                  then decided, as the daemon does (server/request_window.h).
 //   --mode clock:  --hits reads of the store's clock alone, the floor under any hit.
 //   --mode memory: --keys distinct fixed-window HITs; prints (VmRSS after - before) / keys.
 // The last line is machine-readable: "RESULT key=value ...".
@@ -46,7 +46,9 @@ int Hits(std::uint64_t hits, std::size_t key_count, std::uint64_t batch_size, bo
     if (batch_size > 1 && i % batch_size == 0) {
       batch.reset();
       batch.emplace();
+      // As the daemon prefetches a window: a run of the same key once.
       for (std::uint64_t j = 0; prefetch && j < batch_size; ++j) {
+        if (j > 0 && keys.size() == 1) break;
         m.limiter.Prefetch(limit, keys[(k + j) % keys.size()]);
       }
     }

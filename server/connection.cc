@@ -11,6 +11,7 @@
 
 #include "protocol/reply_writer.h"
 #include "server/reply_order.h"
+#include "server/request_window.h"
 #include "server/worker.h"
 #include "storage/clock.h"
 
@@ -123,12 +124,16 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
   // (refreshed every kClockBatchRequests, and after any wait).
   std::optional<storage::ClockBatch> batch(std::in_place);
   std::size_t in_batch = 0;
+  // Parsed a window ahead, each window's decisions prefetched before the first is made.
+  RequestWindow window(parser_);
   while (next == Next::kRead) {
     if (++in_batch == kClockBatchRequests) {
       storage::ClockBatch::Refresh();
       in_batch = 0;
     }
-    const protocol::ParseResult r = parser_.Next(input_.Data().substr(start));
+    const protocol::ParseResult& r =
+        window.Next(input_.Data(),
+                    [this](const protocol::Request& ahead) { worker_.handler().Prefetch(ahead); });
     start += r.consumed;
     if (r.kind == protocol::ParseResult::Kind::kNeedMore) break;
     if (r.kind == protocol::ParseResult::Kind::kError) {

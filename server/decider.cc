@@ -86,6 +86,10 @@ void Decider::Apply(std::shared_ptr<const Generation> generation) {
   info_.clear();  // names may have become configured, or stopped being
 }
 
+void Decider::Prefetch(std::string_view limit, std::string_view key) const noexcept {
+  if (const limits::Limit* resolved = table_.Find(limit)) limiter_->Prefetch(*resolved, key);
+}
+
 storage::Pending<Answer> Decider::Decide(const Query& query) {
   Resolution resolved = table_.Resolve(query.limit);
   if (!resolved.limit) {

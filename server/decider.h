@@ -93,6 +93,11 @@ class Decider {
 
   /// Resolves `query.limit` and decides. Ready at once when the storage needs no I/O.
   storage::Pending<Answer> Decide(const Query& query);
+  /// Starts loading into the CPU's caches what a Decide of `limit` (a token, as in Query)
+  /// for `key` will read, when the limit is known already and the storage decides without
+  /// waiting (RateLimiter::Prefetch); otherwise does nothing. Changes nothing: for the
+  /// requests of one read, prefetched together before they are decided in turn.
+  void Prefetch(std::string_view limit, std::string_view key) const noexcept;
   /// Decides on a limit resolved by the caller (Envoy descriptors carry their own limits).
   /// Counted under `protocol`, and under the limit's own name unless it is inline.
   /// `arrival` as in Query.

@@ -51,6 +51,13 @@ Resolution LimitTable::Resolve(std::string_view token) {
   return ResolveInline(token);
 }
 
+const limits::Limit* LimitTable::Find(std::string_view token) const noexcept {
+  const NamedLimits& map = limits::LooksInline(token) ? inline_cache_ : *named_;
+  if (&map == &inline_cache_ && !allow_inline_) return nullptr;
+  const auto it = map.find(token);
+  return it == map.end() ? nullptr : it->second.get();
+}
+
 Resolution LimitTable::ResolveInline(std::string_view token) {
   if (const auto it = inline_cache_.find(token); it != inline_cache_.end()) {
     return {it->second, {}, {}};

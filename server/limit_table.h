@@ -48,6 +48,9 @@ class LimitTable {
              bool allow_inline, std::function<bool(limits::StrategyKind)> supports);
 
   Resolution Resolve(std::string_view token);
+  /// The limit `token` resolves to when it is a configured name or an inline limit parsed
+  /// before; nullptr otherwise. Parses nothing and builds no message: for a prefetch.
+  const limits::Limit* Find(std::string_view token) const noexcept;
   /// Whether `limit` is one of the configured (named) limits.
   bool IsConfigured(const limits::Limit& limit) const {
     const auto it = named_->find(limit.name());

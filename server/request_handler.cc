@@ -62,6 +62,15 @@ storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request, 
   return true;
 }
 
+void RequestHandler::Prefetch(const protocol::Request& request) const noexcept {
+  switch (request.verb) {
+    case Verb::kHit:
+    case Verb::kTest:
+    case Verb::kStats: decider_.Prefetch(request.limit, request.key); return;
+    default: return;
+  }
+}
+
 bool RequestHandler::Admitted(const protocol::Request& request, const ClientState& client,
                               std::string& out) {
   if (client.role != Role::kAdmin && authenticator_.AdminRequired() &&

@@ -59,17 +59,30 @@ class FixedTable {
   /// than 1/8 full), keeping room to grow back.
   void ShrinkIfSparse();
 
-  /// Starts loading the cache line(s) where a lookup of `key` begins. Changes nothing, and
-  /// may run on any thread while another changes the table: it reads only a copy of the
-  /// slots' address and count (relaxed atomics). A stale copy costs one useless load: a
-  /// prefetch never faults.
-  void Prefetch(std::uint64_t key) const noexcept {
-    const std::size_t capacity = hint_capacity_.load(std::memory_order_relaxed);
-    const std::uintptr_t slots = hint_slots_.load(std::memory_order_relaxed);
+  /// Where a table's slots are, for Prefetch: a copy kept apart from the table (the store
+  /// keeps those of all its shards together, where they stay cached), written whenever the
+  /// slots move (relaxed atomics: read by any thread, without the table's lock).
+  struct Hint {
+    std::atomic<std::uintptr_t> slots{0};
+    std::atomic<std::size_t> capacity{0};
+  };
+  /// Keeps `*hint` up to date from now on (null: none).
+  void PublishTo(Hint* hint) noexcept {
+    hint_ = hint;
+    PublishHint();
+  }
+  /// Starts loading the cache line(s) where a lookup of `key` begins, in the table that
+  /// publishes to `hint`. Changes nothing, and may run on any thread while another changes
+  /// the table: a stale hint costs one useless load (a prefetch never faults).
+  static void Prefetch(const Hint& hint, std::uint64_t key) noexcept {
+    const std::size_t capacity = hint.capacity.load(std::memory_order_relaxed);
+    const std::uintptr_t slots = hint.slots.load(std::memory_order_relaxed);
     if (capacity == 0 || slots == 0) return;
     const std::uintptr_t at = slots + HomeIn(key, capacity) * sizeof(Slot);
     __builtin_prefetch(reinterpret_cast<const void*>(at));
-    __builtin_prefetch(reinterpret_cast<const void*>(at + sizeof(Slot) - 1));  // or the next line
+    // A slot that crosses into the next line (1 in 4: the slots start on a line) needs it too.
+    const std::uintptr_t last = at + sizeof(Slot) - 1;
+    if ((last ^ at) >= kLineBytes) __builtin_prefetch(reinterpret_cast<const void*>(last));
   }
 
   /// The most counters `capacity` slots hold before the table grows.
@@ -87,6 +100,7 @@ class FixedTable {
   };
 
   static constexpr std::size_t kMinCapacity = 8;
+  static constexpr std::uintptr_t kLineBytes = 64;
 
   static std::size_t HomeIn(std::uint64_t key, std::size_t capacity) noexcept {
     __extension__ using Uint128 = unsigned __int128;
@@ -95,8 +109,9 @@ class FixedTable {
   std::size_t Home(std::uint64_t key) const noexcept { return HomeIn(key, capacity_); }
   /// Publishes the slots' address and count for Prefetch.
   void PublishHint() noexcept {
-    hint_slots_.store(reinterpret_cast<std::uintptr_t>(slots_.get()), std::memory_order_relaxed);
-    hint_capacity_.store(capacity_, std::memory_order_relaxed);
+    if (hint_ == nullptr) return;
+    hint_->slots.store(reinterpret_cast<std::uintptr_t>(slots_.get()), std::memory_order_relaxed);
+    hint_->capacity.store(capacity_, std::memory_order_relaxed);
   }
   std::size_t Next(std::size_t i) const noexcept { return i + 1 == capacity_ ? 0 : i + 1; }
   /// Whether the entry at `at`, whose probe starts at `home`, may move back to `hole` (the
@@ -116,8 +131,7 @@ class FixedTable {
   std::unique_ptr<Slot[], FreeSlots> slots_;
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
-  std::atomic<std::uintptr_t> hint_slots_{0};
-  std::atomic<std::size_t> hint_capacity_{0};
+  Hint* hint_ = nullptr;
 };
 
 template <class Pred>

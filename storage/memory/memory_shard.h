@@ -82,9 +82,13 @@ class alignas(64) MemoryShard {
                     std::int64_t limit, std::int64_t amount);
   /// Subtracts `amount`, never below 0; no-op when absent.
   void SubtractFixed(const KeyDigest& d, std::int64_t now, std::int64_t amount);
-  /// Starts loading where the fixed-window counter of `d` is (FixedTable::Prefetch), for a
-  /// hit that follows soon. Safe without the lock: it reads nothing and may find any line.
-  void PrefetchFixed(const KeyDigest& d) const noexcept { fixed_.Prefetch(FixedKey(d)); }
+  /// Keeps `*hint` up to date with where the fixed-window counters are (FixedTable::Hint).
+  void PublishFixedTo(FixedTable::Hint* hint) noexcept { fixed_.PublishTo(hint); }
+  /// Starts loading where the fixed-window counter of `d` is, in the shard that publishes
+  /// to `hint`, for a hit that follows soon. Without the lock (FixedTable::Prefetch).
+  static void PrefetchFixed(const FixedTable::Hint& hint, const KeyDigest& d) noexcept {
+    FixedTable::Prefetch(hint, FixedKey(d));
+  }
 
   // Moving window.
   MovingWindowState ReadMoving(const KeyDigest& d, std::int64_t now, std::int64_t limit,

@@ -187,10 +187,14 @@ MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t sha
       hasher_(KeyHasher::Random()),
       shards_(std::make_unique<MemoryShard[]>(std::bit_ceil(std::max<std::size_t>(shards, 1)))),
       shard_mask_(std::bit_ceil(std::max<std::size_t>(shards, 1)) - 1),
+      fixed_hints_(std::make_unique<FixedTable::Hint[]>(shard_mask_ + 1)),
       bounds_(bounds),
       last_now_(clock_->Now().count()) {
   const std::size_t per_shard = std::max<std::size_t>(1, bounds_.max_keys / ShardCount());
-  for (std::size_t i = 0; i <= shard_mask_; ++i) shards_[i].SetBound(per_shard, bounds_.when_full);
+  for (std::size_t i = 0; i <= shard_mask_; ++i) {
+    shards_[i].SetBound(per_shard, bounds_.when_full);
+    shards_[i].PublishFixedTo(&fixed_hints_[i]);
+  }
 }
 
 MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, const Settings& settings)
@@ -506,7 +510,10 @@ void MemoryStorage::Prefetch(std::span<const RateQuery> rates) const noexcept {
   for (const RateQuery& rate : rates) {
     if (rate.strategy != StrategyKind::kFixedWindow) continue;
     const Located at = Locate(rate.key);
-    at.shard->PrefetchFixed(at.digest);
+    __builtin_prefetch(at.shard);  // the mutex, then the table's fields and sizes
+    __builtin_prefetch(reinterpret_cast<const char*>(at.shard) + 64);
+    MemoryShard::PrefetchFixed(fixed_hints_[static_cast<std::size_t>(at.shard - shards_.get())],
+                               at.digest);
   }
 }
 

@@ -118,8 +118,9 @@ class MemoryStorage final : public Storage,
                                     TakeMode mode) override;
   Result<TakeOutcome> TakeAllImmediately(std::span<const RateQuery> rates, std::int64_t cost,
                                          TakeMode mode) noexcept override;
-  /// Prefetches the fixed-window counters' slots (MemoryShard::PrefetchFixed), without a
-  /// lock; the other strategies' tables are not prefetched.
+  /// Prefetches the shard (its lock) and the fixed-window counters' slots
+  /// (MemoryShard::PrefetchFixed), without a lock; the other strategies' tables are not
+  /// prefetched.
   void Prefetch(std::span<const RateQuery> rates) const noexcept override;
 
   // The same operations, synchronous (the coroutines above only wrap them). Those that may
@@ -183,6 +184,9 @@ class MemoryStorage final : public Storage,
   KeyHasher hasher_;
   std::unique_ptr<MemoryShard[]> shards_;
   std::size_t shard_mask_;
+  /// Where each shard's fixed-window slots are (4 KiB for 256 shards: they stay cached
+  /// where the shards themselves may not), for Prefetch.
+  std::unique_ptr<FixedTable::Hint[]> fixed_hints_;
   MemoryBounds bounds_;
   std::atomic<std::int64_t> last_now_;
   std::atomic<std::size_t> sweep_cursor_{0};

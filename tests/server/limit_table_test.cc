@@ -47,6 +47,19 @@ TEST(LimitTable, InlineLimitsParseWithTheDefaultStrategyAndAreCached) {
   EXPECT_EQ(moving.limit->strategy(), StrategyKind::kMovingWindow);
 }
 
+// Find, for a prefetch: what Resolve would give, without parsing anything new.
+TEST(LimitTable, FindGivesConfiguredAndAlreadyParsedLimitsOnly) {
+  LimitTable table = TableOf("limits: { api: \"5/minute\" }\n");
+  EXPECT_EQ(table.Find("api"), table.Resolve("api").limit.get());
+  EXPECT_EQ(table.Find("apj"), nullptr);
+  EXPECT_EQ(table.Find("10/second"), nullptr);  // not parsed yet: Find does not parse
+  const Resolution parsed = table.Resolve("10/second");
+  ASSERT_NE(parsed.limit, nullptr) << parsed.message;
+  EXPECT_EQ(table.Find("10/second"), parsed.limit.get());
+  LimitTable closed = TableOf("allow_inline_limits: false\n");
+  EXPECT_EQ(closed.Find("10/second"), nullptr);
+}
+
 TEST(LimitTable, ABadInlineRateIsBadRate) {
   LimitTable table = TableOf("");
   const Resolution r = table.Resolve("10/parsec");

@@ -36,7 +36,13 @@ TEST(FixedTableTest, StartsEmptyAndFindsNothing) {
   EXPECT_EQ(table.Find(42), nullptr);
   EXPECT_FALSE(table.Contains(42));
   EXPECT_FALSE(table.Erase(42));
-  table.Prefetch(42);  // nothing to load, and no crash
+  FixedTable::Hint hint;
+  table.PublishTo(&hint);
+  FixedTable::Prefetch(hint, 42);  // nothing to load, and no crash
+  EXPECT_EQ(hint.capacity.load(), 0u);
+  table.TryEmplace(42);
+  EXPECT_EQ(hint.capacity.load(), table.capacity());  // published as the table grew
+  FixedTable::Prefetch(hint, 42);
 }
 
 TEST(FixedTableTest, TryEmplaceAddsOnceThenFinds) {

@@ -1,0 +1,71 @@
+#pragma once
+// The requests of one read, parsed up to kSize ahead of the one being answered, so that
+// what their decisions will read is prefetched together before the first is decided (the
+// connection passes RequestHandler::Prefetch): the cache misses of a pipelined batch
+// overlap instead of coming one after the other.
+//
+// The parser is called exactly as one request at a time would call it: on the input from
+// the end of the last result, in order. A window ends after the first result that is not a
+// request: a kNeedMore ends the input, and an error's message lives in the parser only until
+// its next call. Nothing is prefetched for a window of one request (nothing to overlap), nor
+// for a request with the limit and key of the one before it (already on its way: a hot key
+// is prefetched once per window).
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "protocol/request_parser.h"
+
+namespace limitsd::server {
+
+class RequestWindow {
+ public:
+  static constexpr std::size_t kSize = 16;
+
+  explicit RequestWindow(protocol::RequestParser& parser) noexcept : parser_(parser) {}
+  RequestWindow(const RequestWindow&) = delete;
+  RequestWindow& operator=(const RequestWindow&) = delete;
+
+  /// The next result in `input` (the same bytes on every call of one window's life), parsing
+  /// the next window first when this one is used up, and then calling `prefetch(request)`
+  /// for its requests when it holds two or more (once for a run of requests with the same
+  /// limit and key). Valid until the next call.
+  template <class Prefetch>
+  const protocol::ParseResult& Next(std::string_view input, Prefetch&& prefetch) {
+    if (next_ == count_) Fill(input, prefetch);
+    return results_[next_++];
+  }
+
+ private:
+  template <class Prefetch>
+  void Fill(std::string_view input, Prefetch& prefetch) {
+    next_ = 0;
+    count_ = 0;
+    std::size_t requests = 0;
+    while (count_ < kSize) {
+      protocol::ParseResult& r = results_[count_++];
+      r = parser_.Next(input.substr(parsed_));
+      parsed_ += r.consumed;
+      if (r.kind != protocol::ParseResult::Kind::kRequest) break;
+      ++requests;
+    }
+    if (requests < 2) return;
+    for (std::size_t i = 0; i < requests; ++i) {
+      const protocol::Request& r = results_[i].request;
+      if (i > 0 && SameKey(r, results_[i - 1].request)) continue;
+      prefetch(r);
+    }
+  }
+  static bool SameKey(const protocol::Request& a, const protocol::Request& b) noexcept {
+    return a.key == b.key && a.limit == b.limit;
+  }
+
+  protocol::RequestParser& parser_;
+  std::array<protocol::ParseResult, kSize> results_;
+  std::size_t count_ = 0;   ///< results in the window
+  std::size_t next_ = 0;    ///< the next one to hand out
+  std::size_t parsed_ = 0;  ///< bytes of the input the parser has consumed
+};
+
+}  // namespace limitsd::server

@@ -1,0 +1,98 @@
+#include "server/request_window.h"
+
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace limitsd::server {
+namespace {
+
+using protocol::ParseResult;
+
+// What a result says, flattened for comparison (an error's message is read while valid).
+std::string Describe(const ParseResult& r) {
+  switch (r.kind) {
+    case ParseResult::Kind::kNeedMore: return "need-more " + std::to_string(r.consumed);
+    case ParseResult::Kind::kError:
+      return "error " + std::to_string(r.consumed) + " " + std::string(r.error.message);
+    case ParseResult::Kind::kRequest:
+      return "request " + std::to_string(r.consumed) + " " + std::string(r.request.limit) + " " +
+             std::string(r.request.key);
+  }
+  return "?";
+}
+
+// One request at a time, as the connection parsed before windows.
+std::vector<std::string> OneByOne(std::string_view input) {
+  protocol::RequestParser parser(4096);
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    const ParseResult r = parser.Next(input.substr(start));
+    start += r.consumed;
+    out.push_back(Describe(r));
+    if (r.kind == ParseResult::Kind::kNeedMore) return out;
+  }
+}
+
+struct Windowed {
+  std::vector<std::string> results;
+  std::vector<std::string> prefetched;  // keys, in the order prefetched
+};
+
+Windowed ThroughAWindow(std::string_view input) {
+  protocol::RequestParser parser(4096);
+  RequestWindow window(parser);
+  Windowed out;
+  const auto prefetch = [&](const protocol::Request& r) {
+    out.prefetched.emplace_back(r.key);
+  };
+  for (;;) {
+    const ParseResult& r = window.Next(input, prefetch);
+    out.results.push_back(Describe(r));
+    if (r.kind == ParseResult::Kind::kNeedMore) return out;
+  }
+}
+
+std::string Hits(int from, int to) {
+  std::string text;
+  for (int i = from; i < to; ++i) text += "HIT 10/second k" + std::to_string(i) + "\n";
+  return text;
+}
+
+TEST(RequestWindow, HandsOutWhatTheParserGivesOneRequestAtATime) {
+  // Two windows of requests, an error between them, blank lines, a RESP request, and a
+  // request cut in the middle at the end.
+  const std::string input = Hits(0, 20) + "BOGUS x\n\n" + Hits(20, 23) +
+                            "*4\r\n$3\r\nHIT\r\n$9\r\n10/second\r\n$2\r\nkr\r\n$1\r\n2\r\n" +
+                            "HIT 10/sec";
+  const Windowed windowed = ThroughAWindow(input);
+  EXPECT_EQ(windowed.results, OneByOne(input));
+}
+
+TEST(RequestWindow, PrefetchesEachRequestOfAWindowOfTwoOrMoreOnce) {
+  const std::string input = Hits(0, 20) + "BOGUS x\n" + Hits(20, 22) + "PING\n" + Hits(22, 23);
+  const Windowed windowed = ThroughAWindow(input);
+  // Window 1: k0..k15; window 2: k16..k19, then the error ends it; window 3: k20, k21,
+  // PING (an empty key: the handler prefetches only HIT, TEST and STATS), k22.
+  std::vector<std::string> expected;
+  for (int i = 0; i < 22; ++i) expected.push_back("k" + std::to_string(i));
+  expected.insert(expected.end(), {"", "k22"});
+  EXPECT_EQ(windowed.prefetched, expected);
+}
+
+TEST(RequestWindow, ARunOfTheSameLimitAndKeyIsPrefetchedOnce) {
+  const std::string input = "HIT 10/second hot\nHIT 10/second hot\nTEST 10/second hot\n"
+                            "HIT 5/second hot\nHIT 5/second cold\nHIT 10/second hot\n";
+  EXPECT_EQ(ThroughAWindow(input).prefetched,
+            (std::vector<std::string>{"hot", "hot", "cold", "hot"}));
+}
+
+TEST(RequestWindow, ALoneRequestIsNotPrefetched) {
+  EXPECT_TRUE(ThroughAWindow("HIT 10/second solo\n").prefetched.empty());
+  EXPECT_TRUE(ThroughAWindow(Hits(0, 16) + "HIT 10/second solo\n").prefetched.size() == 16);
+}
+
+}  // namespace
+}  // namespace limitsd::server

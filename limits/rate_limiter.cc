@@ -76,17 +76,6 @@ Decision Combine(const Limit& limit, std::span<const RateVerdict> verdicts, bool
   return DecisionOf(limit, binding, verdicts[binding], allowed);
 }
 
-Decision DecisionOf(const Limit& limit, std::size_t binding, const RateVerdict& v, bool allowed) {
-  Decision d;
-  d.allowed = allowed;
-  d.binding = binding;
-  d.limit = limit.Params(binding).limit;
-  d.remaining = v.remaining;
-  d.reset_ms = v.reset_ms;
-  d.retry_ms = allowed ? 0 : (v.retry_ms == 0 ? 1 : v.retry_ms);
-  return d;
-}
-
 RateLimiter::RateLimiter(storage::Storage& storage)
     : storage_(storage),
       multi_rate_(storage.AsMultiRate()),

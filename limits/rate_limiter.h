@@ -71,7 +71,19 @@ class RateLimiter {
 
 /// The binding rate's decision from every rate's verdict (see decision.h).
 Decision Combine(const Limit& limit, std::span<const RateVerdict> verdicts, bool allowed);
-/// The decision whose binding rate is rate `binding` of `limit`, with verdict `v`.
-Decision DecisionOf(const Limit& limit, std::size_t binding, const RateVerdict& v, bool allowed);
+/// The decision whose binding rate is rate `binding` of `limit`, with verdict `v`. Inline:
+/// built in place in its caller (out of line, the 48-byte result went through the stack
+/// and was read back with a stalled load).
+inline Decision DecisionOf(const Limit& limit, std::size_t binding, const RateVerdict& v,
+                           bool allowed) noexcept {
+  Decision d;
+  d.allowed = allowed;
+  d.binding = binding;
+  d.limit = limit.Params(binding).limit;
+  d.remaining = v.remaining;
+  d.reset_ms = v.reset_ms;
+  d.retry_ms = allowed ? 0 : (v.retry_ms == 0 ? 1 : v.retry_ms);
+  return d;
+}
 
 }  // namespace limitsd::limits

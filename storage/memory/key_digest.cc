@@ -84,10 +84,13 @@ KeyHasher::Lanes KeyHasher::Absorb(Lanes lanes, const char* p, std::size_t n) co
   return {a, b};
 }
 
+std::uint64_t KeyHasher::FinishLo(Lanes lanes, std::uint64_t length) noexcept {
+  return Avalanche(lanes.a ^ Rotl(lanes.b, 23) ^ (length * kK3));
+}
+
 KeyDigest KeyHasher::Finish(Lanes lanes, std::uint64_t length) noexcept {
-  const std::uint64_t x = Avalanche(lanes.a ^ Rotl(lanes.b, 23) ^ (length * kK3));
   const std::uint64_t y = Avalanche(lanes.b ^ Rotl(lanes.a, 41) ^ (length * kK1));
-  return KeyDigest{x, y};
+  return KeyDigest{FinishLo(lanes, length), y};
 }
 
 KeyDigest KeyHasher::Digest(std::string_view bytes) const noexcept {
@@ -101,7 +104,7 @@ KeyHasher::Tagged KeyHasher::DigestTagged(std::string_view key, std::size_t clos
   // Separate this construction from Digest's, and bind where the tag ended.
   all.a ^= kK2;
   all.b ^= tag_size * kK0;
-  return Tagged{Finish(all, key.size()), Finish(tag, tag_size).lo};
+  return Tagged{Finish(all, key.size()), FinishLo(tag, tag_size)};  // the tag's lo lane only
 }
 
 }  // namespace limitsd::storage::memory

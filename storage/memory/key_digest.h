@@ -45,6 +45,8 @@ class KeyHasher {
   };
   Lanes Absorb(Lanes lanes, const char* p, std::size_t n) const noexcept;
   static KeyDigest Finish(Lanes lanes, std::uint64_t length) noexcept;
+  /// Finish(lanes, length).lo alone.
+  static std::uint64_t FinishLo(Lanes lanes, std::uint64_t length) noexcept;
 
   std::uint64_t seed_lo_;
   std::uint64_t seed_hi_;

@@ -42,12 +42,8 @@ Task<Result<TakeOutcome>> RedisBatcher::Take(TakeRequest request, Deadline deadl
   pending_.push_back(entry);
   if (pending_.size() >= kMaxBatch) {
     Flush();
-  } else if (!flush_posted_) {
-    flush_posted_ = true;
-    asio::post(executor_, [self = shared_from_this()] {
-      self->flush_posted_ = false;
-      self->Flush();
-    });
+  } else {
+    ScheduleFlush();
   }
   entry->timer.expires_at(deadline);
   co_await entry->timer.async_wait(kTuple);
@@ -59,6 +55,15 @@ Task<Result<TakeOutcome>> RedisBatcher::Take(TakeRequest request, Deadline deadl
   co_return std::move(entry->outcome);
 }
 
+void RedisBatcher::ScheduleFlush() {
+  if (flush_posted_ || in_flight_ > 0) return;
+  flush_posted_ = true;
+  asio::post(executor_, [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    if (self->in_flight_ == 0) self->Flush();
+  });
+}
+
 void RedisBatcher::Flush() {
   Batch batch;
   batch.reserve(pending_.size());
@@ -68,6 +73,7 @@ void RedisBatcher::Flush() {
   pending_.clear();
   if (batch.empty()) return;
   ++batches_sent_;
+  ++in_flight_;
   requests_sent_ += batch.size();
   asio::co_spawn(executor_, Send(std::move(batch)), asio::detached);
 }
@@ -83,6 +89,8 @@ Task<void> RedisBatcher::Send(Batch batch) {
     deadline = std::max(deadline, entry->deadline);
   }
   auto reply = co_await CallScript(*router_, TakeScript(), keys, args, deadline);
+  --in_flight_;
+  if (!pending_.empty()) ScheduleFlush();  // what arrived during the round trip
   if (reply && ((*reply)->type != REDIS_REPLY_ARRAY || (*reply)->elements != batch.size())) {
     reply = StorageErrc::kProtocol;
   }

@@ -4,8 +4,11 @@
 // Redis pays a fixed cost per script call (dispatch, Lua call set-up, reply), so calls
 // that arrive during one turn of the event loop share one: the first caller posts a flush,
 // and every call queued before it runs joins the batch (at most kMaxBatch; a full batch is
-// sent at once). A batch of one is an ordinary single call. Each request stays atomic and
-// all-or-nothing inside the script, and the whole batch runs atomically on the server.
+// sent at once). While a batch is in flight, calls wait for its reply and then leave
+// together in the next one, so that under load a batch carries what arrived during one
+// round trip rather than during one turn. A batch of one is an ordinary single call. Each
+// request stays atomic and all-or-nothing inside the script, and the whole batch runs
+// atomically on the server.
 //
 // Only for deployments where every key lives on one master (standalone, sentinel): on a
 // cluster, different requests' keys live in different slots.
@@ -50,6 +53,8 @@ class RedisBatcher : public std::enable_shared_from_this<RedisBatcher> {
   struct Entry;
   using Batch = std::vector<std::shared_ptr<Entry>>;
 
+  /// Posts a flush unless one is posted or a batch is in flight.
+  void ScheduleFlush();
   /// Sends what is pending (skipping calls that timed out already).
   void Flush();
   Task<void> Send(Batch batch);
@@ -60,6 +65,7 @@ class RedisBatcher : public std::enable_shared_from_this<RedisBatcher> {
   std::shared_ptr<RedisRouter> router_;
   Batch pending_;
   bool flush_posted_ = false;
+  std::size_t in_flight_ = 0;  ///< batches sent and not yet answered
   std::size_t batches_sent_ = 0;
   std::size_t requests_sent_ = 0;
 };

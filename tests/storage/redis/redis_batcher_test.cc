@@ -187,6 +187,41 @@ TEST_F(RedisBatcherTest, AFixedKeyWithoutTtlGetsOneAndKeepsItsCount) {
   EXPECT_GT(std::stoll(server_.Cli({"PTTL", "LIMITS:{nottl}/f"})), 59'000);
 }
 
+TEST_F(RedisBatcherTest, CallsThatArriveDuringARoundTripLeaveTogetherInTheNextBatch) {
+  std::vector<Call> warm{Hit({{"{trip}/f", Fixed(100)}})};
+  ASSERT_TRUE(RunConcurrently(*storage_, warm).front().has_value());
+  const std::int64_t before = EvalshaCalls();
+  BlockServer(server_.port(), "1");  // the next batch stays in flight for a while
+  std::vector<Call> calls;
+  for (int i = 0; i < 11; ++i) calls.push_back(Hit({{"{trip}/f", Fixed(100)}}));
+  for (Call& call : calls) call.rates.front().key = call.keys.front();
+  std::vector<Result<TakeOutcome>> results(calls.size(), StorageErrc::kInternal);
+  std::size_t done = 0;
+  io_.restart();
+  // Each call in a turn of its own: the first one's batch is sent, the others queue behind it.
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    boost::asio::co_spawn(
+        io_,
+        [&, i]() -> Task<void> {
+          results[i] = co_await storage_->AsMultiRate()->TakeAll(calls[i].rates, 1, TakeMode::kHit);
+          ++done;
+        },
+        boost::asio::detached);
+    io_.poll();
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (done < calls.size() && std::chrono::steady_clock::now() < deadline) {
+    io_.run_one_for(100ms);
+  }
+  ASSERT_EQ(done, calls.size());
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    EXPECT_TRUE(r->taken);
+  }
+  EXPECT_EQ(server_.Cli({"GET", "LIMITS:{trip}/f"}), "12");
+  EXPECT_EQ(EvalshaCalls() - before, 2);
+}
+
 TEST_F(RedisBatcherTest, AnErrorReplyFailsTheWholeBatch) {
   server_.Cli({"HSET", "LIMITS:{bad}/f", "a", "1"});  // not a counter: INCRBY fails
   std::vector<Call> calls;

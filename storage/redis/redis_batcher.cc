@@ -83,6 +83,14 @@ Task<void> RedisBatcher::Send(Batch batch) {
   std::vector<std::string_view> keys;
   std::vector<std::string_view> args;
   Deadline deadline = Deadline::min();
+  std::size_t key_count = 0;
+  std::size_t arg_count = 0;
+  for (const auto& entry : batch) {
+    key_count += entry->request.keys.size();
+    arg_count += entry->request.args.size();
+  }
+  keys.reserve(key_count);
+  args.reserve(arg_count);
   for (const auto& entry : batch) {
     keys.insert(keys.end(), entry->request.keys.begin(), entry->request.keys.end());
     args.insert(args.end(), entry->request.args.begin(), entry->request.args.end());

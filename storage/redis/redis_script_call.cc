@@ -1,9 +1,7 @@
 #include "storage/redis/redis_script_call.h"
 
-#include <iterator>
+#include <charconv>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "storage/redis/redis_log.h"
 #include "storage/storage_error.h"
@@ -11,8 +9,18 @@
 namespace limitsd::storage::redis {
 namespace {
 
+// "<prefix><n>\r\n" without a format string: a batch writes thousands of these.
+void AppendHeader(std::string& out, char prefix, std::size_t n) {
+  char digits[24];
+  digits[0] = prefix;
+  char* end = std::to_chars(digits + 1, digits + sizeof(digits) - 2, n).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
 void AppendBulk(std::string& out, std::string_view arg) {
-  fmt::format_to(std::back_inserter(out), "${}\r\n", arg.size());
+  AppendHeader(out, '$', arg.size());
   out.append(arg).append("\r\n");
 }
 
@@ -26,7 +34,7 @@ std::string ScriptCommand(std::string_view verb, std::string_view body,
   for (std::string_view key : keys) size += key.size() + 16;
   for (std::string_view arg : args) size += arg.size() + 16;
   out.reserve(size);
-  fmt::format_to(std::back_inserter(out), "*{}\r\n", 3 + keys.size() + args.size());
+  AppendHeader(out, '*', 3 + keys.size() + args.size());
   AppendBulk(out, verb);
   AppendBulk(out, body);
   AppendBulk(out, std::to_string(keys.size()));

@@ -85,9 +85,11 @@ Task<void> RedisBatcher::Send(Batch batch) {
   Deadline deadline = Deadline::min();
   std::size_t key_count = 0;
   std::size_t arg_count = 0;
+  std::size_t reply_size = 0;
   for (const auto& entry : batch) {
     key_count += entry->request.keys.size();
     arg_count += entry->request.args.size();
+    reply_size += TakeReplySize(entry->request.kinds);
   }
   keys.reserve(key_count);
   args.reserve(arg_count);
@@ -99,14 +101,18 @@ Task<void> RedisBatcher::Send(Batch batch) {
   auto reply = co_await CallScript(*router_, TakeScript(), keys, args, deadline);
   --in_flight_;
   if (!pending_.empty()) ScheduleFlush();  // what arrived during the round trip
-  if (reply && ((*reply)->type != REDIS_REPLY_ARRAY || (*reply)->elements != batch.size())) {
+  if (reply && ((*reply)->type != REDIS_REPLY_ARRAY || (*reply)->elements != reply_size)) {
     reply = StorageErrc::kProtocol;
   }
+  std::size_t at = 0;  // the first reply element of batch[i]
   for (std::size_t i = 0; i < batch.size(); ++i) {
     Entry& entry = *batch[i];
-    if (entry.done) continue;
-    Finish(entry, reply ? DecodeTake(*(*reply)->element[i], entry.request.kinds, entry.outcome)
-                        : reply.error());
+    const std::size_t size = TakeReplySize(entry.request.kinds);
+    if (!entry.done) {
+      Finish(entry, reply ? DecodeTake((*reply)->element + at, entry.request.kinds, entry.outcome)
+                          : reply.error());
+    }
+    at += size;
   }
 }
 

@@ -202,33 +202,39 @@ local function gcra_take(k, s, t, cost)
   redis.call('SET', k, fmt(tat), 'PX', fmt(ms_ceil(s.ttl)))
 end
 
--- The common case, one fixed-window rate, without the general path's tables.
-local function fixed_only(k, take, cost, cost_s, limit, ms)
+-- The common case, one fixed-window rate, without the general path's tables; its four
+-- reply integers go to out[o + 1 .. o + 4].
+local function fixed_only(out, o, k, take, cost, cost_s, limit, ms)
+  out[o + 4] = 0
   if not take or cost > limit then
     local s = fixed_load(k)
-    local count, ttl = fixed_settle(k, s, false, cost, cost_s, ms)
-    return {0, count, ttl, 0}
+    out[o + 1] = 0
+    out[o + 2], out[o + 3] = fixed_settle(k, s, false, cost, cost_s, ms)
+    return
   end
   local c = redis.call('INCRBY', k, cost_s)
   local ttl = redis.call('PTTL', k)
   if c <= limit then
     if ttl == -1 then redis.call('PEXPIRE', k, ms); ttl = tonumber(ms) end
-    return {1, c, ttl * 1000, 0}
+    out[o + 1], out[o + 2], out[o + 3] = 1, c, ttl * 1000
+    return
   end
-  local count, left = fixed_settle(k, {c, ttl, true}, false, cost, cost_s, ms)
-  return {0, count, left, 0}
+  out[o + 1] = 0
+  out[o + 2], out[o + 3] = fixed_settle(k, {c, ttl, true}, false, cost, cost_s, ms)
 end
 
--- One request: every rate or none. ARGV from `a`: mode, cost, rate count, then per rate
--- kind, limit, window (ms for a fixed window, us otherwise); its keys start at KEYS[ki].
-local function run_request(ki, a)
+-- One request: every rate or none; its reply (taken, then three integers per rate) is
+-- appended to `out`. ARGV from `a`: mode, cost, rate count, then per rate kind, limit,
+-- window (ms for a fixed window, us otherwise); its keys start at KEYS[ki].
+local function run_request(out, ki, a)
   local take = ARGV[a] == '1'
   local cost_s = ARGV[a + 1]
   local cost = tonumber(cost_s)
   local n = tonumber(ARGV[a + 2])
   a = a + 3
   if n == 1 and ARGV[a] == 'f' then
-    return fixed_only(KEYS[ki], take, cost, cost_s, tonumber(ARGV[a + 1]), ARGV[a + 2]), ki + 1, a + 3
+    fixed_only(out, #out, KEYS[ki], take, cost, cost_s, tonumber(ARGV[a + 1]), ARGV[a + 2])
+    return ki + 1, a + 3
   end
   local allowed = true
   for i = 0, n - 1 do
@@ -260,7 +266,7 @@ local function run_request(ki, a)
     states[i] = s
   end
   local taken = take and allowed
-  local out = {taken and 1 or 0}
+  out[#out + 1] = taken and 1 or 0
   for i = 0, n - 1 do
     local kind, limit, e = ARGV[a + i * 3], tonumber(ARGV[a + i * 3 + 1]), tonumber(ARGV[a + i * 3 + 2])
     local k, s = KEYS[ki + i], states[i]
@@ -279,14 +285,15 @@ local function run_request(ki, a)
       out[o + 1], out[o + 2], out[o + 3] = moving_state(k, s, limit, cost)
     end
   end
-  return out, ki + n, a + n * 3
+  return ki + n, a + n * 3
 end
 
--- Every request of the batch, in order.
+-- Every request of the batch, in order, their replies one after the other in one array.
 local replies = {}
 local ki, a = 1, 1
-while a <= #ARGV do
-  replies[#replies + 1], ki, a = run_request(ki, a)
+local argc = #ARGV
+while a <= argc do
+  ki, a = run_request(replies, ki, a)
 end
 return replies
 )lua";

@@ -231,9 +231,11 @@ Task<Result<TakeOutcome>> RedisStorage::TakeAlone(RedisRouter& router,
   auto reply = co_await CallScript(router, TakeScript(), keys, args, CallDeadline());
   if (!reply) co_return reply.error();
   const redisReply& r = **reply;
-  if (r.type != REDIS_REPLY_ARRAY || r.elements != 1) co_return StorageErrc::kProtocol;
+  if (r.type != REDIS_REPLY_ARRAY || r.elements != TakeReplySize(request.kinds)) {
+    co_return StorageErrc::kProtocol;
+  }
   TakeOutcome outcome;
-  if (auto error = DecodeTake(*r.element[0], request.kinds, outcome)) co_return error;
+  if (auto error = DecodeTake(r.element, request.kinds, outcome)) co_return error;
   co_return outcome;
 }
 

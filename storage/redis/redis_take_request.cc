@@ -64,15 +64,16 @@ TakeRequest EncodeTake(std::string_view key_prefix, std::span<const RateQuery> r
   return request;
 }
 
-std::error_code DecodeTake(const redisReply& reply, std::span<const StrategyKind> kinds,
+std::size_t TakeReplySize(std::span<const StrategyKind> kinds) noexcept {
+  return 1 + 3 * kinds.size();
+}
+
+std::error_code DecodeTake(const redisReply* const* elements, std::span<const StrategyKind> kinds,
                            TakeOutcome& outcome) {
-  if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 1 + 3 * kinds.size()) {
-    return StorageErrc::kProtocol;
-  }
-  outcome.taken = reply.element[0]->type == REDIS_REPLY_INTEGER && reply.element[0]->integer == 1;
+  outcome.taken = elements[0]->type == REDIS_REPLY_INTEGER && elements[0]->integer == 1;
   outcome.states.clear();
   for (std::size_t i = 0; i < kinds.size(); ++i) {
-    auto state = StateOf(kinds[i], reply.element + 1 + 3 * i);
+    auto state = StateOf(kinds[i], elements + 1 + 3 * i);
     if (!state) return StorageErrc::kProtocol;
     outcome.states.push_back(*state);
   }

@@ -28,9 +28,13 @@ struct TakeRequest {
 TakeRequest EncodeTake(std::string_view key_prefix, std::span<const RateQuery> rates,
                        std::int64_t cost, TakeMode mode);
 
-/// Reads one request's reply array ({taken, three integers per rate}) into `outcome`;
-/// kProtocol when it does not have the shape `kinds` asks for.
-std::error_code DecodeTake(const redisReply& reply, std::span<const StrategyKind> kinds,
+/// How many elements of the script's reply are one request's: taken, then three integers
+/// per rate. The replies of a batch's requests follow one another in one flat array.
+std::size_t TakeReplySize(std::span<const StrategyKind> kinds) noexcept;
+
+/// Reads one request's TakeReplySize(kinds) reply elements into `outcome`; kProtocol when
+/// they do not have the shape `kinds` asks for.
+std::error_code DecodeTake(const redisReply* const* elements, std::span<const StrategyKind> kinds,
                            TakeOutcome& outcome);
 
 }  // namespace limitsd::storage::redis

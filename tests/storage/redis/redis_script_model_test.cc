@@ -61,12 +61,12 @@ class RedisScriptModelTest : public ::testing::Test {
                                                              SteadyClock::now() + 10s));
     if (!reply) return reply.error();
     const redisReply& r = **reply;
-    if (r.type != REDIS_REPLY_ARRAY || r.elements != 1) {
+    if (r.type != REDIS_REPLY_ARRAY || r.elements != TakeReplySize(request.kinds)) {
       ADD_FAILURE() << ReplyText(r);
       return StorageErrc::kProtocol;
     }
     TakeOutcome outcome;
-    if (auto error = DecodeTake(*r.element[0], request.kinds, outcome)) return error;
+    if (auto error = DecodeTake(r.element, request.kinds, outcome)) return error;
     return outcome;
   }
 

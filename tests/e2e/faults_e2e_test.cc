@@ -335,14 +335,6 @@ void CrashAndFreeze(FaultyBackend& backend) {
   std::this_thread::sleep_for(milliseconds(1500));
 }
 
-// A daemon built with AddressSanitizer (as this test is) keeps freed memory in quarantine:
-// its resident set says nothing about leaks, which LeakSanitizer reports instead.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kResidentSetMeansSomething = false;
-#else
-constexpr bool kResidentSetMeansSomething = true;
-#endif
-
 // Every backend with a process to fail, under a steady load on four connections (two
 // pipelining, two one request at a time) through two rounds of CrashAndFreeze:
 // - every request is answered within timeout_ms plus a margin, measured per request. The

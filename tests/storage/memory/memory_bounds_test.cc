@@ -18,7 +18,7 @@ namespace {
 using conformance::RunTask;
 using std::chrono::seconds;
 
-RateQuery Fixed(const std::string& key, Micros window, std::int64_t limit = 10) {
+RateQuery Fixed(std::string_view key, Micros window, std::int64_t limit = 10) {
   return {key, StrategyKind::kFixedWindow, limit, window};
 }
 

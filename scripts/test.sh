@@ -2,8 +2,10 @@
 # Installs what is missing, builds, and runs every test: the unit, storage conformance
 # (memory, redis, redis cluster, redis sentinel, memcached, plugins) and end-to-end suites
 # under CTest, then the checks that live outside CTest (the SDK built out of tree, the quick
-# benchmark run, the .deb), and, after a dev run, each libFuzzer target for a bounded time
-# (scripts/fuzz.sh; LIMITSD_SKIP_FUZZ=1 skips it). Exits non-zero if anything fails.
+# benchmark run, the .deb), and, after a dev run, the suites again under AddressSanitizer +
+# UndefinedBehaviorSanitizer and ThreadSanitizer (scripts/sanitize.sh; LIMITSD_SKIP_SANITIZERS=1
+# skips them) and each libFuzzer target for a bounded time (scripts/fuzz.sh;
+# LIMITSD_SKIP_FUZZ=1 skips it). Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${LIMITSD_TEST_PRESET:-dev}"
@@ -18,6 +20,12 @@ for extra in scripts/sdk-out-of-tree.sh scripts/bench-quick.sh; do
   fi
 done
 scripts/deb-test.sh "build/$preset"  # the .deb: dpkg -i, serve, purge (root only)
+if [ "$preset" = dev ] && [ -z "${LIMITSD_SKIP_SANITIZERS:-}" ]; then
+  for sanitizer in asan tsan; do
+    echo "== scripts/sanitize.sh $sanitizer"
+    scripts/sanitize.sh "$sanitizer"
+  done
+fi
 if [ "$preset" = dev ] && [ -z "${LIMITSD_SKIP_FUZZ:-}" ]; then
   echo "== scripts/fuzz.sh"
   scripts/fuzz.sh

@@ -37,10 +37,10 @@ class DaemonProcess {
 
 /// The resident set (VmRSS) of a process in bytes; -1 when /proc cannot tell.
 long long ResidentBytes(int pid);
-/// Whether a daemon's resident set can be held to a bound. One built with AddressSanitizer
-/// (as the tests then are) keeps freed memory in quarantine and maps shadow memory: its
-/// resident set says nothing about leaks, which LeakSanitizer reports instead.
-#if defined(__SANITIZE_ADDRESS__)
+/// Whether a daemon's resident set can be held to a bound. One built with a sanitizer (as
+/// the tests then are) maps shadow memory, and AddressSanitizer keeps freed memory in
+/// quarantine: its resident set says nothing about leaks, which LeakSanitizer reports.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 inline constexpr bool kResidentSetMeansSomething = false;
 #else
 inline constexpr bool kResidentSetMeansSomething = true;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "tests/e2e/admin_client.h"
 #include "tests/e2e/daemon_process.h"
@@ -95,7 +96,10 @@ TEST(ReloadE2E, SighupUnderLoadChangesALimitAndKeepsTheOthersCounters) {
   DaemonProcess daemon(Limits("2/minute") + "server: { threads: 2 }\n");
   LineClient c(daemon.port());
   for (int i = 0; i < 3; ++i) c.Ask("HIT kept k");
-  EXPECT_EQ(c.Ask("TEST kept k"), "OK 10 7 60000 0");
+  // Every field but the reset, which may have moved on a slow run.
+  const std::vector<std::string> kept = Fields(c.Ask("TEST kept k"));
+  ASSERT_EQ(kept.size(), 5u);
+  EXPECT_EQ(kept[0] + " " + kept[1] + " " + kept[2] + " " + kept[4], "OK 10 7 0");
   EXPECT_EQ(Fields(c.Ask("HIT changing k"))[1], "2");
   Load load(daemon.port());
   ASSERT_TRUE(Eventually([&] { return load.answered() > 1000; })) << load.first_failure();

@@ -27,7 +27,7 @@ bool RaiseOpenFileLimit(rlim_t wanted) {
 
 // The documented bound (docs/configuration.md, max_connections): 10,000 idle connections
 // fit in 100 MB, even with the largest max_line_bytes and after some of them sent requests
-// of nearly that size. Under AddressSanitizer only the connections are checked.
+// of nearly that size. Under a sanitizer only the connections are checked.
 TEST(ResourcesE2E, TenThousandIdleConnectionsStayUnderOneHundredMegabytes) {
   constexpr int kConnections = 10000;
   ASSERT_TRUE(RaiseOpenFileLimit(kConnections + 256))
@@ -54,7 +54,9 @@ TEST(ResourcesE2E, TenThousandIdleConnectionsStayUnderOneHundredMegabytes) {
   ASSERT_GT(rss, 0);
   std::cout << "daemon RSS with " << kConnections << " idle connections: " << rss / 1024
             << " KiB\n";
-  if (kResidentSetMeansSomething) EXPECT_LT(rss, 100LL * 1000 * 1000);
+  if (kResidentSetMeansSomething) {
+    EXPECT_LT(rss, 100LL * 1000 * 1000);
+  }
 }
 
 }  // namespace

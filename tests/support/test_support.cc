@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -25,9 +26,25 @@ sockaddr_in Loopback(std::uint16_t port) {
   return addr;
 }
 
-}  // namespace
+// The first port of the range the kernel takes local ports of outgoing connections from;
+// the Linux default when /proc cannot tell.
+int EphemeralPortsStart() {
+  std::ifstream file("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return file >> low ? low : 32768;
+}
 
-std::uint16_t FreePort() {
+bool CanBind(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  const sockaddr_in addr = Loopback(port);
+  const bool bound = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return bound;
+}
+
+// A port the kernel says is free (bound to port 0, then released).
+std::uint16_t AnyFreePort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) throw std::runtime_error("socket() failed");
   sockaddr_in addr = Loopback(0);
@@ -39,6 +56,25 @@ std::uint16_t FreePort() {
   }
   ::close(fd);
   return ntohs(addr.sin_port);
+}
+
+}  // namespace
+
+std::uint16_t FreePort() {
+  // A port below the kernel's ephemeral range, where outgoing connections take their local
+  // ports: with tests opening thousands of connections alongside, a port found free in that
+  // range could be taken by one before the daemon binds it.
+  constexpr int kLowest = 10000;
+  const int ephemeral = EphemeralPortsStart();
+  if (ephemeral > kLowest + 1000) {
+    static thread_local std::minstd_rand random(std::random_device{}());
+    std::uniform_int_distribution<int> pick(kLowest, ephemeral - 1);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      const auto port = static_cast<std::uint16_t>(pick(random));
+      if (CanBind(port)) return port;
+    }
+  }
+  return AnyFreePort();
 }
 
 bool WaitForPort(std::uint16_t port, std::chrono::milliseconds timeout) {

@@ -12,7 +12,8 @@
 
 namespace limitsd::testing {
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
+/// A TCP port on 127.0.0.1 that was free a moment ago, chosen below the kernel's ephemeral
+/// range so that no outgoing connection takes it before the caller binds it.
 std::uint16_t FreePort();
 
 /// Polls until something accepts TCP connections on 127.0.0.1:port, or the timeout passes.

@@ -97,8 +97,8 @@ class ImmediateTakeSupport {
                                                  std::int64_t cost, TakeMode mode) noexcept = 0;
   /// Starts loading into the CPU's caches what a TakeAllImmediately of `rates` soon after
   /// will read, so that the requests of one batch, prefetched first and decided after,
-  /// overlap their cache misses. Changes nothing; a store may do nothing.
-  virtual void Prefetch(std::span<const RateQuery> rates) const noexcept = 0;
+  /// overlap their cache misses. Changes nothing; by default it does nothing.
+  virtual void Prefetch(std::span<const RateQuery> rates) const noexcept { (void)rates; }
 };
 
 }  // namespace limitsd::storage

@@ -46,7 +46,7 @@ namespace limitsd::storage {
 
 /// Bumped whenever the storage SDK's binary interface changes; a plugin built against
 /// another version is refused at load time.
-inline constexpr int kStorageAbiVersion = 3;
+inline constexpr int kStorageAbiVersion = 4;
 
 struct Capabilities {
   bool moving_window = false;

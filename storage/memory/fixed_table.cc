@@ -64,11 +64,12 @@ std::size_t FixedTable::FreeSlotFor(std::uint64_t key) const noexcept {
 }
 
 void FixedTable::Rehash(std::size_t capacity) {
+  // Allocated before anything changes: if it throws, the table is as it was.
+  auto* raw = static_cast<Slot*>(::operator new[](capacity * sizeof(Slot), kLineAlignment));
+  // Zeroed: every key 0, every slot empty.
+  std::fill_n(reinterpret_cast<char*>(raw), capacity * sizeof(Slot), char{0});
   std::unique_ptr<Slot[], FreeSlots> old = std::move(slots_);
   const std::size_t old_capacity = capacity_;
-  // Zeroed: every key 0, every slot empty.
-  auto* raw = static_cast<Slot*>(::operator new[](capacity * sizeof(Slot), kLineAlignment));
-  std::fill_n(reinterpret_cast<char*>(raw), capacity * sizeof(Slot), char{0});
   slots_.reset(raw);
   capacity_ = capacity;
   for (std::size_t i = 0; i < old_capacity; ++i) {

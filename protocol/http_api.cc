@@ -11,6 +11,7 @@
 
 #include "protocol/request_builder.h"
 #include "protocol/structured_fields.h"
+#include "protocol/utf8_prefix.h"
 
 namespace limitsd::protocol {
 namespace {
@@ -43,7 +44,7 @@ ApiError Syntax(std::string message) { return {ErrorCode::kSyntax, std::move(mes
 // A JSON value as the client wrote it, cut short, for messages.
 std::string Echo(const json::value& value) {
   std::string text = json::serialize(value);
-  if (text.size() > kMaxEchoBytes) text = text.substr(0, kMaxEchoBytes) + "...";
+  if (text.size() > kMaxEchoBytes) text = std::string(Utf8Prefix(text, kMaxEchoBytes)) + "...";
   return text;
 }
 
@@ -106,7 +107,7 @@ std::optional<ApiError> ReadRequest(const json::value& value, bool batch, Verb v
   for (const auto& member : object) {
     const std::string_view name = member.key();
     if (name == "limit" || name == "key" || name == "cost" || (batch && name == "verb")) continue;
-    return Syntax("unknown member \"" + std::string(name.substr(0, kMaxEchoBytes)) +
+    return Syntax("unknown member \"" + std::string(Utf8Prefix(name, kMaxEchoBytes)) +
                   "\": a request has " + (batch ? "\"verb\", " : "") +
                   "\"limit\", \"key\" and (hit, test) \"cost\"");
   }

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "protocol/utf8_prefix.h"
+
 namespace limitsd::protocol {
 namespace {
 
@@ -57,7 +59,7 @@ constexpr std::size_t kMaxEchoBytes = 40;
 void AppendQuoted(std::string& message, std::string_view token) {
   message += '\'';
   if (token.size() > kMaxEchoBytes) {
-    message.append(token.substr(0, kMaxEchoBytes));
+    message.append(Utf8Prefix(token, kMaxEchoBytes));
     message += "...";
   } else {
     message.append(token);

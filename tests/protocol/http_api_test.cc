@@ -201,6 +201,24 @@ const BodyCase kBadBodies[] = {
 
 INSTANTIATE_TEST_SUITE_P(Table, HttpApiBadBody, ::testing::ValuesIn(kBadBodies));
 
+// The fuzzer's case: a quoted member name cut at 40 bytes inside a two-byte character made
+// the problem body invalid UTF-8, which no JSON parser accepts.
+TEST(HttpApiErrors, AQuoteCutShortIsStillValidJson) {
+  // "\u0589" is two bytes in UTF-8: here they are bytes 40 and 41 of what is quoted (a
+  // member name, then a value echoed as JSON text, which starts with {").
+  const std::string member = std::string(39, 'n') + "\u0589" + "tail";
+  const std::string value = std::string(37, 'v') + "\u0589" + "tail";
+  for (const std::string& body : {"{\"limit\": \"a\", \"" + member + "\": 1}",
+                                  "{\"limit\": \"a\", \"key\": {\"" + value + "\": 1}}"}) {
+    ApiRequest request;
+    const std::optional<ApiError> error = ParseApiRequest(Verb::kHit, body, request);
+    ASSERT_TRUE(error) << body;
+    boost::system::error_code ec;
+    boost::json::parse(ErrorReply(*error).body, ec);
+    EXPECT_FALSE(ec) << error->message;
+  }
+}
+
 TEST(HttpApiRequest, ReadsLimitKeyAndCost) {
   ApiRequest request;
   ASSERT_FALSE(ParseApiRequest(Verb::kTest, R"({"limit":"api","key":"user42","cost":7})", request));

@@ -35,6 +35,8 @@ grpc::Status ToGrpc(const RlsStatus& status) {
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, status.message};
     case RlsStatus::Code::kUnauthenticated:
       return {grpc::StatusCode::UNAUTHENTICATED, status.message};
+    case RlsStatus::Code::kPermissionDenied:
+      return {grpc::StatusCode::PERMISSION_DENIED, status.message};
   }
   return {grpc::StatusCode::INTERNAL, "unexpected status"};
 }
@@ -163,25 +165,36 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
   }
 
  private:
-  // On the lane's thread, which alone reads its generation's password: with
-  // server.password set, the call needs the metadata `authorization: Bearer <password>`.
+  // On the lane's thread, which alone reads its generation's passwords: with
+  // server.password set, the call needs the metadata `authorization: Bearer <password>`
+  // (or the admin password); with only server.admin_password set, a call may come without
+  // it, but not with a wrong one. A descriptor that states its own limit needs the admin
+  // password when one is configured.
   static storage::Task<RlsStatus> Serve(Lane& lane, std::optional<std::string> authorization,
                                         const rls::RateLimitRequest& request,
                                         rls::RateLimitResponse& response) {
     Authenticator& authenticator = lane.authenticator;
     constexpr auto kDoor = static_cast<std::size_t>(Protocol::kGrpc);
-    if (authenticator.Required()) {
+    Role role = Role::kNone;
+    if (authenticator.Configured()) {
       std::optional<std::string_view> token;
       if (authorization) token = Password::BearerToken(*authorization);
-      if (!token) {
+      if (token) role = authenticator.Check(*token, kDoor);
+      if (!token && authenticator.Required()) {
         authenticator.Refuse(kDoor, AuthFailure::kMissing);
         co_return RlsStatus{RlsStatus::Code::kUnauthenticated,
                             "Authentication required: send the metadata authorization: Bearer "
                             "<server.password>"};
       }
-      if (authenticator.Check(*token, kDoor) == Role::kNone) {
+      if (token && role == Role::kNone) {
         co_return RlsStatus{RlsStatus::Code::kUnauthenticated, "invalid bearer token"};
       }
+    }
+    if (role != Role::kAdmin && authenticator.AdminRequired() &&
+        RlsHandler::StatesALimit(request)) {
+      authenticator.Refuse(kDoor, AuthFailure::kNoPerm);
+      co_return RlsHandler::NoPermission(
+          "send the metadata authorization: Bearer <server.admin_password>");
     }
     co_return co_await lane.handler->Handle(request, response);
   }

@@ -153,6 +153,20 @@ std::shared_ptr<const limits::Limit> RlsHandler::OverrideLimit(std::uint32_t req
   return limit;
 }
 
+bool RlsHandler::StatesALimit(const Request& request) noexcept {
+  for (const Descriptor& d : request.descriptors()) {
+    if (d.has_limit()) return true;
+  }
+  return false;
+}
+
+RlsStatus RlsHandler::NoPermission(std::string_view how) {
+  return {RlsStatus::Code::kPermissionDenied,
+          "descriptors that state their own limit need the admin password "
+          "(server.admin_password): " +
+              std::string(how) + ", or use the limits of envoy.config"};
+}
+
 RlsStatus RlsHandler::Plan(const Request& request, const EnvoyLimits* limits,
                            std::vector<Item>& items) {
   const config::EnvoyDomain* domain =

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -25,12 +26,15 @@ namespace limitsd::server {
 /// How a call ends, in gRPC's terms.
 struct RlsStatus {
   /// kResourceExhausted: the memory store is full (storage_full) and refused a new key.
+  /// kPermissionDenied: a descriptor states its own limit, from a client without
+  /// server.admin_password while one is configured.
   enum class Code : std::uint8_t {
     kOk,
     kInvalidArgument,
     kUnavailable,
     kResourceExhausted,
     kUnauthenticated,
+    kPermissionDenied,
   };
   Code code = Code::kOk;
   std::string message;
@@ -48,6 +52,12 @@ class RlsHandler {
 
   /// Decides `request` into `response`; both must stay alive until the task is done.
   storage::Task<RlsStatus> Handle(const Request& request, Response& response);
+
+  /// Whether a descriptor of `request` states its own limit (Envoy's `limit` override), as
+  /// an inline limit does: with server.admin_password set, only an admin may send one.
+  static bool StatesALimit(const Request& request) noexcept;
+  /// The refusal of such a request; `how` says how to send the admin password.
+  static RlsStatus NoPermission(std::string_view how);
 
  private:
   struct Item;

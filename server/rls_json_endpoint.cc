@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "server/authenticator.h"
 #include "server/rls_handler.h"
 #include "server/worker.h"
 
@@ -14,7 +15,7 @@ namespace {
 namespace http = boost::beast::http;
 using protocol::HttpReply;
 
-storage::Task<HttpReply> HandleJson(std::string_view body, Worker& worker) {
+storage::Task<HttpReply> HandleJson(std::string_view body, Role role, Worker& worker) {
   RlsHandler::Request request;
   google::protobuf::util::JsonParseOptions parse;
   const auto parsed = google::protobuf::util::JsonStringToMessage(
@@ -24,6 +25,14 @@ storage::Task<HttpReply> HandleJson(std::string_view body, Worker& worker) {
     co_return protocol::ProblemReply(
         400, "syntax",
         "the body is not a RateLimitRequest in proto3 JSON: " + std::string(parsed.message()));
+  }
+  Authenticator& authenticator = worker.authenticator();
+  if (role != Role::kAdmin && authenticator.AdminRequired() && RlsHandler::StatesALimit(request)) {
+    worker.counters().Rejected(Protocol::kHttp, protocol::ErrorCode::kNoPerm);
+    authenticator.Refuse(static_cast<std::size_t>(Protocol::kHttp), AuthFailure::kNoPerm);
+    co_return protocol::ProblemReply(
+        403, "noperm",
+        RlsHandler::NoPermission("send Authorization: Bearer <server.admin_password>").message);
   }
   RlsHandler::Response response;
   RlsHandler handler(worker.decider(), Protocol::kHttp);
@@ -50,7 +59,7 @@ storage::Task<HttpReply> HandleJson(std::string_view body, Worker& worker) {
 void RlsJsonEndpoint::Register(HttpRouter& router) {
   router.Add(http::verb::post, "/json",
              [](const HttpRequest& request, Worker& worker) -> storage::Pending<HttpReply> {
-               return HandleJson(request.body, worker);
+               return HandleJson(request.body, request.role, worker);
              });
 }
 

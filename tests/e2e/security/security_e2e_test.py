@@ -139,7 +139,9 @@ envoy: {{ config: [auth.yaml] }}
         match = re.search("^" + re.escape(name + "{" + labels + "}") + r" (\d+)$", body, re.M)
         return int(match.group(1)) if match else None
 
-    def should_rate_limit(self, metadata=(), root_certificate=None):
+    def should_rate_limit(self, metadata=(), root_certificate=None, override=None):
+        """ShouldRateLimit of user=alice in domain auth; `override`: the descriptor's own
+        requests_per_unit (per minute), as Envoy sends a descriptor's `limit`."""
         if root_certificate is None:
             channel = grpc.insecure_channel(f"127.0.0.1:{self.grpc}")
         else:
@@ -149,9 +151,24 @@ envoy: {{ config: [auth.yaml] }}
         with channel:
             stub = rls_pb2_grpc.RateLimitServiceStub(channel)
             request = rls_pb2.RateLimitRequest(domain="auth", hits_addend=1)
-            entry = request.descriptors.add().entries.add()
+            descriptor = request.descriptors.add()
+            entry = descriptor.entries.add()
             entry.key, entry.value = "user", "alice"
+            if override is not None:
+                descriptor.limit.requests_per_unit = override
+                descriptor.limit.unit = rls_pb2.RateLimitResponse.RateLimit.MINUTE
             return stub.ShouldRateLimit(request, timeout=5, metadata=metadata)
+
+    def rls_json(self, password, override):
+        """(status, body) of POST /json with a descriptor stating `override` per minute."""
+        body = ('{"domain": "auth", "descriptors": [{"entries": [{"key": "user", '
+                '"value": "bob"}], "limit": {"requests_per_unit": %d, "unit": "MINUTE"}}]}'
+                % override)
+        args = ["-X", "POST", "--data", body]
+        if password is not None:
+            args += ["-H", f"Authorization: Bearer {password}"]
+        status, _, body = self.curl(self.http, "/json", *args)
+        return status, body
 
 
 class WithPassword(unittest.TestCase):
@@ -336,6 +353,22 @@ class WithAdminPassword(unittest.TestCase):
             reply = self.d.should_rate_limit([("authorization", f"Bearer {password}")])
             self.assertEqual(reply.overall_code, rls_pb2.RateLimitResponse.OK)
 
+    def test_envoy_descriptors_stating_a_limit_need_the_admin_password(self):
+        with self.assertRaises(grpc.RpcError) as refused:
+            self.d.should_rate_limit([("authorization", f"Bearer {CLIENT_PW}")], override=1000)
+        self.assertEqual(refused.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+        self.assertIn("need the admin password", refused.exception.details())
+        reply = self.d.should_rate_limit([("authorization", f"Bearer {ADMIN_PW}")], override=1000)
+        self.assertEqual(reply.overall_code, rls_pb2.RateLimitResponse.OK)
+        self.assertEqual(reply.statuses[0].current_limit.requests_per_unit, 1000)
+        status, body = self.d.rls_json(CLIENT_PW, 1000)
+        self.assertEqual(status, 403, body)
+        self.assertIn('"noperm"', body)
+        self.assertIn("send Authorization: Bearer <server.admin_password>", body)
+        status, body = self.d.rls_json(ADMIN_PW, 1000)
+        self.assertEqual(status, 200, body)
+        self.assertIn('"requestsPerUnit":1000', body)
+
     def test_only_the_admin_password_reloads(self):
         status, _, _ = self.d.curl(self.d.admin, "/reload", "-X", "POST", "-H",
                                    f"Authorization: Bearer {CLIENT_PW}")
@@ -370,6 +403,16 @@ class AdminPasswordAlone(unittest.TestCase):
                                      '{"limit": "api", "key": "k"}')
             self.assertEqual(status, 403, body)
             self.assertEqual(d.should_rate_limit().overall_code, rls_pb2.RateLimitResponse.OK)
+            with self.assertRaises(grpc.RpcError) as refused:
+                d.should_rate_limit(override=1000)
+            self.assertEqual(refused.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+            with self.assertRaises(grpc.RpcError) as wrong:
+                d.should_rate_limit([("authorization", "Bearer wrong")])
+            self.assertEqual(wrong.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+            reply = d.should_rate_limit([("authorization", f"Bearer {ADMIN_PW}")], override=1000)
+            self.assertEqual(reply.overall_code, rls_pb2.RateLimitResponse.OK)
+            self.assertEqual(d.rls_json(None, 1000)[0], 403)
+            self.assertEqual(d.rls_json(ADMIN_PW, 1000)[0], 200)
             self.assertEqual(d.curl(d.admin, "/reload", "-X", "POST")[0], 401)
         finally:
             d.stop()

@@ -78,18 +78,15 @@ void RedisBatcher::Flush() {
   asio::co_spawn(executor_, Send(std::move(batch)), asio::detached);
 }
 
-Task<void> RedisBatcher::Send(Batch batch) {
-  auto self = shared_from_this();
+Task<Result<RedisReply>> RedisBatcher::Call(const Batch& batch) {
   std::vector<std::string_view> keys;
   std::vector<std::string_view> args;
   Deadline deadline = Deadline::min();
   std::size_t key_count = 0;
   std::size_t arg_count = 0;
-  std::size_t reply_size = 0;
   for (const auto& entry : batch) {
     key_count += entry->request.keys.size();
     arg_count += entry->request.args.size();
-    reply_size += TakeReplySize(entry->request.kinds);
   }
   keys.reserve(key_count);
   args.reserve(arg_count);
@@ -98,7 +95,21 @@ Task<void> RedisBatcher::Send(Batch batch) {
     args.insert(args.end(), entry->request.args.begin(), entry->request.args.end());
     deadline = std::max(deadline, entry->deadline);
   }
-  auto reply = co_await CallScript(*router_, TakeScript(), keys, args, deadline);
+  co_return co_await CallScript(*router_, TakeScript(), keys, args, deadline);
+}
+
+Task<void> RedisBatcher::Send(Batch batch) {
+  auto self = shared_from_this();
+  std::size_t reply_size = 0;
+  for (const auto& entry : batch) reply_size += TakeReplySize(entry->request.kinds);
+  Result<RedisReply> reply = StorageErrc::kInternal;
+  try {
+    reply = co_await Call(batch);
+  } catch (const std::exception&) {
+    // Out of memory, most likely: every entry gets kInternal below, at once rather than
+    // at its deadline, and the batcher keeps sending (a raised in_flight_ would hold
+    // every later call until a full batch).
+  }
   --in_flight_;
   if (!pending_.empty()) ScheduleFlush();  // what arrived during the round trip
   if (reply && ((*reply)->type != REDIS_REPLY_ARRAY || (*reply)->elements != reply_size)) {

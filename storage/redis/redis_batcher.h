@@ -57,7 +57,11 @@ class RedisBatcher : public std::enable_shared_from_this<RedisBatcher> {
   void ScheduleFlush();
   /// Sends what is pending (skipping calls that timed out already).
   void Flush();
+  /// Sends `batch` as one script call and hands each entry its result. Whatever happens,
+  /// even an exception, the batch stops counting as in flight and its entries are finished.
   Task<void> Send(Batch batch);
+  /// The script call of `batch`: its keys and arguments, one after the other.
+  Task<Result<RedisReply>> Call(const Batch& batch);
   /// Hands the entry its result (already in entry.outcome unless `error`).
   static void Finish(Entry& entry, std::error_code error);
 

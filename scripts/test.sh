@@ -9,6 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${LIMITSD_TEST_PRESET:-dev}"
+# A full run compiles four trees (dev, asan, tsan, fuzz): about 8 GB of ccache. With ccache's
+# default 5 GB each run evicts what the next one needs and recompiles everything.
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-12G}"
 scripts/install-deps.sh
 scripts/check-format.sh
 scripts/build.sh "$preset"

@@ -1,6 +1,5 @@
 #include "limits/limit.h"
 
-
 #include "limits/rate_parser.h"
 
 namespace limitsd::limits {
@@ -70,6 +69,12 @@ Limit::Limit(std::string name, StrategyKind strategy, std::vector<RateLimitItem>
     key_suffixes_.push_back("/" + std::string(strategy::StrategyName(strategy_)) + "/" +
                             rate.KeySuffix());
   }
+  std::vector<storage::RateQuery> queries;
+  queries.reserve(params_.size());
+  for (const strategy::RateParams& p : params_) {
+    queries.push_back(storage::RateQuery{{}, strategy_, p.limit, p.window, p.interval});
+  }
+  keys_ = storage::LimitKeys(name_, key_suffixes_, queries);
 }
 
 std::size_t Limit::StorageKeysSize(std::string_view key) const noexcept {

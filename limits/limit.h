@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "limits/rate_limit_item.h"
+#include "storage/limit_keys.h"
 #include "storage/storage_key.h"
 #include "strategy/strategy_kind.h"
 #include "strategy/verdict.h"
@@ -53,6 +54,8 @@ class Limit {
   }
   /// The total length of every rate's storage key for `key`.
   std::size_t StorageKeysSize(std::string_view key) const noexcept;
+  /// The same keys in hashed form, for a store that takes them so (storage/limit_keys.h).
+  const storage::LimitKeys& keys() const noexcept { return keys_; }
 
   /// "100 per 1 minute; 2000 per 1 hour (sliding-window-counter)"
   std::string Describe() const;
@@ -64,6 +67,7 @@ class Limit {
   std::int64_t burst_;
   std::vector<strategy::RateParams> params_;
   std::vector<std::string> key_suffixes_;  // "/<strategy>/<rate>" per rate
+  storage::LimitKeys keys_;
 };
 
 struct InlineLimitResult {

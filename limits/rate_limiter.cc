@@ -7,6 +7,7 @@
 #include <boost/container/small_vector.hpp>
 
 #include "limits/window_strategy.h"
+#include "storage/limit_keys.h"
 
 namespace limitsd::limits {
 namespace {
@@ -79,7 +80,8 @@ Decision Combine(const Limit& limit, std::span<const RateVerdict> verdicts, bool
 RateLimiter::RateLimiter(storage::Storage& storage)
     : storage_(storage),
       multi_rate_(storage.AsMultiRate()),
-      immediate_(storage.AsImmediateTake()) {
+      immediate_(storage.AsImmediateTake()),
+      keyed_(immediate_ != nullptr ? dynamic_cast<storage::KeyedTakeSupport*>(&storage) : nullptr) {
   capabilities_.moving_window = storage.AsMovingWindow() != nullptr;
   capabilities_.sliding_window_counter = storage.AsSlidingWindowCounter() != nullptr;
   capabilities_.gcra = storage.AsGcra() != nullptr;
@@ -94,6 +96,10 @@ storage::Pending<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::
 
 void RateLimiter::Prefetch(const Limit& limit, std::string_view key) const noexcept {
   if (immediate_ == nullptr) return;
+  if (keyed_ != nullptr && limit.keys().keyed) {
+    keyed_->PrefetchKeyed(limit.keys(), key);
+    return;
+  }
   try {
     const KeySet keys(limit, key);
     immediate_->Prefetch(keys.queries);
@@ -106,6 +112,9 @@ Result<Decision> RateLimiter::DecideImmediately(const Limit& limit, std::string_
                                                 std::int64_t cost, storage::TakeMode mode) {
   if (!Serves(limit.strategy())) return storage::StorageErrc::kUnsupported;
   if (CostExceedsAnyRate(limit, cost)) mode = storage::TakeMode::kPeek;
+  if (keyed_ != nullptr && limit.keys().keyed) {
+    return Conclude(limit, keyed_->TakeKeyed(limit.keys(), key, cost, mode), cost, mode);
+  }
   try {
     const KeySet keys(limit, key);
     return Conclude(limit, immediate_->TakeAllImmediately(keys.queries, cost, mode), cost, mode);

@@ -14,6 +14,10 @@
 #include "storage/storage.h"
 #include "storage/storage_registry.h"
 
+namespace limitsd::storage {
+class KeyedTakeSupport;
+}  // namespace limitsd::storage
+
 namespace limitsd::limits {
 
 using strategy::RateVerdict;
@@ -66,6 +70,9 @@ class RateLimiter {
   storage::Storage& storage_;
   storage::MultiRateSupport* multi_rate_;
   storage::ImmediateTakeSupport* immediate_;
+  /// The immediate take of a limit's keys in hashed form, when the storage has it: no key
+  /// is written.
+  storage::KeyedTakeSupport* keyed_;
   storage::Capabilities capabilities_;
 };
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <exception>
 #include <fstream>
@@ -231,7 +232,16 @@ std::size_t MemoryStorage::DefaultMaxKeys() {
 }
 
 MemoryStorage::Located MemoryStorage::Locate(std::string_view key) const noexcept {
-  // The strategy layer's keys start with their hash tag: one pass gives both hashes.
+  // A key of the limit form is hashed as its limit's keyed take hashes it (LocateKeyed).
+  if (const LimitKeySplit split = SplitLimitKey(key); split.found) {
+    const KeyHash128 name = HashKeyName(split.name);
+    const KeyHasher::KeyedTag tag = hasher_.Keyed({name.lo, name.hi}, split.key);
+    const KeyHash128 suffix = HashKeySuffix(split.suffix);
+    return Located{hasher_.KeyedDigest(tag, {suffix.lo, suffix.hi}),
+                   &shards_[KeyHasher::TagHash(tag) & shard_mask_]};
+  }
+  // Any other key that starts with its hash tag: one pass gives both hashes. Its tag has no
+  // ' ' (a key of the limit form would have one), so the tag's hash is Hash64(tag).
   const HashTagSpan tag = FindHashTag(key);
   if (tag.open == 0) {
     const KeyHasher::Tagged t = hasher_.DigestTagged(key, tag.close);
@@ -239,9 +249,27 @@ MemoryStorage::Located MemoryStorage::Locate(std::string_view key) const noexcep
   }
   const KeyDigest digest = hasher_.Digest(key);
   const std::uint64_t h =
-      tag.found() ? hasher_.Hash64(key.substr(tag.open + 1, tag.close - tag.open - 1))
-                  : digest.lo;
+      tag.found() ? TagHash(key.substr(tag.open + 1, tag.close - tag.open - 1)) : digest.lo;
   return Located{digest, &shards_[h & shard_mask_]};
+}
+
+std::uint64_t MemoryStorage::TagHash(std::string_view tag) const noexcept {
+  // A tag "<name> <key>" lands where the keys of the limit form with that tag land.
+  const std::size_t space = tag.find(' ');
+  if (space == std::string_view::npos) return hasher_.Hash64(tag);
+  const KeyHash128 name = HashKeyName(tag.substr(0, space));
+  return KeyHasher::TagHash(hasher_.Keyed({name.lo, name.hi}, tag.substr(space + 1)));
+}
+
+template <class Out>
+void MemoryStorage::LocateKeyed(const LimitKeys& limit, std::string_view key,
+                                Out& located) const noexcept {
+  const KeyHasher::KeyedTag tag = hasher_.Keyed({limit.name_hash.lo, limit.name_hash.hi}, key);
+  MemoryShard* const shard = &shards_[KeyHasher::TagHash(tag) & shard_mask_];
+  for (std::size_t i = 0; i < limit.rates.size(); ++i) {
+    const KeyHash128& suffix = limit.suffix_hashes[i];
+    located[i] = Located{hasher_.KeyedDigest(tag, {suffix.lo, suffix.hi}), shard};
+  }
 }
 
 std::size_t MemoryStorage::ShardOf(std::string_view key) const noexcept {
@@ -258,8 +286,7 @@ std::int64_t MemoryStorage::Now() noexcept {
 }
 
 template <class Op>
-auto MemoryStorage::WithShard(std::string_view key, Op&& op) {
-  const Located at = Locate(key);
+auto MemoryStorage::WithLocated(const Located& at, Op&& op) {
   std::unique_lock lock(at.shard->Mutex());
   const std::int64_t now = Now();
   auto result = op(*at.shard, at.digest, now);
@@ -267,6 +294,11 @@ auto MemoryStorage::WithShard(std::string_view key, Op&& op) {
   lock.unlock();
   if (periodic) SweepNext(now);
   return result;
+}
+
+template <class Op>
+auto MemoryStorage::WithShard(std::string_view key, Op&& op) {
+  return WithLocated(Locate(key), std::forward<Op>(op));
 }
 
 void MemoryStorage::SweepNext(std::int64_t now) {
@@ -309,20 +341,22 @@ Result<bool> MemoryStorage::AcquireSlidingNow(std::string_view key, std::int64_t
   });
 }
 
-Result<TakeOutcome> MemoryStorage::HitOneFixedNow(const RateQuery& rate, std::int64_t cost) {
-  return WithShard(rate.key, [&](MemoryShard& shard, const KeyDigest& d,
-                                 std::int64_t now) -> Result<TakeOutcome> {
-    const MemoryShard::FixedHit hit = shard.HitFixed(d, now, rate.expiry.count(), rate.limit, cost);
-    // Built in place and returned as it is (one returned object): the outcome is not moved.
-    Result<TakeOutcome> result(boost::system::in_place_value);
-    if (hit.refused) {
-      result = StorageErrc::kFull;
-    } else {
-      result->states.emplace_back(hit.state);
-      result->taken = hit.taken;
-    }
-    return result;
-  });
+Result<TakeOutcome> MemoryStorage::HitOneFixed(const Located& at, const RateQuery& rate,
+                                               std::int64_t cost) {
+  return WithLocated(
+      at, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) -> Result<TakeOutcome> {
+        const MemoryShard::FixedHit hit =
+            shard.HitFixed(d, now, rate.expiry.count(), rate.limit, cost);
+        // Built in place and returned as it is (one returned object): the outcome is not moved.
+        Result<TakeOutcome> result(boost::system::in_place_value);
+        if (hit.refused) {
+          result = StorageErrc::kFull;
+        } else {
+          result->states.emplace_back(hit.state);
+          result->taken = hit.taken;
+        }
+        return result;
+      });
 }
 
 Result<TakeOutcome> MemoryStorage::TakeAllNow(std::span<const RateQuery> rates,
@@ -330,14 +364,18 @@ Result<TakeOutcome> MemoryStorage::TakeAllNow(std::span<const RateQuery> rates,
   // The daemon's most common request, in one lookup instead of a read, an add and a read.
   if (rates.size() == 1 && mode == TakeMode::kHit &&
       rates.front().strategy == StrategyKind::kFixedWindow) {
-    return HitOneFixedNow(rates.front(), cost);
+    return HitOneFixed(Locate(rates.front().key), rates.front(), cost);
   }
   boost::container::small_vector<Located, 4> located;
+  for (const RateQuery& rate : rates) located.push_back(Locate(rate.key));
+  return TakeLocated(located, rates, cost, mode);
+}
+
+Result<TakeOutcome> MemoryStorage::TakeLocated(std::span<const Located> located,
+                                               std::span<const RateQuery> rates, std::int64_t cost,
+                                               TakeMode mode) {
   boost::container::small_vector<MemoryShard*, 4> shards;
-  for (const RateQuery& rate : rates) {
-    located.push_back(Locate(rate.key));
-    shards.push_back(located.back().shard);
-  }
+  for (const Located& at : located) shards.push_back(at.shard);
   // Rates sharing a hash tag share one shard; otherwise lock in address order (no deadlock).
   std::sort(shards.begin(), shards.end());
   shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
@@ -506,12 +544,60 @@ Result<TakeOutcome> MemoryStorage::TakeAllImmediately(std::span<const RateQuery>
   return Guarded([&] { return TakeAllNow(rates, cost, mode); });
 }
 
+Result<TakeOutcome> MemoryStorage::TakeKeyed(const LimitKeys& limit, std::string_view key,
+                                             std::int64_t cost, TakeMode mode) noexcept {
+  if (limit.rates.size() == 1) {
+    std::array<Located, 1> at{};
+    LocateKeyed(limit, key, at);
+    const RateQuery& rate = limit.rates.front();
+    if (mode == TakeMode::kHit && rate.strategy == StrategyKind::kFixedWindow) {
+      return Guarded([&] { return HitOneFixed(at[0], rate, cost); });
+    }
+    return Guarded([&] { return TakeLocated(at, limit.rates, cost, mode); });
+  }
+  return Guarded([&] {
+    boost::container::small_vector<Located, 4> located(limit.rates.size());
+    LocateKeyed(limit, key, located);
+    return TakeLocated(located, limit.rates, cost, mode);
+  });
+}
+
 void MemoryStorage::Prefetch(std::span<const RateQuery> rates) const noexcept {
   for (const RateQuery& rate : rates) {
     if (rate.strategy != StrategyKind::kFixedWindow) continue;
     const Located at = Locate(rate.key);
-    __builtin_prefetch(at.shard);  // the mutex, then the table's fields and sizes
-    __builtin_prefetch(reinterpret_cast<const char*>(at.shard) + 64);
+    PrefetchLocated(std::span(&at, 1), std::span(&rate, 1));
+  }
+}
+
+void MemoryStorage::PrefetchKeyed(const LimitKeys& limit, std::string_view key) const noexcept {
+  if (limit.rates.size() == 1) {
+    if (limit.rates.front().strategy != StrategyKind::kFixedWindow) return;
+    std::array<Located, 1> at{};
+    LocateKeyed(limit, key, at);
+    PrefetchLocated(at, limit.rates);
+    return;
+  }
+  try {
+    boost::container::small_vector<Located, 4> located(limit.rates.size());
+    LocateKeyed(limit, key, located);
+    PrefetchLocated(located, limit.rates);
+  } catch (const std::bad_alloc&) {
+    // More rates than the stack holds, and no memory: nothing to prefetch.
+  }
+}
+
+void MemoryStorage::PrefetchLocated(std::span<const Located> located,
+                                    std::span<const RateQuery> rates) const noexcept {
+  const MemoryShard* prefetched = nullptr;
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    if (rates[i].strategy != StrategyKind::kFixedWindow) continue;
+    const Located& at = located[i];
+    if (at.shard != prefetched) {
+      __builtin_prefetch(at.shard);  // the mutex, then the table's fields and sizes
+      __builtin_prefetch(reinterpret_cast<const char*>(at.shard) + 64);
+      prefetched = at.shard;
+    }
     MemoryShard::PrefetchFixed(fixed_hints_[static_cast<std::size_t>(at.shard - shards_.get())],
                                at.digest);
   }

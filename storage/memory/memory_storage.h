@@ -15,6 +15,7 @@
 
 #include "storage/capabilities.h"
 #include "storage/clock.h"
+#include "storage/limit_keys.h"
 #include "storage/memory/key_digest.h"
 #include "storage/memory/memory_shard.h"
 #include "storage/storage.h"
@@ -59,7 +60,8 @@ class MemoryStorage final : public Storage,
                             public SlidingWindowCounterSupport,
                             public GcraSupport,
                             public MultiRateSupport,
-                            public ImmediateTakeSupport {
+                            public ImmediateTakeSupport,
+                            public KeyedTakeSupport {
  public:
   static constexpr std::string_view kSchemes[] = {"memory"};
 
@@ -122,6 +124,11 @@ class MemoryStorage final : public Storage,
   /// (MemoryShard::PrefetchFixed), without a lock; the other strategies' tables are not
   /// prefetched.
   void Prefetch(std::span<const RateQuery> rates) const noexcept override;
+  /// The same take and prefetch, for a limit's keys in hashed form: the user's key is hashed
+  /// once for all rates, and no key is written (storage/limit_keys.h).
+  Result<TakeOutcome> TakeKeyed(const LimitKeys& limit, std::string_view key, std::int64_t cost,
+                                TakeMode mode) noexcept override;
+  void PrefetchKeyed(const LimitKeys& limit, std::string_view key) const noexcept override;
 
   // The same operations, synchronous (the coroutines above only wrap them). Those that may
   // store a new entry fail with StorageErrc::kFull when its shard is full (when_full: deny).
@@ -162,6 +169,11 @@ class MemoryStorage final : public Storage,
   };
 
   Located Locate(std::string_view key) const noexcept;
+  /// The shard and digest of each rate of `limit` for the user's `key`, into `located`.
+  template <class Out>
+  void LocateKeyed(const LimitKeys& limit, std::string_view key, Out& located) const noexcept;
+  /// The hash that places a key with the hash tag `tag` (the bytes between its braces).
+  std::uint64_t TagHash(std::string_view tag) const noexcept;
   /// With every shard of `located` locked: makes room for the entries of `rates` that do
   /// not exist yet (MemoryShard::MakeRoom); false when a shard is full (when_full: deny).
   bool RoomFor(std::span<const Located> located, std::span<const RateQuery> rates,
@@ -171,8 +183,18 @@ class MemoryStorage final : public Storage,
   /// Runs `op(shard, digest, now)` under the key's shard lock, then the sweep bookkeeping.
   template <class Op>
   auto WithShard(std::string_view key, Op&& op);
+  /// The same where `at` says.
+  template <class Op>
+  auto WithLocated(const Located& at, Op&& op);
   /// TakeAllNow of a hit on a single fixed-window rate: one table lookup.
-  Result<TakeOutcome> HitOneFixedNow(const RateQuery& rate, std::int64_t cost);
+  Result<TakeOutcome> HitOneFixed(const Located& at, const RateQuery& rate, std::int64_t cost);
+  /// TakeAllNow of `rates`, each where `located` says.
+  Result<TakeOutcome> TakeLocated(std::span<const Located> located,
+                                  std::span<const RateQuery> rates, std::int64_t cost,
+                                  TakeMode mode);
+  /// Prefetch of the fixed-window rates among `rates`, each where `located` says.
+  void PrefetchLocated(std::span<const Located> located,
+                       std::span<const RateQuery> rates) const noexcept;
   MemoryStats Totals(bool count_runs) const;
   /// Sweeps the next shard in turn if it may hold expired entries and is not busy.
   void SweepNext(std::int64_t now);

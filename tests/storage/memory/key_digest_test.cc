@@ -117,6 +117,39 @@ TEST(KeyDigestTest, TaggedDigestsOfDistinctKeysDiffer) {
   }
 }
 
+TEST(KeyDigestTest, KeyedDigestsOfEverySplitDiffer) {
+  const KeyHasher parts(13);
+  const KeyHasher store(17);
+  std::unordered_set<KeyDigest, DigestHash> seen;
+  std::unordered_set<std::uint64_t> tags;
+  // Every split of the same bytes into name, key and suffix; and each whole as plain keys.
+  const std::string bytes = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (std::size_t name = 0; name <= bytes.size(); ++name) {
+    for (std::size_t key = 0; name + key <= bytes.size(); ++key) {
+      const std::string_view b(bytes);
+      const KeyHasher::KeyedTag tag =
+          store.Keyed(parts.NamePrefix(b.substr(0, name)), b.substr(name, key));
+      tags.insert(KeyHasher::TagHash(tag));
+      const KeyDigest d = store.KeyedDigest(tag, parts.SuffixId(b.substr(name + key)));
+      EXPECT_TRUE(seen.insert(d).second) << name << " " << key;
+    }
+    EXPECT_TRUE(seen.insert(store.Digest(bytes.substr(0, name))).second) << name;
+  }
+  EXPECT_EQ(tags.size(), (bytes.size() + 1) * (bytes.size() + 2) / 2);
+}
+
+TEST(KeyDigestTest, KeyedDigestDependsOnTheStoreSeed) {
+  const KeyHasher parts(1);
+  const KeyHasher::Lanes name = parts.NamePrefix("api");
+  const KeyDigest suffix = parts.SuffixId("/fixed-window/1/1/second");
+  const KeyHasher a(2);
+  const KeyHasher b(3);
+  EXPECT_NE(a.KeyedDigest(a.Keyed(name, "user"), suffix),
+            b.KeyedDigest(b.Keyed(name, "user"), suffix));
+  EXPECT_EQ(a.KeyedDigest(a.Keyed(name, "user"), suffix),
+            a.KeyedDigest(a.Keyed(name, "user"), suffix));
+}
+
 TEST(KeyDigestTest, EveryByteOfAShortTailCounts) {
   const KeyHasher hasher(3);
   for (std::size_t n = 1; n <= 24; ++n) {

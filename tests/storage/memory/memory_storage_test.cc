@@ -12,6 +12,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "storage/configuration_error.h"
+#include "storage/limit_keys.h"
+#include "storage/storage_key.h"
 #include "storage/storage_registry.h"
 #include "tests/storage/conformance/run_task.h"
 
@@ -150,6 +152,81 @@ TEST_F(MemoryStorageTest, TakeAllAcrossShardsStillAllOrNothing) {
   for (int i = 0; i < 10; ++i) taken += store_.TakeAllNow(rates, 1, TakeMode::kHit).value().taken ? 1 : 0;
   EXPECT_EQ(taken, 3);
   for (int i = 0; i < 8; ++i) EXPECT_EQ(store_.IncrNow(keys[i], seconds(60), 0).value(), 3);
+}
+
+// A limit's keys in hashed form (TakeKeyed) and the same keys written out (TakeAllNow, Get,
+// Clear) reach the same entries, in every strategy, whatever the user's key holds.
+TEST_F(MemoryStorageTest, KeyedTakesAndWrittenKeysReachTheSameEntries) {
+  const std::string name = "fixed-window:5/minute";
+  const std::vector<std::string> suffixes = {"/s/5/1/minute", "/s/9/1/hour"};
+  for (const StrategyKind kind : {StrategyKind::kFixedWindow, StrategyKind::kMovingWindow,
+                                  StrategyKind::kSlidingWindowCounter, StrategyKind::kGcra}) {
+    const Micros interval = kind == StrategyKind::kGcra ? seconds(12) : Micros{0};
+    const std::vector<RateQuery> queries = {{"", kind, 5, seconds(60), interval},
+                                            {"", kind, 9, seconds(3600), interval}};
+    for (const std::size_t count : {1u, 2u}) {
+      const LimitKeys limit(name, std::span(suffixes).first(count),
+                            std::span(queries).first(count));
+      ASSERT_TRUE(limit.keyed);
+      for (const std::string key :
+           {"user1", "", "a b", "x}y{z", "}", "a very long user key, 40+ bytes"}) {
+        // The written keys, as limits::Limit writes them.
+        std::vector<std::string> written;
+        std::vector<RateQuery> rates = limit.rates;
+        for (std::size_t i = 0; i < count; ++i) {
+          written.emplace_back(StorageKeySize(name, key, suffixes[i]), '\0');
+          WriteStorageKey(name, key, suffixes[i], written.back().data());
+          rates[i].key = written.back();
+          EXPECT_EQ(store_.ShardOf(written.back()), store_.ShardOf(written.front()));
+        }
+        const std::string what = std::string(strategy::StrategyName(kind)) + " key '" + key + "'";
+        ASSERT_TRUE(store_.TakeKeyed(limit, key, 2, TakeMode::kHit).value().taken) << what;
+        ASSERT_TRUE(store_.TakeAllNow(rates, 1, TakeMode::kHit).value().taken) << what;
+        const TakeOutcome keyed = store_.TakeKeyed(limit, key, 1, TakeMode::kPeek).value();
+        const TakeOutcome plain = store_.TakeAllNow(rates, 1, TakeMode::kPeek).value();
+        EXPECT_EQ(keyed.states, plain.states) << what;
+        if (kind == StrategyKind::kFixedWindow) {
+          EXPECT_EQ(Run(store_.Get(rates[0].key)).value(), 3) << what;
+        }
+        for (const RateQuery& rate : rates) ASSERT_TRUE(Run(store_.Clear(rate.key)));
+        EXPECT_EQ(store_.Stats().Entries(), 0u) << what;
+        // TEST takes nothing, and a hit on the cleared keys starts over.
+        const TakeOutcome after = store_.TakeKeyed(limit, key, 5, TakeMode::kHit).value();
+        EXPECT_TRUE(after.taken) << what;
+        ASSERT_TRUE(store_.TakeAllNow(rates, 5, TakeMode::kPeek).value().states == after.states)
+            << what;
+        store_.PrefetchKeyed(limit, key);  // changes nothing
+        EXPECT_EQ(store_.Stats().Entries(), count) << what;
+        for (const RateQuery& rate : rates) ASSERT_TRUE(Run(store_.Clear(rate.key)));
+      }
+    }
+  }
+}
+
+TEST_F(MemoryStorageTest, KeysOfOtherLimitsRatesAndSplitsAreDistinct) {
+  // The same bytes split into name, key and suffix at other places are other entries.
+  const std::vector<RateQuery> query = {{"", StrategyKind::kFixedWindow, 100, seconds(60)}};
+  const std::vector<std::pair<std::string, std::string>> limits = {
+      {"ab", "/s"}, {"a", "/s"}, {"abc", "/s"}, {"ab", "/t"}, {"ab", "/s/"}, {"ab", ""}};
+  int n = 0;
+  for (const auto& [name, suffix] : limits) {
+    const std::vector<std::string> suffixes = {suffix};
+    const LimitKeys limit(name, suffixes, query);
+    for (const std::string key : {"c", "cd", "bc", "c}", "}c", "c d"}) {
+      ++n;
+      EXPECT_EQ(store_.TakeKeyed(limit, key, n, TakeMode::kHit).value().states.front(),
+                WindowState(FixedWindowState{n, seconds(60)}))
+          << name << " " << key << " " << suffix;
+    }
+  }
+}
+
+TEST_F(MemoryStorageTest, ALimitNameWithASpaceIsNotKeyed) {
+  const std::vector<std::string> suffixes = {"/s"};
+  const std::vector<RateQuery> query = {{"", StrategyKind::kFixedWindow, 1, seconds(60)}};
+  EXPECT_FALSE(LimitKeys("a b", suffixes, query).keyed);
+  EXPECT_FALSE(LimitKeys("a", std::vector<std::string>{"/s}"}, query).keyed);
+  EXPECT_TRUE(LimitKeys("a{}", suffixes, query).keyed);
 }
 
 // Every strategy's hit path from 8 threads on one key of limit 5: exactly 5 pass.

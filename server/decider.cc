@@ -41,13 +41,12 @@ storage::Task<storage::Result<T>> Guarded(storage::Pending<storage::Result<T>> p
 
 }  // namespace
 
-Answer Answer::Error(ErrorCode code, std::string message,
-                     std::shared_ptr<const limits::Limit> limit) {
+Answer Answer::Error(ErrorCode code, std::string message, const limits::Limit* limit) {
   Answer a;
   a.kind = Kind::kError;
   a.error = code;
   a.message = std::move(message);
-  a.limit = std::move(limit);
+  a.limit = limit;
   return a;
 }
 
@@ -83,6 +82,8 @@ void Decider::Apply(std::shared_ptr<const Generation> generation) {
   fallback_ = backend.fallback();
   settings_ = generation->settings;
   generation_ = std::move(generation);
+  last_info_limit_ = nullptr;
+  last_info_ = nullptr;
   info_.clear();  // names may have become configured, or stopped being
 }
 
@@ -91,36 +92,42 @@ void Decider::Prefetch(std::string_view limit, std::string_view key) const noexc
 }
 
 storage::Pending<Answer> Decider::Decide(const Query& query) {
+  // The table's own limit, borrowed: nothing changes the table until Decide returns, and a
+  // task that has to wait takes a reference of its own.
   Resolution resolved = table_.Resolve(query.limit);
-  if (!resolved.limit) {
+  if (resolved.limit == nullptr) {
     return Counted(query.protocol, query.verb, Failed(resolved.error, std::move(resolved.message)));
   }
-  return Decide(query.verb, std::move(resolved.limit), query.key, query.cost, query.protocol,
-                query.arrival);
+  return Decide(query.verb, *resolved.shared, query.key, query.cost, query.protocol, query.arrival);
 }
 
-storage::Pending<Answer> Decider::Decide(Verb verb, std::shared_ptr<const limits::Limit> limit,
-                                         std::string_view key, std::int64_t cost,
-                                         Protocol protocol,
+storage::Pending<Answer> Decider::Decide(Verb verb,
+                                         const std::shared_ptr<const limits::Limit>& limit,
+                                         std::string_view key, std::int64_t cost, Protocol protocol,
                                          std::chrono::steady_clock::time_point arrival) {
   if (verb == Verb::kReset) {
     if (!settings_.allow_reset) {
-      return Counted(protocol, verb,
-                     Failed(ErrorCode::kForbidden, "RESET is disabled (allow_reset: false)",
-                            std::move(limit)));
+      return Counted(
+          protocol, verb,
+          Failed(ErrorCode::kForbidden, "RESET is disabled (allow_reset: false)", limit.get()));
     }
-    return Reset(std::move(limit), key, limiter_, fallback_, protocol);
+    return Reset(limit, key, limiter_, fallback_, protocol);
   }
   const auto mode = verb == Verb::kHit ? storage::TakeMode::kHit : storage::TakeMode::kPeek;
   if (verb == Verb::kStats) cost = 1;
   storage::Pending<storage::Result<limits::Decision>> pending =
       limiter_->Decide(*limit, key, cost, mode);
   if (pending.ready()) {
-    if (std::optional<Answer> answer = Settle(limit, pending.value(), fallback_)) {
+    const storage::Result<limits::Decision>& result = pending.value();
+    if (result) {  // the common case: the answer is built once, then moved into the Pending
+      Answer answer = Decided(limit, *result, Answer::Source::kStorage);
+      Count(protocol, verb, answer);
+      return answer;
+    }
+    if (std::optional<Answer> answer = Settle(limit, result, fallback_)) {
       return Counted(protocol, verb, std::move(*answer));
     }
-    return Await(std::move(pending), std::move(limit), key, cost, mode, fallback_, verb, protocol,
-                 false);
+    return Await(std::move(pending), limit, key, cost, mode, fallback_, verb, protocol, false);
   }
   // The storage must be waited for. Not when the request has waited timeout_ms already,
   // and not while the breaker holds calls back: then the call (not started yet: a task
@@ -134,14 +141,13 @@ storage::Pending<Answer> Decider::Decide(Verb verb, std::shared_ptr<const limits
     refused = storage::StorageErrc::kCircuitOpen;
   }
   if (!refused) {
-    return Await(std::move(pending), std::move(limit), key, cost, mode, fallback_, verb, protocol,
-                 true);
+    return Await(std::move(pending), limit, key, cost, mode, fallback_, verb, protocol, true);
   }
   const storage::Result<limits::Decision> failed = *refused;
   if (std::optional<Answer> answer = Settle(limit, failed, fallback_)) {
     return Counted(protocol, verb, std::move(*answer));
   }
-  return Await(failed, std::move(limit), key, cost, mode, fallback_, verb, protocol, false);
+  return Await(failed, limit, key, cost, mode, fallback_, verb, protocol, false);
 }
 
 storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::Decision>> pending,
@@ -161,7 +167,10 @@ storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::De
                             boost::asio::detached);
     }
   }
+  // The answer outlives this frame: it keeps the limit alive (a reload may have dropped
+  // the table's meanwhile).
   if (std::optional<Answer> answer = Settle(limit, result, fallback)) {
+    answer->owner = std::move(limit);
     co_return Counted(protocol, verb, std::move(*answer));
   }
   // on_error: local. The fallback is a memory store: its answer is ready or awaited alike.
@@ -172,14 +181,15 @@ storage::Task<Answer> Decider::Await(storage::Pending<storage::Result<limits::De
     if (mode == storage::TakeMode::kHit && local->allowed && cost > 0) {
       RecordLocal(limit, key, cost);
     }
-    co_return Counted(protocol, verb, Decided(limit, *local, Answer::Source::kLocal));
+    Answer answer = Decided(limit, *local, Answer::Source::kLocal);
+    answer.owner = std::move(limit);
+    co_return Counted(protocol, verb, std::move(answer));
   }
-  if (local.error() == storage::StorageErrc::kFull) {
-    co_return Counted(protocol, verb,
-                      Failed(ErrorCode::kStorageFull, local.error().message(), std::move(limit)));
-  }
-  co_return Counted(protocol, verb,
-                    Failed(ErrorCode::kStorage, result.error().message(), std::move(limit)));
+  Answer failed = local.error() == storage::StorageErrc::kFull
+                      ? Failed(ErrorCode::kStorageFull, local.error().message(), limit.get())
+                      : Failed(ErrorCode::kStorage, result.error().message(), limit.get());
+  failed.owner = std::move(limit);
+  co_return Counted(protocol, verb, std::move(failed));
 }
 
 void Decider::RecordLocal(const std::shared_ptr<const limits::Limit>& limit, std::string_view key,
@@ -251,12 +261,12 @@ std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>
   if (result) return Decided(limit, *result, Answer::Source::kStorage);
   const std::error_code error = result.error();
   if (error == storage::StorageErrc::kUnsupported) {
-    return Failed(ErrorCode::kUnsupported, UnsupportedMessage(*limit), limit);
+    return Failed(ErrorCode::kUnsupported, UnsupportedMessage(*limit), limit.get());
   }
   // A full store is its configured answer to one more key, not a failure: storage.on_error
   // does not apply, and the backend is not counted as failing.
   if (error == storage::StorageErrc::kFull) {
-    return Failed(ErrorCode::kStorageFull, error.message(), limit);
+    return Failed(ErrorCode::kStorageFull, error.message(), limit.get());
   }
   metrics_.StorageError(error);
   LogStorageError(error);
@@ -272,7 +282,7 @@ std::optional<Answer> Decider::Settle(const std::shared_ptr<const limits::Limit>
       break;
     case config::OnError::kError: break;
   }
-  return Failed(ErrorCode::kStorage, error.message(), limit);
+  return Failed(ErrorCode::kStorage, error.message(), limit.get());
 }
 
 storage::Task<Answer> Decider::Reset(std::shared_ptr<const limits::Limit> limit,
@@ -288,12 +298,14 @@ storage::Task<Answer> Decider::Reset(std::shared_ptr<const limits::Limit> limit,
   if (!cleared) {
     metrics_.StorageError(cleared.error());
     LogStorageError(cleared.error());
-    co_return Counted(protocol, Verb::kReset,
-                      Failed(ErrorCode::kStorage, cleared.error().message(), std::move(limit)));
+    Answer failed = Failed(ErrorCode::kStorage, cleared.error().message(), limit.get());
+    failed.owner = std::move(limit);
+    co_return Counted(protocol, Verb::kReset, std::move(failed));
   }
   Answer answer;
   answer.kind = Answer::Kind::kCleared;
-  answer.limit = std::move(limit);
+  answer.limit = limit.get();
+  answer.owner = std::move(limit);
   co_return Counted(protocol, Verb::kReset, std::move(answer));
 }
 
@@ -331,43 +343,41 @@ storage::Task<bool> Decider::GiveBack(std::shared_ptr<const limits::Limit> limit
   co_return static_cast<bool>(done);
 }
 
+// One answer object for every outcome, so that the caller's copy is this one (NRVO).
 Answer Decider::Decided(const std::shared_ptr<const limits::Limit>& limit,
                         const limits::Decision& d, Answer::Source source) {
   const LimitInfo& info = InfoOf(limit);
   LimitCounters& counters = *info.counters;
+  Answer answer;
+  answer.kind = Answer::Kind::kDecision;
+  answer.decision = d;
+  answer.source = source;
+  answer.limit = limit.get();
   if (!d.allowed && info.shadow) {
     counters.shadow.Add();
-    Answer answer;
-    answer.kind = Answer::Kind::kDecision;
-    answer.decision = d;
     answer.decision.allowed = true;
     answer.decision.retry_ms = 0;
     answer.shadowed = true;
-    answer.source = source;
-    answer.limit = limit;
-    return answer;
-  }
-  if (!d.allowed) {
+  } else if (!d.allowed) {
     counters.denied.Add();
   } else {
     counters.allowed.Add();
     // 80% or more of the binding rate used (exact in integers).
     if (d.limit > 0 && (d.limit - d.remaining) * 5 >= d.limit * 4) counters.near_limit.Add();
   }
-  Answer answer;
-  answer.kind = Answer::Kind::kDecision;
-  answer.decision = d;
-  answer.source = source;
-  answer.limit = limit;
   return answer;
 }
 
-Answer Decider::Failed(ErrorCode code, std::string message,
-                       std::shared_ptr<const limits::Limit> limit) {
-  return Answer::Error(code, std::move(message), std::move(limit));
+Answer Decider::Failed(ErrorCode code, std::string message, const limits::Limit* limit) {
+  return Answer::Error(code, std::move(message), limit);
 }
 
 Answer Decider::Counted(Protocol protocol, Verb verb, Answer answer) {
+  Count(protocol, verb, answer);
+  return answer;
+}
+
+void Decider::Count(Protocol protocol, Verb verb, const Answer& answer) {
   RequestResult result = RequestResult::kOk;
   switch (answer.kind) {
     case Answer::Kind::kDecision:
@@ -380,13 +390,17 @@ Answer Decider::Counted(Protocol protocol, Verb verb, Answer answer) {
       break;
   }
   metrics_.Request(protocol, verb, result);
-  return answer;
 }
 
 // Configured limits are counted under their name, inline ones together (their number is
 // up to the clients), limits a caller built itself (Envoy descriptors) under their name.
 const Decider::LimitInfo& Decider::InfoOf(const std::shared_ptr<const limits::Limit>& limit) {
-  if (const auto it = info_.find(limit); it != info_.end()) return it->second;
+  if (limit.get() == last_info_limit_) return *last_info_;
+  if (const auto it = info_.find(limit); it != info_.end()) {
+    last_info_limit_ = limit.get();
+    last_info_ = &it->second;
+    return it->second;
+  }
   if (info_.size() >= kMaxInfo) info_.clear();
   const bool configured = table_.IsConfigured(*limit);
   const bool inline_limit = !configured && limits::LooksInline(limit->name());
@@ -394,7 +408,10 @@ const Decider::LimitInfo& Decider::InfoOf(const std::shared_ptr<const limits::Li
   info.counters = &metrics_.Limit(inline_limit ? std::string_view("(inline)") : limit->name());
   info.shadow = settings_.shadow_all ||
                 (configured && generation_ && generation_->shadowed->contains(limit->name()));
-  return info_.emplace(limit, info).first->second;
+  const LimitInfo& entry = info_.emplace(limit, info).first->second;
+  last_info_limit_ = limit.get();
+  last_info_ = &entry;
+  return entry;
 }
 
 // At most one line a second per I/O thread: a backend outage must not flood the log.

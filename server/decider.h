@@ -56,7 +56,12 @@ struct Answer {
   protocol::ErrorCode error = protocol::ErrorCode::kStorage;
   std::string message;
   /// The resolved limit (its rates name the binding rate); null when it did not resolve.
-  std::shared_ptr<const limits::Limit> limit;
+  /// An answer that was ready at once borrows it from the Decider's limit table or from the
+  /// caller's limit: read it before this thread decides again or applies a reload. An
+  /// awaited answer owns it (`owner`).
+  const limits::Limit* limit = nullptr;
+  /// Keeps `limit` alive; set on the answers that were awaited, null on the others.
+  std::shared_ptr<const limits::Limit> owner;
 
   /// The limit denied, and the answer allows because the limit is in shadow mode
   /// (`shadow: true`): `decision` says allowed with retry_ms 0, and keeps the limit's own
@@ -64,7 +69,7 @@ struct Answer {
   bool shadowed = false;
 
   static Answer Error(protocol::ErrorCode code, std::string message,
-                      std::shared_ptr<const limits::Limit> limit = nullptr);
+                      const limits::Limit* limit = nullptr);
 };
 
 struct Generation;
@@ -100,8 +105,10 @@ class Decider {
   void Prefetch(std::string_view limit, std::string_view key) const noexcept;
   /// Decides on a limit resolved by the caller (Envoy descriptors carry their own limits).
   /// Counted under `protocol`, and under the limit's own name unless it is inline.
-  /// `arrival` as in Query.
-  storage::Pending<Answer> Decide(protocol::Verb verb, std::shared_ptr<const limits::Limit> limit,
+  /// `arrival` as in Query. The call borrows `limit` (a task that has to wait keeps a
+  /// reference of its own); a ready answer borrows it too (Answer::limit).
+  storage::Pending<Answer> Decide(protocol::Verb verb,
+                                  const std::shared_ptr<const limits::Limit>& limit,
                                   std::string_view key, std::int64_t cost,
                                   Protocol protocol = Protocol::kLine,
                                   std::chrono::steady_clock::time_point arrival = {});
@@ -148,6 +155,8 @@ class Decider {
                               Protocol protocol);
   /// Counts `answer` as a request of `verb` through `protocol`, and returns it.
   Answer Counted(Protocol protocol, protocol::Verb verb, Answer answer);
+  /// Counts `answer` as a request of `verb` through `protocol`.
+  void Count(Protocol protocol, protocol::Verb verb, const Answer& answer);
   /// How `limit`'s decisions are counted (and, later, whether it is shadowed).
   struct LimitInfo {
     LimitCounters* counters = nullptr;
@@ -157,7 +166,7 @@ class Decider {
   Answer Decided(const std::shared_ptr<const limits::Limit>& limit, const limits::Decision& d,
                  Answer::Source source);
   Answer Failed(protocol::ErrorCode code, std::string message,
-                std::shared_ptr<const limits::Limit> limit = nullptr);
+                const limits::Limit* limit = nullptr);
   void LogStorageError(std::error_code error);
 
   limits::RateLimiter* limiter_;
@@ -177,6 +186,10 @@ class Decider {
   boost::unordered_flat_map<std::shared_ptr<const limits::Limit>, LimitInfo, LimitPtrHash>
       info_;
   static constexpr std::size_t kMaxInfo = 8192;
+  // The limit InfoOf answered for last, and its entry in info_ (whose key keeps the limit,
+  // so its address is not reused meanwhile); null whenever info_ changes.
+  const limits::Limit* last_info_limit_ = nullptr;
+  const LimitInfo* last_info_ = nullptr;
   std::chrono::steady_clock::time_point last_error_log_{};
   CircuitBreaker breaker_;  // of limiter_'s storage, on this thread
   HandBackLedger hand_back_;  // for limiter_'s storage

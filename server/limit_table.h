@@ -33,8 +33,12 @@ using NamedLimits =
     boost::unordered_flat_map<std::string, std::shared_ptr<const limits::Limit>, StringHash,
                               StringEqual>;
 
+/// What a token resolves to. `limit` and `shared` are borrowed from the table: valid until
+/// the table changes (a Resolve that parses a new inline limit, Replace, SetMaxInlineWindow).
+/// A caller that needs the limit longer copies `*shared`.
 struct Resolution {
-  std::shared_ptr<const limits::Limit> limit;  ///< null on error
+  const limits::Limit* limit = nullptr;                          ///< null on error
+  const std::shared_ptr<const limits::Limit>* shared = nullptr;  ///< the table's own
   protocol::ErrorCode error = protocol::ErrorCode::kUnknownLimit;
   std::string message;
 };
@@ -47,6 +51,7 @@ class LimitTable {
   LimitTable(std::shared_ptr<const NamedLimits> named, limits::StrategyKind default_strategy,
              bool allow_inline, std::function<bool(limits::StrategyKind)> supports);
 
+  /// Parses an inline limit the first time it is seen, and keeps it (see Resolution).
   Resolution Resolve(std::string_view token);
   /// The limit `token` resolves to when it is a configured name or an inline limit parsed
   /// before; nullptr otherwise. Parses nothing and builds no message: for a prefetch.
@@ -72,6 +77,18 @@ class LimitTable {
 
  private:
   Resolution ResolveInline(std::string_view token);
+  static Resolution Found(const std::shared_ptr<const limits::Limit>& limit) noexcept {
+    Resolution r;
+    r.limit = limit.get();
+    r.shared = &limit;
+    return r;
+  }
+  /// Resolve found `limit` (an entry of one of the maps) for `token`.
+  Resolution Remember(std::string_view token, const std::shared_ptr<const limits::Limit>& limit) {
+    last_token_.assign(token);
+    last_ = &limit;
+    return Found(limit);
+  }
 
   static constexpr std::size_t kMaxCachedInline = 4096;
   std::shared_ptr<const NamedLimits> named_;
@@ -81,6 +98,11 @@ class LimitTable {
   NamedLimits inline_cache_;
   std::int64_t max_inline_window_seconds_ = kDefaultMaxInlineWindowSeconds;
   std::string max_inline_window_text_ = "1 day";
+  // The token resolved last and its entry: the requests of a pipeline mostly name one
+  // limit, and comparing a token's bytes costs less than hashing them. Null whenever a map
+  // changes (the entry's address may change with it).
+  std::string last_token_;
+  const std::shared_ptr<const limits::Limit>* last_ = nullptr;
 };
 
 }  // namespace limitsd::server

@@ -164,8 +164,7 @@ storage::Pending<bool> RequestHandler::Throttle(const protocol::Request& request
   // Quantity 0 looks and takes nothing, as in redis-cell.
   const Verb verb = t.quantity == 0 ? Verb::kTest : Verb::kHit;
   storage::Pending<Answer> pending =
-      decider_.Decide(verb, std::move(limit), request.key, t.quantity, ProtocolOf(request.wire),
-                      arrival);
+      decider_.Decide(verb, limit, request.key, t.quantity, ProtocolOf(request.wire), arrival);
   if (!pending.ready()) return WriteWhenReady(std::move(pending), request, out);
   Write(request, pending.value(), out);
   return true;

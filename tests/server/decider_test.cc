@@ -207,6 +207,31 @@ TEST_F(DeciderTest, ApplyWithOtherStorageSettingsOpensAnotherStorage) {
   EXPECT_EQ(Ask(Verb::kHit, "api").decision.remaining, 4);
 }
 
+// A ready answer borrows its limit; an awaited one keeps it, even when a reload drops it
+// from the table meanwhile.
+TEST_F(DeciderTest, AnAwaitedAnswerKeepsItsLimitAcrossAReload) {
+  Use("storage: { uri: \"down://\", on_error: deny }\nlimits: { api: \"5/minute\" }\n");
+  storage::Pending<Answer> pending = decider_->Decide(Query{Verb::kHit, "api", "k", 1});
+  ASSERT_FALSE(pending.ready());
+  auto next = testing::MakeGeneration(
+      "storage: { uri: \"down://\", on_error: deny }\nlimits: { other: \"1/minute\" }\n",
+      generation_, 2);
+  decider_->Apply(next);
+  generation_ = next;  // nothing but the pending call holds the old limits now
+  const Answer answer = testing::Get(io_, std::move(pending));
+  ASSERT_EQ(answer.kind, Answer::Kind::kDecision);
+  EXPECT_FALSE(answer.decision.allowed);
+  ASSERT_NE(answer.owner, nullptr);
+  EXPECT_EQ(answer.limit, answer.owner.get());
+  EXPECT_EQ(answer.limit->name(), "api");
+  EXPECT_EQ(answer.limit->rates().front().amount(), 5);
+
+  Use("limits: { api: \"5/minute\" }\n");
+  const Answer ready = Ask(Verb::kHit, "api");
+  EXPECT_EQ(ready.owner, nullptr);
+  EXPECT_EQ(ready.limit, table_->Find("api"));
+}
+
 TEST_F(DeciderTest, ApplyChangesOnError) {
   Use("storage: { uri: \"down://\" }\nlimits: { api: \"5/minute\" }\n");
   EXPECT_EQ(Ask(Verb::kHit, "api").kind, Answer::Kind::kError);

@@ -50,12 +50,12 @@ TEST(LimitTable, InlineLimitsParseWithTheDefaultStrategyAndAreCached) {
 // Find, for a prefetch: what Resolve would give, without parsing anything new.
 TEST(LimitTable, FindGivesConfiguredAndAlreadyParsedLimitsOnly) {
   LimitTable table = TableOf("limits: { api: \"5/minute\" }\n");
-  EXPECT_EQ(table.Find("api"), table.Resolve("api").limit.get());
+  EXPECT_EQ(table.Find("api"), table.Resolve("api").limit);
   EXPECT_EQ(table.Find("apj"), nullptr);
   EXPECT_EQ(table.Find("10/second"), nullptr);  // not parsed yet: Find does not parse
   const Resolution parsed = table.Resolve("10/second");
   ASSERT_NE(parsed.limit, nullptr) << parsed.message;
-  EXPECT_EQ(table.Find("10/second"), parsed.limit.get());
+  EXPECT_EQ(table.Find("10/second"), parsed.limit);
   LimitTable closed = TableOf("allow_inline_limits: false\n");
   EXPECT_EQ(closed.Find("10/second"), nullptr);
 }
@@ -84,7 +84,9 @@ TEST(LimitTable, InlineLimitsCanBeTurnedOff) {
 
 TEST(LimitTable, ReplaceSwapsTheLimitsAndForgetsParsedInlineLimits) {
   LimitTable table = TableOf("limits: { api: \"1/second\", old: \"2/second\" }\n");
-  const auto inline_before = table.Resolve("10/second").limit;
+  ASSERT_NE(table.Resolve("api").limit, nullptr);  // the last token resolved, remembered
+  // A copy of the table's own pointer keeps the limit, so that its address is not reused.
+  const std::shared_ptr<const limits::Limit> inline_before = *table.Resolve("10/second").shared;
   auto next = testing::MakeGeneration("strategy: moving-window\nallow_inline_limits: true\n"
                                       "limits: { api: \"3/second\" }\n");
   table.Replace(next->limits, next->default_strategy, next->allow_inline,
@@ -92,11 +94,44 @@ TEST(LimitTable, ReplaceSwapsTheLimitsAndForgetsParsedInlineLimits) {
   const Resolution api = table.Resolve("api");
   ASSERT_NE(api.limit, nullptr);
   EXPECT_EQ(api.limit->rates().front().amount(), 3);
+  EXPECT_EQ(table.Find("api"), api.limit);
   EXPECT_EQ(table.Resolve("old").error, ErrorCode::kUnknownLimit);
-  const auto inline_after = table.Resolve("10/second").limit;
+  const limits::Limit* inline_after = table.Resolve("10/second").limit;
   ASSERT_NE(inline_after, nullptr);
-  EXPECT_NE(inline_after, inline_before);
+  EXPECT_NE(inline_after, inline_before.get());
   EXPECT_EQ(inline_after->strategy(), StrategyKind::kMovingWindow);  // the new default
+}
+
+// The table remembers the last token it resolved; every change of the table forgets it.
+TEST(LimitTable, TheLastTokenResolvedFollowsEveryChangeOfTheTable) {
+  LimitTable table = TableOf("limits: { api: \"1/second\" }\n");
+  const Resolution first = table.Resolve("10/second");
+  ASSERT_NE(first.limit, nullptr);
+  EXPECT_EQ(table.Resolve("10/second").shared, first.shared);
+  EXPECT_EQ(table.Find("10/second"), first.limit);
+  // New inline limits grow the cache (its entries move) and then clear it: each token still
+  // resolves to its own limit, and Find agrees with Resolve.
+  for (int amount = 1; amount <= 5000; ++amount) {
+    const std::string token = std::to_string(amount) + "/minute";
+    const Resolution r = table.Resolve(token);
+    ASSERT_NE(r.limit, nullptr) << token;
+    ASSERT_EQ(r.limit->rates().front().amount(), amount) << token;
+    ASSERT_EQ(table.Find(token), r.limit) << token;
+    if (amount % 97 == 0) {
+      const Resolution again = table.Resolve("10/second");
+      ASSERT_NE(again.limit, nullptr);
+      ASSERT_EQ(again.limit->rates().front().amount(), 10);
+      ASSERT_EQ(table.Find("10/second"), again.limit);
+    }
+  }
+  // A reload that turns inline limits off refuses the token resolved last.
+  ASSERT_NE(table.Resolve("10/second").limit, nullptr);
+  auto closed = testing::MakeGeneration("allow_inline_limits: false\n");
+  table.Replace(closed->limits, closed->default_strategy, closed->allow_inline,
+                [](StrategyKind) { return true; });
+  EXPECT_EQ(table.Resolve("10/second").error, ErrorCode::kUnknownLimit);
+  EXPECT_EQ(table.Find("10/second"), nullptr);
+  EXPECT_EQ(table.Resolve("api").error, ErrorCode::kUnknownLimit);
 }
 
 TEST(LimitTable, AnInlineWindowLongerThanMaxInlineWindowIsBadRate) {

@@ -56,6 +56,38 @@ TEST(ReplyWriter, ExtremeNumbersFit) {
                        "\r\nDENY " + max + " " + min + " " + max + " " + min + "\n");
 }
 
+// The numbers are written as std::to_string writes them, at every length and on both sides
+// of each power of ten (the short ones are written without std::to_chars).
+TEST(ReplyWriter, EveryNumberIsWrittenInDecimal) {
+  std::vector<std::int64_t> values = {0,
+                                      -1,
+                                      -9,
+                                      -10,
+                                      99'999'999,
+                                      100'000'000,
+                                      std::numeric_limits<std::int64_t>::max(),
+                                      std::numeric_limits<std::int64_t>::min()};
+  for (std::int64_t v = 0; v <= 1000; ++v) values.push_back(v);
+  std::int64_t power = 1;
+  for (int digits = 1; digits <= 18; ++digits) {
+    power *= 10;
+    for (std::int64_t near : {power - 1, power, power + 1, 2 * power - 1, 5 * power + 3}) {
+      values.push_back(near);
+      values.push_back(-near);
+    }
+  }
+  for (const std::int64_t v : values) {
+    const std::string s = std::to_string(v);
+    std::string out;
+    protocol::ReplyWriter writer(out);
+    writer.Decision(Wire::kLine, {true, v, v, v, v});
+    writer.Decision(Wire::kResp, {false, v, v, v, v});
+    EXPECT_EQ(out, "OK " + s + " " + s + " " + s + " " + s + "\n*5\r\n:0\r\n:" + s + "\r\n:" + s +
+                       "\r\n:" + s + "\r\n:" + s + "\r\n")
+        << v;
+  }
+}
+
 TEST(ReplyWriter, AppendsToWhatIsThere) {
   std::string out = "PONG\n";
   ReplyWriter writer(out);

@@ -110,6 +110,64 @@ TEST(LineProtocol, ErrorMessagesSayWhatIsWrong) {
   EXPECT_NE(result.error.message.find("STATS <limit> <key>"), std::string_view::npos);
 }
 
+// Lines are split eight bytes at a time: a byte of each class (control, blank, text, and
+// the edges between them: 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80) at every position of keys of
+// every length around that step, behind limits of every length, splits as the rules say.
+TEST(LineProtocol, EveryKindOfByteAtEveryPositionSplitsAsTheRulesSay) {
+  const std::string bytes("\x00\x01\t\x0b\r\x1b\x1f \x21\x41\x7e\x7f\x80\xa0\xff", 15);
+  RequestParser parser(4096);
+  for (std::size_t limit_size = 1; limit_size <= 9; ++limit_size) {
+    const std::string limit(limit_size, 'l');
+    for (std::size_t key_size = 1; key_size <= 20; ++key_size) {
+      for (std::size_t at = 0; at < key_size; ++at) {
+        for (const char byte : bytes) {
+          std::string key(key_size, 'k');
+          key[at] = byte;
+          const std::string line = "HIT " + limit + " " + key + "\n";
+          const ParseResult r = parser.Next(line);
+          const auto b = static_cast<unsigned char>(byte);
+          const std::string where = "limit " + std::to_string(limit_size) + ", key " +
+                                    std::to_string(key_size) + ", byte " + std::to_string(b) +
+                                    " at " + std::to_string(at);
+          ASSERT_EQ(r.consumed, line.size()) << where;
+          const bool blank = byte == ' ' || byte == '\t';
+          const bool control = !blank && (b < 0x20 || b == 0x7f);
+          if (byte == '\r' && at + 1 == key_size) {  // the line's terminator is "\r\n"
+            if (key_size == 1) {
+              EXPECT_EQ(r.kind, ParseResult::Kind::kError) << where;
+              EXPECT_EQ(r.error.code, ErrorCode::kSyntax) << where;
+              continue;
+            }
+            ASSERT_EQ(r.kind, ParseResult::Kind::kRequest) << where;
+            EXPECT_EQ(r.request.key, key.substr(0, key_size - 1)) << where;
+          } else if (control) {
+            ASSERT_EQ(r.kind, ParseResult::Kind::kError) << where;
+            EXPECT_EQ(r.error.code, ErrorCode::kSyntax) << where;
+            EXPECT_NE(r.error.message.find("(byte " + std::to_string(b) + ")"),
+                      std::string_view::npos)
+                << where << ": " << r.error.message;
+          } else if (blank && key_size == 1) {
+            EXPECT_EQ(r.kind, ParseResult::Kind::kError) << where;  // HIT <limit>: arity
+            EXPECT_EQ(r.error.code, ErrorCode::kSyntax) << where;
+          } else if (blank && (at == 0 || at + 1 == key_size)) {
+            ASSERT_EQ(r.kind, ParseResult::Kind::kRequest) << where;
+            EXPECT_EQ(r.request.limit, limit) << where;
+            EXPECT_EQ(r.request.key, std::string(key_size - 1, 'k')) << where;
+            EXPECT_EQ(r.request.cost, 1) << where;
+          } else if (blank) {  // a third token: the cost, not a number
+            ASSERT_EQ(r.kind, ParseResult::Kind::kError) << where;
+            EXPECT_EQ(r.error.code, ErrorCode::kBadCost) << where;
+          } else {
+            ASSERT_EQ(r.kind, ParseResult::Kind::kRequest) << where;
+            EXPECT_EQ(r.request.limit, limit) << where;
+            EXPECT_EQ(r.request.key, key) << where;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(LineProtocol, RequestViewsPointIntoTheInput) {
   RequestParser parser(4096);
   const std::string input = "HIT api user42 3\n";

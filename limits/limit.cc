@@ -66,8 +66,11 @@ Limit::Limit(std::string name, StrategyKind strategy, std::vector<RateLimitItem>
   params_.reserve(rates_.size());
   for (const RateLimitItem& rate : rates_) {
     params_.push_back(ParamsOf(strategy_, rate, burst_));
-    key_suffixes_.push_back("/" + std::string(strategy::StrategyName(strategy_)) + "/" +
-                            rate.KeySuffix());
+    std::string suffix = "/";
+    suffix += strategy::StrategyName(strategy_);
+    suffix += '/';
+    suffix += rate.KeySuffix();
+    key_suffixes_.push_back(std::move(suffix));
   }
   std::vector<storage::RateQuery> queries;
   queries.reserve(params_.size());

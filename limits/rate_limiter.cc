@@ -52,6 +52,17 @@ bool CostExceedsAnyRate(const Limit& limit, std::int64_t cost) {
   return false;
 }
 
+// The decision of a limit of one rate (most limits: the one rate binds, nothing to combine)
+// from its outcome.
+// Flattened: the verdict's arithmetic inline, not a call whose returned verdict is read back.
+[[gnu::flatten]] inline Decision ConcludeOne(const Limit& limit,
+                                             const storage::TakeOutcome& outcome, std::int64_t cost,
+                                             storage::TakeMode mode) {
+  const RateVerdict v =
+      strategy::Evaluate(limit.Params(0), outcome.states.front(), cost, outcome.taken);
+  return DecisionOf(limit, 0, v, mode == storage::TakeMode::kHit ? outcome.taken : v.fits);
+}
+
 // Orders verdicts by how strongly they bind: denials first, larger retry (-1 = never)
 // first; then less remaining; then the longer window.
 bool BindsHarder(const RateVerdict& a, const RateLimitItem& ra, const RateVerdict& b,
@@ -90,6 +101,17 @@ RateLimiter::RateLimiter(storage::Storage& storage)
 
 storage::Pending<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view key,
                                                       std::int64_t cost, storage::TakeMode mode) {
+  // The most common decision, a keyed take of one rate, concluded here: the decision is
+  // built where the caller's answer goes (through DecideImmediately and Conclude, it was
+  // built on the stack and copied, and the copy's loads stalled on the stores just made).
+  if (keyed_ != nullptr && limit.keys().keyed && limit.rates().size() == 1 &&
+      Serves(limit.strategy())) {
+    if (cost > limit.Params(0).limit) mode = storage::TakeMode::kPeek;
+    const Result<storage::TakeOutcome> outcome = keyed_->TakeKeyed(limit.keys(), key, cost, mode);
+    if (outcome && outcome->states.size() == 1)
+      return Result<Decision>(ConcludeOne(limit, *outcome, cost, mode));
+    return Conclude(limit, outcome, cost, mode);
+  }
   if (immediate_ != nullptr) return DecideImmediately(limit, key, cost, mode);
   return Awaited(limit, key, cost, mode);
 }
@@ -144,11 +166,7 @@ Result<Decision> RateLimiter::Conclude(const Limit& limit,
                                        std::int64_t cost, storage::TakeMode mode) {
   if (!outcome) return outcome.error();
   if (outcome->states.size() != limit.rates().size()) return storage::StorageErrc::kProtocol;
-  if (limit.rates().size() == 1) {  // most limits: the one rate binds, nothing to combine
-    const RateVerdict v =
-        strategy::Evaluate(limit.Params(0), outcome->states.front(), cost, outcome->taken);
-    return DecisionOf(limit, 0, v, mode == storage::TakeMode::kHit ? outcome->taken : v.fits);
-  }
+  if (limit.rates().size() == 1) return ConcludeOne(limit, *outcome, cost, mode);
   Verdicts verdicts;
   bool all_fit = true;
   for (std::size_t i = 0; i < limit.rates().size(); ++i) {

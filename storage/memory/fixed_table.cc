@@ -16,17 +16,7 @@ void FixedTable::FreeSlots::operator()(Slot* slots) const noexcept {
   ::operator delete[](slots, kLineAlignment);
 }
 
-std::size_t FixedTable::IndexOf(std::uint64_t key) const noexcept {
-  if (size_ == 0) return capacity_;
-  for (std::size_t i = Home(key);; i = Next(i)) {
-    const std::uint64_t at = slots_[i].key;
-    if (at == key) return i;
-    if (at == 0) return capacity_;
-  }
-}
-
-std::pair<FixedTable::Counter*, bool> FixedTable::TryEmplace(std::uint64_t key) {
-  if (Counter* found = Find(key)) return {found, false};
+std::pair<FixedTable::Counter*, bool> FixedTable::Insert(std::uint64_t key) {
   if (size_ + 1 > MaxLoad(capacity_)) {
     Rehash(std::max(kMinCapacity, capacity_ + capacity_ / 2));
   }

@@ -43,7 +43,10 @@ class FixedTable {
   bool Contains(std::uint64_t key) const noexcept { return IndexOf(key) != capacity_; }
   /// The counter of `key` (not 0), added as {0, 0} when absent (then `second` is true).
   /// May grow the table, which moves every counter: earlier pointers are invalid after.
-  std::pair<Counter*, bool> TryEmplace(std::uint64_t key);
+  std::pair<Counter*, bool> TryEmplace(std::uint64_t key) {
+    if (Counter* found = Find(key)) return {found, false};
+    return Insert(key);
+  }
   /// Removes `key`; whether it was there.
   bool Erase(std::uint64_t key) noexcept;
   /// Removes every counter for which `pred(const Counter&)` is true, visiting each once;
@@ -119,8 +122,18 @@ class FixedTable {
   static bool MayFill(std::size_t hole, std::size_t home, std::size_t at) noexcept {
     return home <= at ? (home <= hole && hole < at) : (home <= hole || hole < at);
   }
-  /// The slot of `key`, or capacity_ when absent.
-  std::size_t IndexOf(std::uint64_t key) const noexcept;
+  /// The slot of `key`, or capacity_ when absent. Inline, as TryEmplace's lookup: the hit
+  /// path of a hot key is short, and calls were a good part of it.
+  std::size_t IndexOf(std::uint64_t key) const noexcept {
+    if (size_ == 0) return capacity_;
+    for (std::size_t i = Home(key);; i = Next(i)) {
+      const std::uint64_t at = slots_[i].key;
+      if (at == key) return i;
+      if (at == 0) return capacity_;
+    }
+  }
+  /// Adds `key` (absent) as {0, 0}; may grow the table.
+  std::pair<Counter*, bool> Insert(std::uint64_t key);
   /// Empties slot `hole` and shifts the rest of its run back into place.
   void RemoveAt(std::size_t hole) noexcept;
   /// Moves every entry to `capacity` new slots.

@@ -117,15 +117,19 @@ class KeyHasher {
     Lanes lanes;
     std::uint64_t key_size;
   };
-  KeyedTag Keyed(Lanes prefix, std::string_view key) const noexcept {
+  [[gnu::always_inline]] KeyedTag Keyed(Lanes prefix, std::string_view key) const noexcept {
     return {Absorb({prefix.a ^ seed_lo_, prefix.b ^ seed_hi_}, key.data(), key.size()), key.size()};
   }
-  /// The hash that places a keyed tag (a shard).
-  static std::uint64_t TagHash(const KeyedTag& tag) noexcept {
-    return FinishLo({tag.lanes.a ^ digest_detail::kK1, tag.lanes.b}, tag.key_size);
+  /// The hash that places a keyed tag (a shard): one multiply of the lanes, which the
+  /// absorbed blocks already mixed (a full finish here was on the critical path of every
+  /// decision: the shard's lock waits for it).
+  [[gnu::always_inline]] static std::uint64_t TagHash(const KeyedTag& tag) noexcept {
+    using namespace digest_detail;
+    return Fold(tag.lanes.a ^ (tag.key_size * kK2), tag.lanes.b ^ kK1);
   }
   /// The digest of the key "{<name> <key>}<suffix>", from its tag and SuffixId(suffix).
-  KeyDigest KeyedDigest(const KeyedTag& tag, const KeyDigest& suffix_id) const noexcept {
+  [[gnu::always_inline]] KeyDigest KeyedDigest(const KeyedTag& tag,
+                                               const KeyDigest& suffix_id) const noexcept {
     Lanes all = tag.lanes;
     Mix(all, suffix_id.lo, suffix_id.hi);
     all.a ^= digest_detail::kK3;
@@ -141,7 +145,9 @@ class KeyHasher {
     lanes.a ^= Fold(w0 ^ lanes.a ^ kK0, w1 ^ seed_hi_ ^ kK1);
     lanes.b ^= Fold(w1 ^ lanes.b ^ kK2, w0 ^ seed_lo_ ^ kK3);
   }
-  Lanes Absorb(Lanes lanes, const char* p, std::size_t n) const noexcept {
+  // Always inline: out of line, a store's lookup paid a call and the lanes' round trip
+  // through the stack for a key of one or two blocks.
+  [[gnu::always_inline]] Lanes Absorb(Lanes lanes, const char* p, std::size_t n) const noexcept {
     using namespace digest_detail;
     for (; n >= 16; n -= 16, p += 16) Mix(lanes, Load64(p), Load64(p + 8));
     if (n > 8) {

@@ -54,22 +54,24 @@ std::int64_t MemoryShard::AddFixed(const KeyDigest& d, std::int64_t now, std::in
 }
 
 MemoryShard::FixedHit MemoryShard::HitFixed(const KeyDigest& d, std::int64_t now,
-                                             std::int64_t expiry, std::int64_t limit,
-                                             std::int64_t amount) {
+                                            std::int64_t expiry, std::int64_t limit,
+                                            std::int64_t amount, FixedWindowState& state) {
   // A hit that could never pass (a cost above the limit) creates nothing: no room needed.
   if (amount >= 0 && amount <= limit && !Admit(StrategyKind::kFixedWindow, d, now)) {
-    return {FixedWindowState{}, false, true};
+    state = FixedWindowState{};
+    return {false, true};
   }
   FixedEntry& entry = *fixed_.TryEmplace(FixedKey(d)).first;
   const bool fresh = !strategy::FixedLive(entry, now);
-  const FixedWindowState before = strategy::FixedView(&entry, now);
-  if (amount < 0 || amount > limit || before.count + amount > limit) {
+  state = strategy::FixedView(&entry, now);
+  if (amount < 0 || amount > limit || state.count + amount > limit) {
     if (fresh) fixed_.Erase(FixedKey(d));  // absent or expired: nothing to keep
-    return {before, false};
+    return {false, false};
   }
   strategy::FixedAdd(entry, now, expiry, amount);
   if (fresh) NoteExpiry(entry.expires_at);
-  return {strategy::FixedView(&entry, now), true};
+  state = strategy::FixedView(&entry, now);
+  return {true, false};
 }
 
 void MemoryShard::SubtractFixed(const KeyDigest& d, std::int64_t now, std::int64_t amount) {
@@ -133,12 +135,6 @@ void MemoryShard::Erase(const KeyDigest& d) {
   moving_.erase(d);
   sliding_.erase(d);
   gcra_.erase(d);
-}
-
-bool MemoryShard::AfterCall(std::int64_t now) {
-  if (Size() > sweep_above_) Sweep(now);
-  ++calls_since_sweep_;
-  return ++calls_ % kPeriodicEvery == 0;
 }
 
 bool MemoryShard::Contains(StrategyKind kind, const KeyDigest& d) const {

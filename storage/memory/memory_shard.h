@@ -72,14 +72,16 @@ class alignas(64) MemoryShard {
   std::int64_t AddFixed(const KeyDigest& d, std::int64_t now, std::int64_t expiry,
                         std::int64_t amount);
   struct FixedHit {
-    FixedWindowState state;  ///< after the hit when taken, otherwise as it is
     bool taken = false;
-    bool refused = false;    ///< a new counter was needed and the shard is full (kDeny)
+    bool refused = false;  ///< a new counter was needed and the shard is full (kDeny)
   };
   /// A whole fixed-window hit in one lookup: adds `amount` when count + amount <= limit
   /// (and 0 <= amount <= limit), creating the counter as AddFixed does (Admit first).
-  FixedHit HitFixed(const KeyDigest& d, std::int64_t now, std::int64_t expiry,
-                    std::int64_t limit, std::int64_t amount);
+  /// `state` gets the counter's state, after the hit when taken, otherwise as it is (written
+  /// in place, and the two flags come back in a register: a returned struct with the state
+  /// was read back from the stack with a stalled load).
+  FixedHit HitFixed(const KeyDigest& d, std::int64_t now, std::int64_t expiry, std::int64_t limit,
+                    std::int64_t amount, FixedWindowState& state);
   /// Subtracts `amount`, never below 0; no-op when absent.
   void SubtractFixed(const KeyDigest& d, std::int64_t now, std::int64_t amount);
   /// Keeps `*hint` up to date with where the fixed-window counters are (FixedTable::Hint).
@@ -111,7 +113,11 @@ class alignas(64) MemoryShard {
 
   /// Records a call; sweeps this shard when it outgrew twice its size after the last sweep.
   /// Returns true every kPeriodicEvery calls, when the caller should sweep another shard.
-  bool AfterCall(std::int64_t now);
+  bool AfterCall(std::int64_t now) {
+    if (Size() > sweep_above_) Sweep(now);
+    ++calls_since_sweep_;
+    return ++calls_ % kPeriodicEvery == 0;
+  }
   /// Sweeps when an entry may have expired since the last sweep; returns entries freed.
   std::size_t SweepIfDue(std::int64_t now);
   /// Erases every expired entry; returns how many.

@@ -345,14 +345,15 @@ Result<TakeOutcome> MemoryStorage::HitOneFixed(const Located& at, const RateQuer
                                                std::int64_t cost) {
   return WithLocated(
       at, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) -> Result<TakeOutcome> {
-        const MemoryShard::FixedHit hit =
-            shard.HitFixed(d, now, rate.expiry.count(), rate.limit, cost);
-        // Built in place and returned as it is (one returned object): the outcome is not moved.
-        Result<TakeOutcome> result(boost::system::in_place_value);
+        // Built in place and returned as it is (one returned object): the outcome is not
+        // moved. From `false`, not value-initialized, which would zero all of it first.
+        Result<TakeOutcome> result(boost::system::in_place_value, false);
+        WindowState& state = result->states.emplace_back(std::in_place_type<FixedWindowState>);
+        const MemoryShard::FixedHit hit = shard.HitFixed(
+            d, now, rate.expiry.count(), rate.limit, cost, *std::get_if<FixedWindowState>(&state));
         if (hit.refused) {
           result = StorageErrc::kFull;
         } else {
-          result->states.emplace_back(hit.state);
           result->taken = hit.taken;
         }
         return result;

@@ -83,6 +83,17 @@ TEST_F(MemoryStorageTest, KeysWithOneHashTagShareAShard) {
   used.clear();
   for (int i = 0; i < 2000; ++i) used.insert(store.ShardOf("plain" + std::to_string(i)));
   EXPECT_GT(used.size(), 240u);
+  // Keys of the limit form: a limit's keys for one user share a shard (whatever the rate,
+  // and with the tag elsewhere in a key), and the users spread.
+  used.clear();
+  for (int i = 0; i < 2000; ++i) {
+    const std::string tag = "{api user" + std::to_string(i) + "}";
+    EXPECT_EQ(store.ShardOf(tag + "/fixed-window/10/1/second"),
+              store.ShardOf(tag + "/fixed-window/1000/1/hour"));
+    EXPECT_EQ(store.ShardOf(tag + "/a"), store.ShardOf("prefix:" + tag + "/b"));
+    used.insert(store.ShardOf(tag + "/x"));
+  }
+  EXPECT_GT(used.size(), 240u);
 }
 
 TEST_F(MemoryStorageTest, TimeNeverGoesBackwards) {

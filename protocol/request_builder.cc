@@ -253,16 +253,7 @@ std::optional<ErrorCode> RequestBuilder::Build(Wire wire, std::span<const std::s
 }
 
 bool RequestBuilder::IsValidKey(std::string_view key) noexcept {
-  if (key.empty() || key.size() > kMaxKeyBytes) {
-    return false;
-  }
-  for (char c : key) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte == 0x7f) {
-      return false;
-    }
-  }
-  return true;
+  return !key.empty() && key.size() <= kMaxKeyBytes && TextEnd(key, 0) == key.size();
 }
 
 std::optional<std::int64_t> RequestBuilder::ParseCost(std::string_view text) noexcept {

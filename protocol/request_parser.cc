@@ -1,9 +1,6 @@
 #include "protocol/request_parser.h"
 
-#include <algorithm>
 #include <array>
-#include <bit>
-#include <cstdint>
 #include <cstring>
 #include <optional>
 #include <span>
@@ -37,48 +34,6 @@ std::uint8_t ClassOf(char c) noexcept { return kByteClasses[static_cast<unsigned
 
 using LineTokens = std::array<std::string_view, kMaxLineTokens>;
 
-constexpr std::uint64_t kEveryByte = 0x0101010101010101ULL;
-constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
-
-// A flag (0x80) on the first byte of `word` (in memory order: x86 is little-endian) that is
-// not text, i.e. below 0x21 or 0x7f; flags above the first may be wrong, the first is exact:
-// (x - n) & ~x & 0x80 flags a byte below n <= 0x80, and a borrow only carries out of a byte
-// that is itself flagged. Zero when all eight are text.
-std::uint64_t NonTextFlags(std::uint64_t word) noexcept {
-  const std::uint64_t below_0x21 = (word - 0x21 * kEveryByte) & ~word & kHighBits;
-  const std::uint64_t del = word ^ (0x7f * kEveryByte);  // a zero byte where word has 0x7f
-  return below_0x21 | ((del - kEveryByte) & ~del & kHighBits);
-}
-
-// The index of the first byte at or after `i` that is not text (a blank or a control byte),
-// or line.size(): eight bytes per step, the last up to seven in one load that ends with the
-// line.
-std::size_t TextEnd(std::string_view line, std::size_t i) noexcept {
-  static_assert(std::endian::native == std::endian::little);
-  const char* data = line.data();
-  const std::size_t size = line.size();
-  for (; i + 8 <= size; i += 8) {
-    std::uint64_t word;
-    std::memcpy(&word, data + i, 8);
-    if (const std::uint64_t flags = NonTextFlags(word); flags != 0) {
-      return i + static_cast<std::size_t>(std::countr_zero(flags) / 8);
-    }
-  }
-  if (i == size) return size;
-  if (size < 8) {
-    while (i < size && ClassOf(data[i]) == kText) ++i;
-    return i;
-  }
-  // The line's last eight bytes, shifted so that byte i comes first. The zero bytes shifted
-  // in are flagged too, but only past the line's end.
-  std::uint64_t word;
-  std::memcpy(&word, data + size - 8, 8);
-  word >>= 8 * (i - (size - 8));
-  const std::uint64_t flags = NonTextFlags(word);
-  return flags == 0 ? size
-                    : std::min(size, i + static_cast<std::size_t>(std::countr_zero(flags) / 8));
-}
-
 // Splits a line at blanks. Keeps the first tokens.size() tokens (enough to report a wrong
 // arity), or returns false at the first control byte, which it stores in `control`.
 bool SplitLine(std::string_view line, LineTokens& tokens, std::size_t& count, char& control) {
@@ -89,7 +44,7 @@ bool SplitLine(std::string_view line, LineTokens& tokens, std::size_t& count, ch
       continue;
     }
     const std::size_t start = i;
-    i = TextEnd(line, i);
+    i = RequestBuilder::TextEnd(line, i);
     if (i < line.size() && ClassOf(line[i]) == kControl) {
       control = line[i];
       return false;

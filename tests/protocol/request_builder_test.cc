@@ -39,6 +39,33 @@ TEST(RequestBuilder, KeyRules) {
   EXPECT_FALSE(RequestBuilder::IsValidKey("a\r"));
 }
 
+// Keys are checked eight bytes at a time: every byte value at every position of keys of 1 to
+// 20 bytes, and at the ends of the longest key, is judged as the rule says.
+TEST(RequestBuilder, EveryByteAtEveryPositionOfAKeyIsJudgedByItself) {
+  for (std::size_t size = 1; size <= 20; ++size) {
+    for (std::size_t at = 0; at < size; ++at) {
+      for (int b = 0; b < 256; ++b) {
+        std::string key(size, 'k');
+        key[at] = static_cast<char>(b);
+        const bool visible = b > 0x20 && b != 0x7f;
+        ASSERT_EQ(RequestBuilder::IsValidKey(key), visible)
+            << "byte " << b << " at " << at << " of " << size;
+        ASSERT_EQ(RequestBuilder::TextEnd(key, 0), visible ? size : at)
+            << "byte " << b << " at " << at << " of " << size;
+      }
+    }
+  }
+  for (const std::size_t at : {0, 1, 247, 248, 249, 254, 255}) {
+    std::string key(256, 'k');
+    key[at] = ' ';
+    EXPECT_FALSE(RequestBuilder::IsValidKey(key)) << at;
+  }
+  // From a later start, and past the end.
+  EXPECT_EQ(RequestBuilder::TextEnd("ab cdefghijklm nop", 3), 14u);
+  EXPECT_EQ(RequestBuilder::TextEnd("ab cdefghijklm nop", 15), 18u);
+  EXPECT_EQ(RequestBuilder::TextEnd("ab", 2), 2u);
+}
+
 TEST(RequestBuilder, EqualsUpperIgnoresAsciiCaseOnly) {
   EXPECT_TRUE(RequestBuilder::EqualsUpper("hit", "HIT"));
   EXPECT_TRUE(RequestBuilder::EqualsUpper("HiT", "HIT"));

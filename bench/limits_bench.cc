@@ -166,6 +166,22 @@ void BM_StoreTakeAllNow(benchmark::State& state) {
 }
 BENCHMARK(BM_StoreTakeAllNow)->Arg(1)->Arg(kManyKeys);
 
+// The same take of the same entries, keyed as the RateLimiter passes it to memory://: the
+// limit's keys hashed once (storage/limit_keys.h), only the user's key per take.
+void BM_StoreTakeKeyed(benchmark::State& state) {
+  MemoryLimiter m;
+  const limits::Limit limit = MakeLimit("fixed-window:1000000000/hour");
+  const std::vector<std::string> keys = MakeKeys(static_cast<std::size_t>(state.range(0)));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto outcome = m.store.TakeKeyed(limit.keys(), keys[i], 1, storage::TakeMode::kHit);
+    benchmark::DoNotOptimize(outcome->taken);
+    if (++i == keys.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_StoreTakeKeyed)->Arg(1)->Arg(kManyKeys);
+
 }  // namespace
 }  // namespace limitsd::bench
 

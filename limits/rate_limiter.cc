@@ -54,10 +54,12 @@ bool CostExceedsAnyRate(const Limit& limit, std::int64_t cost) {
 
 // The decision of a limit of one rate (most limits: the one rate binds, nothing to combine)
 // from its outcome.
-// Flattened: the verdict's arithmetic inline, not a call whose returned verdict is read back.
-[[gnu::flatten]] inline Decision ConcludeOne(const Limit& limit,
-                                             const storage::TakeOutcome& outcome, std::int64_t cost,
-                                             storage::TakeMode mode) {
+// Inline in its callers, and flattened (the verdict's arithmetic inline too): the decision
+// and the verdict are built in registers and stored once, where the caller's answer goes; a
+// returned one was read back with loads that stalled on the stores just made.
+[[gnu::always_inline, gnu::flatten]] inline Decision ConcludeOne(
+    const Limit& limit, const storage::TakeOutcome& outcome, std::int64_t cost,
+    storage::TakeMode mode) {
   const RateVerdict v =
       strategy::Evaluate(limit.Params(0), outcome.states.front(), cost, outcome.taken);
   return DecisionOf(limit, 0, v, mode == storage::TakeMode::kHit ? outcome.taken : v.fits);

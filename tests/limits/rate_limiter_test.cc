@@ -195,6 +195,30 @@ TEST_P(RateLimiterTest, KeysAndLimitsAreIndependent) {
   EXPECT_EQ(Run(moving, "HIT", 1, "a"), "OK 1 0 60000 0");
 }
 
+// On memory:// a limit's keys are taken in hashed form and RESET clears them by their
+// written keys: both reach the same counters, whatever the user's key holds. A limit whose
+// written keys would not split back (a name with a space) is decided on its written keys.
+TEST_P(RateLimiterTest, ResetReachesWhatHitsTookWhateverTheKeyHolds) {
+  const Limit keyed("api", StrategyKind::kFixedWindow, ParseRates("2/minute").items);
+  const Limit spaced("my api", StrategyKind::kFixedWindow, ParseRates("2/minute").items);
+  EXPECT_TRUE(keyed.keys().keyed);
+  EXPECT_FALSE(spaced.keys().keyed);
+  for (const Limit* limit : {&keyed, &spaced}) {
+    for (const std::string key : {"k", "a} b{", "}", "a b"}) {
+      const std::string what = limit->name() + " for '" + key + "'";
+      EXPECT_EQ(Run(*limit, "HIT", 1, key), "OK 2 1 60000 0") << what;
+      EXPECT_EQ(Run(*limit, "HIT", 1, key), "OK 2 0 60000 0") << what;
+      EXPECT_EQ(Run(*limit, "HIT", 1, key), "DENY 2 0 60000 60000") << what;
+      EXPECT_EQ(Run(*limit, "RESET", 1, key), "OK") << what;
+      EXPECT_EQ(Run(*limit, "STATS", 1, key), "OK 2 2 0 0") << what;
+      EXPECT_EQ(Run(*limit, "HIT", 1, key), "OK 2 1 60000 0") << what;
+    }
+  }
+  // The two limits, and the users, kept their own counters.
+  EXPECT_EQ(Run(keyed, "HIT", 1, "k"), "OK 2 0 60000 0");
+  EXPECT_EQ(Run(spaced, "HIT", 1, "k"), "OK 2 0 60000 0");
+}
+
 TEST_P(RateLimiterTest, OnlyAnImmediateStorageAnswersAtOnce) {
   const auto limit = ParseInlineLimit("1/minute", StrategyKind::kFixedWindow).limit;
   const auto pending = limiter_.Decide(*limit, "k", 1, storage::TakeMode::kHit);

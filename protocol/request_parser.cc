@@ -56,6 +56,52 @@ bool SplitLine(std::string_view line, LineTokens& tokens, std::size_t& count, ch
   return true;
 }
 
+// A whole RESP request at the start of `frame`, read in one pass: `*<n>\r\n` with n from 1
+// to RespFramer::kMaxElements, then n bulk strings `$<len>\r\n<bytes>\r\n` of at most
+// `max_payload` bytes together, each length written in 1 to 9 digits. Returns the frame's
+// size and fills `elements` with its n strings; returns 0 when the frame is incomplete or
+// anything else (RespFramer then reads it, or says what is wrong). What this accepts,
+// RespFramer accepts as the same frame with the same elements: it is RespFramer's grammar
+// without the negative lengths and the lengths of 10 digits or more.
+std::size_t ReadWholeResp(std::string_view frame, std::size_t max_payload,
+                          std::array<std::string_view, RespFramer::kMaxElements>& elements,
+                          std::size_t& count) noexcept {
+  const char* const begin = frame.data();
+  const char* const end = begin + frame.size();
+  const char* p = begin;
+  // `<prefix><digits>\r\n` at p; moves p past it.
+  auto header = [&](char prefix, std::size_t& value) noexcept {
+    if (p == end || *p != prefix) return false;
+    const char* const digits = ++p;
+    std::size_t v = 0;
+    while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
+      if (p - digits == 9) return false;
+      v = v * 10 + static_cast<std::size_t>(*p - '0');
+      ++p;
+    }
+    if (p == digits || end - p < 2 || p[0] != '\r' || p[1] != '\n') return false;
+    p += 2;
+    value = v;
+    return true;
+  };
+  std::size_t n = 0;
+  if (!header('*', n) || n == 0 || n > RespFramer::kMaxElements) return 0;
+  std::size_t payload = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t size = 0;
+    if (!header('$', size)) return 0;
+    payload += size;
+    if (payload > max_payload) return 0;
+    if (static_cast<std::size_t>(end - p) < size + 2 || p[size] != '\r' || p[size + 1] != '\n') {
+      return 0;
+    }
+    elements[i] = std::string_view(p, size);
+    p += size + 2;
+  }
+  count = n;
+  return static_cast<std::size_t>(p - begin);
+}
+
 }  // namespace
 
 RequestParser::RequestParser(std::size_t max_line_bytes)
@@ -70,7 +116,8 @@ ParseResult RequestParser::Next(std::string_view input) {
   std::size_t base = 0;
   while (base < input.size()) {
     const std::string_view frame = input.substr(base);
-    if (mode_ == Mode::kIdle) {
+    const bool fresh = mode_ == Mode::kIdle;
+    if (fresh) {
       mode_ = frame.front() == '*' ? Mode::kResp : Mode::kLine;
     } else if (frame.size() < seen_) {
       // The caller dropped bytes we had seen: start this frame over rather than trust
@@ -83,7 +130,7 @@ ParseResult RequestParser::Next(std::string_view input) {
     if (mode_ == Mode::kLine) {
       NextLine(frame, result);
     } else {
-      NextResp(frame, result);
+      NextResp(frame, result, fresh);
     }
     if (result.kind == ParseResult::Kind::kNeedMore && result.consumed > 0) {
       base += result.consumed;  // a blank line or an empty array: no reply, go on
@@ -153,7 +200,17 @@ void RequestParser::ParseLine(std::string_view line, std::size_t consumed, Parse
   }
 }
 
-void RequestParser::NextResp(std::string_view frame, ParseResult& result) {
+void RequestParser::NextResp(std::string_view frame, ParseResult& result, bool fresh) {
+  if (fresh) {  // most frames arrive whole: read them in one pass
+    std::array<std::string_view, RespFramer::kMaxElements> elements;
+    std::size_t count = 0;
+    if (const std::size_t bytes = ReadWholeResp(frame, max_line_bytes_, elements, count)) {
+      result.consumed = bytes;
+      Reset();
+      Build(Wire::kResp, std::span<const std::string_view>(elements.data(), count), result);
+      return;
+    }
+  }
   switch (resp_.Feed(frame, message_)) {
     case RespFramer::Status::kNeedMore:
       return;

@@ -90,7 +90,8 @@ class RequestParser {
   // Each fills `result` (whose kind is kNeedMore on entry). kNeedMore with consumed > 0
   // means "skipped a blank line or an empty RESP array".
   void NextLine(std::string_view frame, ParseResult& result);
-  void NextResp(std::string_view frame, ParseResult& result);
+  /// `fresh`: the frame starts here (RespFramer has read none of it yet).
+  void NextResp(std::string_view frame, ParseResult& result, bool fresh);
   void ParseLine(std::string_view line, std::size_t consumed, ParseResult& result);
   void Build(Wire wire, std::span<const std::string_view> tokens, ParseResult& result);
   bool PartialLineTooLong(std::string_view frame) const noexcept;

@@ -128,6 +128,63 @@ TEST(RequestStream, ResetForgetsAPartialRequest) {
   EXPECT_EQ(result.request.wire, Wire::kLine);
 }
 
+// A RESP frame that is whole in the input is read in one pass, one that arrives in parts by
+// RespFramer: at the edges of what the one-pass reader takes, both give the same events.
+TEST(RequestStream, WholeRespFramesGiveTheEventsOfFramesInParts) {
+  const std::string hit = "*3\r\n$3\r\nHIT\r\n$3\r\napi\r\n$1\r\nu\r\n";
+  std::string sixteen = "*16\r\n$4\r\nPING\r\n";
+  for (int i = 1; i < 16; ++i) sixteen += "$1\r\nx\r\n";
+  const std::string seventeen = "*17\r\n" + sixteen.substr(5) + "$1\r\nx\r\n";
+  const std::string key(64 - 6, 'k');  // with "HIT" and "api", 64 bytes: the bound
+  const struct {
+    std::string frame;
+    Events expected;  // empty: only the same events whole and in parts
+  } cases[] = {
+      {hit, {"resp HIT api u 1", "resp HIT api u 1"}},
+      {"*3\r\n$03\r\nHIT\r\n$0003\r\napi\r\n$000000001\r\nu\r\n",
+       {"resp HIT api u 1", "resp HIT api u 1"}},
+      {"*3\r\n$3\r\nHIT\r\n$3\r\napi\r\n$0000000001\r\nu\r\n",  // 10 digits
+       {"resp HIT api u 1", "resp HIT api u 1"}},
+      {"*000000003\r\n$3\r\nHIT\r\n$3\r\napi\r\n$1\r\nu\r\n",
+       {"resp HIT api u 1", "resp HIT api u 1"}},
+      {"*0000000003\r\n$3\r\nHIT\r\n$3\r\napi\r\n$1\r\nu\r\n",
+       {"resp HIT api u 1", "resp HIT api u 1"}},
+      {"*3\r\n$3\r\nHIT\r\n$3\r\napi\r\n$" + std::to_string(key.size()) + "\r\n" + key + "\r\n",
+       {"resp HIT api " + key + " 1", "resp HIT api u 1"}},
+      {"*3\r\n$3\r\nHIT\r\n$3\r\napi\r\n$" + std::to_string(key.size() + 1) + "\r\n" + key +
+           "k\r\n",
+       {"resp ERR too_long close"}},
+      {"*2\r\n$4\r\nPING\r\n$2\r\nhi\r\n", {"resp PING arg=hi", "resp HIT api u 1"}},
+      {sixteen, {}},
+      {seventeen, {"resp ERR too_long close"}},
+      {"*0\r\n", {"resp HIT api u 1"}},
+      {"*-1\r\n", {"resp HIT api u 1"}},
+      {"*-0\r\n", {}},
+      {"*-2\r\n", {"resp ERR syntax close"}},
+      {"*3\r\n$3\r\nHIT\r\n$-0\r\n\r\n$1\r\nu\r\n", {}},
+      {"*3\r\n$3\r\nHIT\r\n$-1\r\n$1\r\nu\r\n", {"resp ERR syntax close"}},
+      {"*3\r\n$3\r\nHIT\r\n$3\r\napi\r\n$1\r\nuX\n", {"resp ERR syntax close"}},
+      {"*3\r\n$3\r\nHIT\r\n$3\r\napi\n$1\r\nu\r\n", {"resp ERR syntax close"}},
+      {"*3\r\n+3\r\nHIT\r\n$3\r\napi\r\n$1\r\nu\r\n", {"resp ERR syntax close"}},
+      {"*3\r\n$\r\nHIT\r\n$3\r\napi\r\n$1\r\nu\r\n", {"resp ERR syntax close"}},
+      {"*\r\n", {"resp ERR syntax close"}},
+      {"*3\r\n$3\r\nHIT\r\n$3\r\napi\r\n$1234567890123456789\r\n", {"resp ERR syntax close"}},
+  };
+  for (const auto& c : cases) {
+    const std::string input = c.frame + hit;
+    const Events whole = ParseAll(input, 64);
+    if (!c.expected.empty()) {
+      EXPECT_EQ(whole, c.expected) << c.frame;
+    }
+    for (const std::string& event : whole) {
+      ASSERT_EQ(event.rfind("BUG", 0), std::string::npos) << event;
+    }
+    for (std::size_t chunk = 1; chunk < input.size(); ++chunk) {
+      ASSERT_EQ(ParseAll(input, 64, chunk), whole) << c.frame << " in parts of " << chunk;
+    }
+  }
+}
+
 // Pieces of valid requests, glued at random and mutated at random.
 std::string PlausibleInput(std::mt19937& rng) {
   static const std::vector<std::string> kPieces = {"HIT api u\n",

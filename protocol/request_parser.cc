@@ -56,15 +56,19 @@ bool SplitLine(std::string_view line, LineTokens& tokens, std::size_t& count, ch
   return true;
 }
 
+// Up to HIT <limit> <key> <cost>: longer arrays (what some clients send on connecting) are
+// left to RespFramer, so that the elements' array is short to set up.
+constexpr std::size_t kWholeRespElements = 4;
+
 // A whole RESP request at the start of `frame`, read in one pass: `*<n>\r\n` with n from 1
-// to RespFramer::kMaxElements, then n bulk strings `$<len>\r\n<bytes>\r\n` of at most
+// to kWholeRespElements, then n bulk strings `$<len>\r\n<bytes>\r\n` of at most
 // `max_payload` bytes together, each length written in 1 to 9 digits. Returns the frame's
 // size and fills `elements` with its n strings; returns 0 when the frame is incomplete or
 // anything else (RespFramer then reads it, or says what is wrong). What this accepts,
 // RespFramer accepts as the same frame with the same elements: it is RespFramer's grammar
-// without the negative lengths and the lengths of 10 digits or more.
+// without the negative lengths, the lengths of 10 digits or more, and the longer arrays.
 std::size_t ReadWholeResp(std::string_view frame, std::size_t max_payload,
-                          std::array<std::string_view, RespFramer::kMaxElements>& elements,
+                          std::array<std::string_view, kWholeRespElements>& elements,
                           std::size_t& count) noexcept {
   const char* const begin = frame.data();
   const char* const end = begin + frame.size();
@@ -73,6 +77,21 @@ std::size_t ReadWholeResp(std::string_view frame, std::size_t max_payload,
   auto header = [&](char prefix, std::size_t& value) noexcept {
     if (p == end || *p != prefix) return false;
     const char* const digits = ++p;
+    // One or two digits, the common lengths, without the loop.
+    if (end - p >= 4) {
+      const auto first = static_cast<unsigned char>(p[0] - '0');
+      const auto second = static_cast<unsigned char>(p[1] - '0');
+      if (first < 10 && p[1] == '\r' && p[2] == '\n') {
+        value = first;
+        p += 3;
+        return true;
+      }
+      if (first < 10 && second < 10 && p[2] == '\r' && p[3] == '\n') {
+        value = first * 10U + second;
+        p += 4;
+        return true;
+      }
+    }
     std::size_t v = 0;
     while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
       if (p - digits == 9) return false;
@@ -85,7 +104,7 @@ std::size_t ReadWholeResp(std::string_view frame, std::size_t max_payload,
     return true;
   };
   std::size_t n = 0;
-  if (!header('*', n) || n == 0 || n > RespFramer::kMaxElements) return 0;
+  if (!header('*', n) || n == 0 || n > kWholeRespElements) return 0;
   std::size_t payload = 0;
   for (std::size_t i = 0; i < n; ++i) {
     std::size_t size = 0;
@@ -202,7 +221,7 @@ void RequestParser::ParseLine(std::string_view line, std::size_t consumed, Parse
 
 void RequestParser::NextResp(std::string_view frame, ParseResult& result, bool fresh) {
   if (fresh) {  // most frames arrive whole: read them in one pass
-    std::array<std::string_view, RespFramer::kMaxElements> elements;
+    std::array<std::string_view, kWholeRespElements> elements;
     std::size_t count = 0;
     if (const std::size_t bytes = ReadWholeResp(frame, max_line_bytes_, elements, count)) {
       result.consumed = bytes;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +66,40 @@ TEST(RequestBuilder, EveryByteAtEveryPositionOfAKeyIsJudgedByItself) {
   EXPECT_EQ(RequestBuilder::TextEnd("ab cdefghijklm nop", 3), 14u);
   EXPECT_EQ(RequestBuilder::TextEnd("ab cdefghijklm nop", 15), 18u);
   EXPECT_EQ(RequestBuilder::TextEnd("ab", 2), 2u);
+}
+
+// Command names are compared as packed words: a name with any one byte changed to any other
+// value is still that command exactly when the byte is the same letter in either case.
+TEST(RequestBuilder, ACommandIsRecognizedByEveryByteOfItsName) {
+  for (const std::string name : {"HIT", "TEST", "STATS", "RESET", "CLEAR", "PING", "QUIT", "HELLO",
+                                 "CLIENT", "COMMAND", "SELECT", "INFO", "AUTH"}) {
+    for (std::size_t at = 0; at < name.size(); ++at) {
+      for (int b = 0; b < 256; ++b) {
+        std::string token = name;
+        token[at] = static_cast<char>(b);
+        const std::string_view tokens[] = {token};
+        Request request;
+        std::string message;
+        const std::optional<ErrorCode> code =
+            RequestBuilder::Build(Wire::kResp, tokens, request, message);
+        const bool same_letter = (b | 0x20) == (name[at] | 0x20) && std::isalpha(b);
+        ASSERT_EQ(code != ErrorCode::kUnknownCommand, same_letter)
+            << name << " with byte " << b << " at " << at << ": " << message;
+      }
+    }
+    // A prefix or an extension of a name is no command.
+    const std::string_view shorter[] = {std::string_view(name).substr(0, name.size() - 1)};
+    const std::string longer_token = name + "S";
+    const std::string_view longer[] = {longer_token};
+    Request request;
+    std::string message;
+    EXPECT_EQ(RequestBuilder::Build(Wire::kResp, shorter, request, message),
+              ErrorCode::kUnknownCommand)
+        << name;
+    EXPECT_EQ(RequestBuilder::Build(Wire::kResp, longer, request, message),
+              ErrorCode::kUnknownCommand)
+        << name;
+  }
 }
 
 TEST(RequestBuilder, EqualsUpperIgnoresAsciiCaseOnly) {

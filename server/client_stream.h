@@ -26,7 +26,13 @@ class ClientStream {
   /// `tls`: the server context to use, or null for a plain stream.
   ClientStream(Socket socket, std::shared_ptr<boost::asio::ssl::context> tls)
       : plain_(std::move(socket)), context_(std::move(tls)) {
-    if (context_) tls_.emplace(std::move(plain_), *context_);
+    if (context_) {
+      tls_.emplace(std::move(plain_), *context_);
+    } else {
+      // Synchronous writes (WriteNow) return at once when the socket is full.
+      boost::system::error_code ignored;
+      plain_.non_blocking(true, ignored);
+    }
   }
 
   bool is_tls() const noexcept { return tls_.has_value(); }
@@ -45,6 +51,17 @@ class ClientStream {
   auto async_write(const Buffers& buffers, Token&& token) {
     if (tls_) return boost::asio::async_write(*tls_, buffers, std::forward<Token>(token));
     return boost::asio::async_write(plain_, buffers, std::forward<Token>(token));
+  }
+
+  /// Writes what the socket takes now, without waiting: the bytes written, which the caller
+  /// writes the rest of with async_write (a full socket). Nothing on a TLS stream. `ec` is
+  /// set on an error other than a full socket. A reply that fits is written without the
+  /// suspension and resumption of an asynchronous write.
+  std::size_t WriteNow(boost::asio::const_buffer buffer, boost::system::error_code& ec) {
+    if (tls_ || buffer.size() == 0) return 0;
+    const std::size_t n = plain_.write_some(buffer, ec);
+    if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) ec = {};
+    return n;
   }
 
   /// The server side of the TLS handshake; true at once for a plain stream. False when it

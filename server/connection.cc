@@ -1,6 +1,8 @@
 #include "server/connection.h"
 
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -24,6 +26,43 @@ constexpr std::chrono::milliseconds kDrainTimeout{1000};
 constexpr std::size_t kClockBatchRequests = 256;
 // A reply buffer that grew past this for a burst is released once written.
 constexpr std::size_t kKeptReplyBytes = 16 * 1024;
+
+// A request window for one input, lent by this thread. A window holds RequestWindow::kSize
+// results: too large to build for every read, and to keep in every connection (idle ones
+// too). The thread keeps the windows handed back, as many as inputs were answered at once
+// (up to kKeptWindows). Per thread rather than per worker: a connection's coroutine may be
+// destroyed after its worker, when the daemon stops with requests still in flight.
+class WindowLease {
+ public:
+  static constexpr std::size_t kKeptWindows = 256;
+
+  explicit WindowLease(protocol::RequestParser& parser) {
+    auto& kept = Kept();
+    if (kept.empty()) {
+      window_ = std::make_unique<RequestWindow>(parser);
+    } else {
+      window_ = std::move(kept.back());
+      kept.pop_back();
+      window_->Reset(parser);
+    }
+  }
+  ~WindowLease() {
+    auto& kept = Kept();
+    if (kept.size() < kKeptWindows) kept.push_back(std::move(window_));
+  }
+  WindowLease(const WindowLease&) = delete;
+  WindowLease& operator=(const WindowLease&) = delete;
+
+  RequestWindow& window() const noexcept { return *window_; }
+
+ private:
+  static std::vector<std::unique_ptr<RequestWindow>>& Kept() {
+    thread_local std::vector<std::unique_ptr<RequestWindow>> kept;
+    return kept;
+  }
+
+  std::unique_ptr<RequestWindow> window_;
+};
 
 }  // namespace
 
@@ -87,11 +126,19 @@ storage::Task<void> Connection::Run() {
       break;
     }
     input_.Commit(n);
-    Touch(worker_.settings().idle_timeout);
+    // One clock read for the idle deadline, the latency and the requests' arrival.
     const auto read_at = std::chrono::steady_clock::now();
-    next = co_await ProcessInput(out);
+    Touch(worker_.settings().idle_timeout, read_at);
+    next = co_await ProcessInput(out, read_at);
     if (!out.empty()) {
-      auto [write_ec, written] = co_await stream_.async_write(asio::buffer(out), kNoThrow);
+      boost::system::error_code write_ec;
+      const std::size_t done = stream_.WriteNow(asio::buffer(out), write_ec);
+      if (!write_ec && done < out.size()) {
+        // A full socket (a slow reader) or TLS: the rest waits for room.
+        auto [async_ec, written] = co_await stream_.async_write(
+            asio::buffer(out.data() + done, out.size() - done), kNoThrow);
+        write_ec = async_ec;
+      }
       out.clear();
       if (write_ec) {
         peer_gone = true;
@@ -114,18 +161,22 @@ storage::Task<void> Connection::Run() {
 
 // Answers every complete request in the input; replies go to `out` in the requests' order.
 // Requests that wait for the storage run alongside the ones after them (ReplyOrder), each
-// answered within storage.timeout_ms of `arrival`, when this input was read.
-storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
+// answered within storage.timeout_ms of `arrival`, when this input was read. The last
+// request of the input, when nothing before it is still waiting, is awaited here: nothing
+// would run alongside it, and a spawned task costs more than the request's own wait (one
+// request per read is how a client that does not pipeline sends).
+storage::Task<Connection::Next> Connection::ProcessInput(
+    std::string& out, std::chrono::steady_clock::time_point arrival) {
   std::size_t start = 0;
   Next next = Next::kRead;
-  const auto arrival = std::chrono::steady_clock::now();
   ReplyOrder order(out, stream_.get_executor());
   // The requests of one read are decided at one instant, the clock read once for them
   // (refreshed every kClockBatchRequests, and after any wait).
   std::optional<storage::ClockBatch> batch(std::in_place);
   std::size_t in_batch = 0;
   // Parsed a window ahead, each window's decisions prefetched before the first is made.
-  RequestWindow window(parser_);
+  const WindowLease lease(parser_);
+  RequestWindow& window = lease.window();
   while (next == Next::kRead) {
     if (++in_batch == kClockBatchRequests) {
       storage::ClockBatch::Refresh();
@@ -153,10 +204,22 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out) {
     std::string& target = order.Target();
     storage::Pending<bool> handled = worker_.handler().Handle(r.request, target, client_, arrival);
     // Most requests are answered at once; the others run from now on.
-    if (!handled.ready()) {
+    if (handled.ready()) {
+      if (!std::move(handled).value()) next = Next::kClose;
+    } else if (order.idle() && window.AtEnd()) {
+      batch.reset();
+      bool keep = false;
+      try {
+        keep = co_await std::move(handled).Wait();
+      } catch (const std::exception& e) {
+        spdlog::error("request failed: {}", e.what());  // as ReplyOrder reports it
+      } catch (...) {
+        spdlog::error("request failed with a non-standard exception");
+      }
+      if (!keep) next = Next::kClose;
+      batch.emplace();
+    } else {
       order.Spawn(target, std::move(handled).Wait(), barrier);
-    } else if (!std::move(handled).value()) {
-      next = Next::kClose;
     }
   }
   batch.reset();
@@ -217,7 +280,12 @@ void Connection::CountLatency(std::chrono::steady_clock::time_point read_at) {
 }
 
 void Connection::Touch(std::chrono::milliseconds timeout) {
-  deadline_ = std::chrono::steady_clock::now() + timeout;
+  Touch(timeout, std::chrono::steady_clock::now());
+}
+
+void Connection::Touch(std::chrono::milliseconds timeout,
+                       std::chrono::steady_clock::time_point now) {
+  deadline_ = now + timeout;
 }
 
 void Connection::Close() {

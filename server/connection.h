@@ -42,10 +42,11 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   enum class Next { kRead, kClose, kHalfClose };
 
   storage::Task<void> Run();
-  storage::Task<Next> ProcessInput(std::string& out);
+  storage::Task<Next> ProcessInput(std::string& out, std::chrono::steady_clock::time_point arrival);
   storage::Task<void> Drain();
   void Watchdog();
   void Touch(std::chrono::milliseconds timeout);
+  void Touch(std::chrono::milliseconds timeout, std::chrono::steady_clock::time_point now);
   void CountLatency(std::chrono::steady_clock::time_point read_at);
   bool HasUnread();
   void Close();

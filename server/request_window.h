@@ -10,6 +10,10 @@
 // its next call. Nothing is prefetched for a window of one request (nothing to overlap), nor
 // for a request with the limit and key of the one before it (already on its way: a hot key
 // is prefetched once per window).
+//
+// A window holds kSize results, too large to build for every read and to keep in every
+// connection: a thread keeps the windows of the inputs it answers at once, and Reset()s one
+// for each new input.
 
 #include <array>
 #include <cstddef>
@@ -23,11 +27,26 @@ class RequestWindow {
  public:
   static constexpr std::size_t kSize = 16;
 
-  explicit RequestWindow(protocol::RequestParser& parser) noexcept : parser_(parser) {}
+  explicit RequestWindow(protocol::RequestParser& parser) noexcept : parser_(&parser) {}
   RequestWindow(const RequestWindow&) = delete;
   RequestWindow& operator=(const RequestWindow&) = delete;
 
-  /// The next result in `input` (the same bytes on every call of one window's life), parsing
+  /// Starts over on a new input, which `parser` parses (from its start).
+  void Reset(protocol::RequestParser& parser) noexcept {
+    parser_ = &parser;
+    count_ = 0;
+    next_ = 0;
+    parsed_ = 0;
+  }
+
+  /// Whether the result Next() hands out next is known to end the input (a kNeedMore):
+  /// the last one handed out was the input's last complete request or error. False when
+  /// that is not known yet (the window is used up).
+  bool AtEnd() const noexcept {
+    return next_ < count_ && results_[next_].kind == protocol::ParseResult::Kind::kNeedMore;
+  }
+
+  /// The next result in `input` (the same bytes on every call since the last Reset), parsing
   /// the next window first when this one is used up, and then calling `prefetch(request)`
   /// for its requests when it holds two or more (once for a run of requests with the same
   /// limit and key). Valid until the next call.
@@ -45,7 +64,7 @@ class RequestWindow {
     std::size_t requests = 0;
     while (count_ < kSize) {
       protocol::ParseResult& r = results_[count_++];
-      r = parser_.Next(input.substr(parsed_));
+      r = parser_->Next(input.substr(parsed_));
       parsed_ += r.consumed;
       if (r.kind != protocol::ParseResult::Kind::kRequest) break;
       ++requests;
@@ -61,7 +80,7 @@ class RequestWindow {
     return a.key == b.key && a.limit == b.limit;
   }
 
-  protocol::RequestParser& parser_;
+  protocol::RequestParser* parser_;
   std::array<protocol::ParseResult, kSize> results_;
   std::size_t count_ = 0;   ///< results in the window
   std::size_t next_ = 0;    ///< the next one to hand out

@@ -94,5 +94,45 @@ TEST(RequestWindow, ALoneRequestIsNotPrefetched) {
   EXPECT_TRUE(ThroughAWindow(Hits(0, 16) + "HIT 10/second solo\n").prefetched.size() == 16);
 }
 
+TEST(RequestWindow, AtEndAfterTheLastCompleteResultOnly) {
+  protocol::RequestParser parser(4096);
+  RequestWindow window(parser);
+  const auto none = [](const protocol::Request&) {};
+  const std::string two = "HIT 10/second a\nHIT 10/second b\nHIT 10/sec";
+  EXPECT_EQ(Describe(window.Next(two, none)), "request 16 10/second a");
+  EXPECT_FALSE(window.AtEnd());
+  EXPECT_EQ(Describe(window.Next(two, none)), "request 16 10/second b");
+  EXPECT_TRUE(window.AtEnd());
+  EXPECT_EQ(window.Next(two, none).kind, ParseResult::Kind::kNeedMore);
+
+  // A window used up: what follows is not parsed yet, so not known to be the end.
+  const std::string full = Hits(0, RequestWindow::kSize);
+  window.Reset(parser);
+  for (std::size_t i = 0; i < RequestWindow::kSize; ++i) {
+    EXPECT_FALSE(window.AtEnd()) << i;
+    EXPECT_EQ(window.Next(full, none).kind, ParseResult::Kind::kRequest);
+  }
+  EXPECT_FALSE(window.AtEnd());
+  EXPECT_EQ(window.Next(full, none).kind, ParseResult::Kind::kNeedMore);
+}
+
+TEST(RequestWindow, ResetStartsOverOnANewInput) {
+  protocol::RequestParser parser(4096);
+  RequestWindow window(parser);
+  const auto none = [](const protocol::Request&) {};
+  EXPECT_EQ(Describe(window.Next(Hits(0, 3), none)), "request 17 10/second k0");
+  protocol::RequestParser other(4096);  // another connection's
+  window.Reset(other);
+  const std::string input = "PING\nHIT 10/second x\n";
+  Windowed expected{OneByOne(input), {}};
+  std::vector<std::string> results;
+  for (;;) {
+    const ParseResult& r = window.Next(input, none);
+    results.push_back(Describe(r));
+    if (r.kind == ParseResult::Kind::kNeedMore) break;
+  }
+  EXPECT_EQ(results, expected.results);
+}
+
 }  // namespace
 }  // namespace limitsd::server

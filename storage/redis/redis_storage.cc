@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -75,22 +76,22 @@ std::shared_ptr<RedisRouter> RedisStorage::MakeRouter(
       std::make_shared<RedisPool>(executor, s.endpoints.front(), s.session, s.pool_size));
 }
 
-Task<const RedisStorage::ExecutorSlot*> RedisStorage::CurrentSlot() {
-  const auto executor = co_await boost::asio::this_coro::executor;
+const RedisStorage::ExecutorSlot& RedisStorage::SlotOf(
+    const boost::asio::any_io_executor& executor) {
   for (const auto& slot : slots_) {
-    if (slot.executor == executor) co_return &slot;
+    if (slot.executor == executor) return slot;
   }
   std::lock_guard lock(extra_mutex_);
   for (const auto& slot : extra_slots_) {
-    if (slot.executor == executor) co_return &slot;
+    if (slot.executor == executor) return slot;
   }
   extra_slots_.push_back(MakeSlot(executor));
-  co_return &extra_slots_.back();
+  return extra_slots_.back();
 }
 
 Task<RedisRouter*> RedisStorage::CurrentRouter() {
-  const ExecutorSlot* slot = co_await CurrentSlot();
-  co_return slot->router.get();
+  const auto executor = co_await boost::asio::this_coro::executor;
+  co_return SlotOf(executor).router.get();
 }
 
 std::string RedisStorage::FullKey(std::string_view key) const {
@@ -188,31 +189,25 @@ Task<Result<void>> RedisStorage::ClearSlidingWindow(std::string_view key, Micros
 Task<Result<TakeOutcome>> RedisStorage::TakeAll(std::span<const RateQuery> rates,
                                                 std::int64_t cost, TakeMode mode) {
   if (rates.empty()) co_return TakeOutcome{};
-  const ExecutorSlot* slot = co_await CurrentSlot();
-  DenyCache* cache = slot->deny_cache.get();
+  const auto executor = co_await boost::asio::this_coro::executor;
+  const ExecutorSlot& slot = SlotOf(executor);
+  DenyCache* cache = slot.deny_cache.get();
   if (cache == nullptr || !DenyCache::Cacheable(rates)) {
-    co_return co_await SendTake(*slot, rates, cost, mode);
+    co_return co_await SendTake(slot, rates, cost, mode);
   }
   const Deadline sent = SteadyClock::now();
   if (auto known = cache->Find(rates, cost, generations_, sent)) co_return std::move(*known);
-  if (mode == TakeMode::kPeek) co_return co_await AskAndRemember(*slot, rates, cost, mode, sent);
-  const DenyCache::TakeInFlight in_flight(*cache, rates);
-  Result<TakeOutcome> outcome = co_await AskAndRemember(*slot, rates, cost, mode, sent);
-  // A take that happened (or may have, on an error) makes every remembered state of these
-  // rates stale, on every thread, including denials whose script ran before it.
-  if (!outcome || outcome->taken) generations_.BumpRates(rates);
-  co_return outcome;
-}
-
-Task<Result<TakeOutcome>> RedisStorage::AskAndRemember(const ExecutorSlot& slot,
-                                                       std::span<const RateQuery> rates,
-                                                       std::int64_t cost, TakeMode mode,
-                                                       Deadline sent) {
+  const bool take = mode != TakeMode::kPeek;
+  std::optional<DenyCache::TakeInFlight> in_flight;
+  if (take) in_flight.emplace(*cache, rates);
   const std::uint64_t stamp = generations_.Stamp(rates);  // before the request leaves
   Result<TakeOutcome> outcome = co_await SendTake(slot, rates, cost, mode);
   if (outcome && !outcome->taken) {
-    slot.deny_cache->Remember(rates, cost, *outcome, stamp, sent, SteadyClock::now());
+    cache->Remember(rates, cost, *outcome, stamp, sent, SteadyClock::now());
   }
+  // A take that happened (or may have, on an error) makes every remembered state of these
+  // rates stale, on every thread, including denials whose script ran before it.
+  if (take && (!outcome || outcome->taken)) generations_.BumpRates(rates);
   co_return outcome;
 }
 
@@ -220,12 +215,11 @@ Task<Result<TakeOutcome>> RedisStorage::SendTake(const ExecutorSlot& slot,
                                                  std::span<const RateQuery> rates,
                                                  std::int64_t cost, TakeMode mode) {
   TakeRequest request = EncodeTake(settings_.key_prefix, rates, cost, mode);
-  if (slot.batcher) co_return co_await slot.batcher->Take(std::move(request), CallDeadline());
-  co_return co_await TakeAlone(*slot.router, request);
+  if (slot.batcher) return slot.batcher->Take(std::move(request), CallDeadline());
+  return TakeAlone(*slot.router, std::move(request));
 }
 
-Task<Result<TakeOutcome>> RedisStorage::TakeAlone(RedisRouter& router,
-                                                  const TakeRequest& request) {
+Task<Result<TakeOutcome>> RedisStorage::TakeAlone(RedisRouter& router, TakeRequest request) {
   const ArgList keys(request.keys.begin(), request.keys.end());
   const ArgList args(request.args.begin(), request.args.end());
   auto reply = co_await CallScript(router, TakeScript(), keys, args, CallDeadline());

@@ -97,8 +97,9 @@ class RedisStorage final : public Storage,
     std::shared_ptr<DenyCache> deny_cache;  ///< null when turned off
   };
 
-  /// The slot of the executor this coroutine runs on (created on first use).
-  Task<const ExecutorSlot*> CurrentSlot();
+  /// The slot of `executor` (created on first use).
+  const ExecutorSlot& SlotOf(const boost::asio::any_io_executor& executor);
+  /// The router of the executor this coroutine runs on.
   Task<RedisRouter*> CurrentRouter();
   ExecutorSlot MakeSlot(const boost::asio::any_io_executor& executor) const;
   std::shared_ptr<RedisRouter> MakeRouter(const boost::asio::any_io_executor& executor) const;
@@ -111,15 +112,12 @@ class RedisStorage final : public Storage,
   Task<Result<RedisReply>> RunScript(const RedisScript& script,
                                      std::span<const std::string_view> keys,
                                      std::span<const std::string_view> args);
-  /// SendTake, remembering a denial in the slot's deny cache.
-  Task<Result<TakeOutcome>> AskAndRemember(const ExecutorSlot& slot,
-                                           std::span<const RateQuery> rates, std::int64_t cost,
-                                           TakeMode mode, Deadline sent);
-  /// One request to Redis: batched, or alone.
+  /// One request to Redis: batched, or alone. Not a coroutine: the task it returns (the
+  /// batcher's or TakeAlone's) owns the encoded request, one coroutine frame per take.
   Task<Result<TakeOutcome>> SendTake(const ExecutorSlot& slot, std::span<const RateQuery> rates,
                                      std::int64_t cost, TakeMode mode);
   /// One request as a script call of its own (a cluster, or no batcher).
-  Task<Result<TakeOutcome>> TakeAlone(RedisRouter& router, const TakeRequest& request);
+  Task<Result<TakeOutcome>> TakeAlone(RedisRouter& router, TakeRequest request);
 
   RedisSettings settings_;
   DenyGenerations generations_;  ///< shared by every executor's deny cache

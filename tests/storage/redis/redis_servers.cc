@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <array>
@@ -22,6 +23,21 @@ using limitsd::testing::ChildProcess;
 using limitsd::testing::FindProgram;
 using limitsd::testing::FreePort;
 using limitsd::testing::WaitForPort;
+
+// Whether something accepts connections on the unix socket `path` (the file exists from
+// bind(), before listen(): a connection then is refused).
+bool AcceptsUnixConnections(const std::string& path) {
+  sockaddr_un address{};
+  if (path.size() >= sizeof(address.sun_path)) return false;
+  address.sun_family = AF_UNIX;
+  path.copy(address.sun_path, path.size());
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  const bool connected =
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+  ::close(fd);
+  return connected;
+}
 
 std::string ShellQuote(const std::string& s) {
   std::string out = "'";
@@ -113,9 +129,10 @@ void RedisServer::Start() {
     throw std::runtime_error("redis-server did not start on port " + port + ": " +
                              limitsd::testing::ReadFile(dir_.path() / "redis.log"));
   }
-  // Redis opens its unix socket just after its TCP port: wait for that one too.
+  // Redis opens its unix socket just after its TCP port: wait until it accepts connections
+  // too (its file exists a moment before).
   if (options_.unix_socket &&
-      !WaitUntil(10s, [&] { return std::filesystem::exists(unix_path()); })) {
+      !WaitUntil(10s, [&] { return AcceptsUnixConnections(unix_path()); })) {
     throw std::runtime_error("redis-server did not open " + unix_path() + ": " +
                              limitsd::testing::ReadFile(dir_.path() / "redis.log"));
   }

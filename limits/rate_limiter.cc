@@ -94,7 +94,7 @@ RateLimiter::RateLimiter(storage::Storage& storage)
     : storage_(storage),
       multi_rate_(storage.AsMultiRate()),
       immediate_(storage.AsImmediateTake()),
-      keyed_(immediate_ != nullptr ? dynamic_cast<storage::KeyedTakeSupport*>(&storage) : nullptr) {
+      keyed_(dynamic_cast<storage::KeyedTakeSupport*>(immediate_)) {
   capabilities_.moving_window = storage.AsMovingWindow() != nullptr;
   capabilities_.sliding_window_counter = storage.AsSlidingWindowCounter() != nullptr;
   capabilities_.gcra = storage.AsGcra() != nullptr;
@@ -108,6 +108,7 @@ storage::Pending<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::
   // built on the stack and copied, and the copy's loads stalled on the stores just made).
   if (keyed_ != nullptr && limit.keys().keyed && limit.rates().size() == 1 &&
       Serves(limit.strategy())) {
+    // DecideImmediately's keyed take, for one rate (CostExceedsAnyRate of one rate).
     if (cost > limit.Params(0).limit) mode = storage::TakeMode::kPeek;
     const Result<storage::TakeOutcome> outcome = keyed_->TakeKeyed(limit.keys(), key, cost, mode);
     if (outcome && outcome->states.size() == 1)

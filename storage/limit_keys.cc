@@ -14,12 +14,12 @@ const memory::KeyHasher& PartsHasher() {
 
 }  // namespace
 
-KeyHash128 HashKeyName(std::string_view name) noexcept {
+KeyHash128 HashKeyName(std::string_view name) {
   const memory::KeyHasher::Lanes lanes = PartsHasher().NamePrefix(name);
   return {lanes.a, lanes.b};
 }
 
-KeyHash128 HashKeySuffix(std::string_view suffix) noexcept {
+KeyHash128 HashKeySuffix(std::string_view suffix) {
   const memory::KeyDigest d = PartsHasher().SuffixId(suffix);
   return {d.lo, d.hi};
 }

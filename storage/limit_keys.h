@@ -27,10 +27,12 @@ struct KeyHash128 {
   std::uint64_t hi = 0;
 };
 
-/// The hash state after a limit's name, the part of its keys before the user's key.
-KeyHash128 HashKeyName(std::string_view name) noexcept;
+/// The hash state after a limit's name, the part of its keys before the user's key. The
+/// first call of either function draws the per-process seed (std::random_device), which
+/// may throw; later calls do not.
+KeyHash128 HashKeyName(std::string_view name);
 /// The hash of a rate's suffix, the part of its keys after the user's key.
-KeyHash128 HashKeySuffix(std::string_view suffix) noexcept;
+KeyHash128 HashKeySuffix(std::string_view suffix);
 
 /// A written key of the limit form, taken apart: it starts with '{', the name ends at the
 /// first ' ', the user's key at the last '}'. A limit whose name has no ' ' and whose

@@ -196,6 +196,9 @@ MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, std::size_t sha
     shards_[i].SetBound(per_shard, bounds_.when_full);
     shards_[i].PublishFixedTo(&fixed_hints_[i]);
   }
+  // Draws the seed of the limits' key parts here, where a failure is reported, and not in
+  // the first Locate, which cannot throw.
+  (void)HashKeyName({});
 }
 
 MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, const Settings& settings)

@@ -197,7 +197,8 @@ TEST_P(RateLimiterTest, KeysAndLimitsAreIndependent) {
 
 // On memory:// a limit's keys are taken in hashed form and RESET clears them by their
 // written keys: both reach the same counters, whatever the user's key holds. A limit whose
-// written keys would not split back (a name with a space) is decided on its written keys.
+// written keys would not split back into its name and key (a name with a space) is decided
+// on its written keys, which RESET reaches the same way.
 TEST_P(RateLimiterTest, ResetReachesWhatHitsTookWhateverTheKeyHolds) {
   const Limit keyed("api", StrategyKind::kFixedWindow, ParseRates("2/minute").items);
   const Limit spaced("my api", StrategyKind::kFixedWindow, ParseRates("2/minute").items);

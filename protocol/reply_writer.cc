@@ -31,7 +31,7 @@ constexpr std::array<char, 200> kDigitPairs = [] {
 // The digits std::to_chars writes. A decision's numbers are mostly small and not negative
 // (amounts, counts, milliseconds): those below 10^8 are written here, two digits at a time
 // from a length found by comparisons, in 32-bit arithmetic and without a call; the others
-// by std::to_chars.
+// by std::to_chars. The fast path does not check `end`: a caller leaves room for 8 digits.
 char* AppendInt(char* out, char* end, std::int64_t value) {
   if (value < 0 || value >= 100'000'000) return std::to_chars(out, end, value).ptr;
   auto v = static_cast<std::uint32_t>(value);

@@ -50,6 +50,12 @@ class LimitTable {
   /// `supports`: whether the storage can serve a strategy.
   LimitTable(std::shared_ptr<const NamedLimits> named, limits::StrategyKind default_strategy,
              bool allow_inline, std::function<bool(limits::StrategyKind)> supports);
+  // A copy's last-resolved entry would point into the original's maps. A move keeps the
+  // maps' storage, so it may carry the entry over.
+  LimitTable(const LimitTable&) = delete;
+  LimitTable& operator=(const LimitTable&) = delete;
+  LimitTable(LimitTable&&) = default;
+  LimitTable& operator=(LimitTable&&) = default;
 
   /// Parses an inline limit the first time it is seen, and keeps it (see Resolution).
   Resolution Resolve(std::string_view token);

@@ -22,10 +22,9 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
 struct RedisBatcher::Entry {
-  Entry(const asio::any_io_executor& executor, TakeRequest r, Deadline d)
-      : request(std::move(r)), deadline(d), timer(executor) {}
+  explicit Entry(const asio::any_io_executor& executor) : timer(executor) {}
   TakeRequest request;
-  Deadline deadline;
+  Deadline deadline{};
   asio::steady_timer timer;  ///< the caller waits on it; cancelled when the result is in
   TakeOutcome outcome;
   std::error_code error;
@@ -38,7 +37,28 @@ RedisBatcher::RedisBatcher(asio::any_io_executor executor, std::shared_ptr<Redis
 RedisBatcher::~RedisBatcher() = default;
 
 Task<Result<TakeOutcome>> RedisBatcher::Take(TakeRequest request, Deadline deadline) {
-  auto entry = std::make_shared<Entry>(executor_, std::move(request), deadline);
+  std::shared_ptr<Entry> entry = Acquire();
+  entry->request = std::move(request);
+  return Run(std::move(entry), deadline);
+}
+
+Task<Result<TakeOutcome>> RedisBatcher::Take(std::string_view key_prefix,
+                                             std::span<const RateQuery> rates, std::int64_t cost,
+                                             TakeMode mode, Deadline deadline) {
+  std::shared_ptr<Entry> entry = Acquire();
+  EncodeTakeInto(entry->request, key_prefix, rates, cost, mode);
+  return Run(std::move(entry), deadline);
+}
+
+std::shared_ptr<RedisBatcher::Entry> RedisBatcher::Acquire() {
+  if (spare_.empty()) return std::make_shared<Entry>(executor_);
+  std::shared_ptr<Entry> entry = std::move(spare_.back());
+  spare_.pop_back();
+  return entry;
+}
+
+Task<Result<TakeOutcome>> RedisBatcher::Run(std::shared_ptr<Entry> entry, Deadline deadline) {
+  entry->deadline = deadline;
   pending_.push_back(entry);
   if (pending_.size() >= kMaxBatch) {
     Flush();
@@ -47,12 +67,22 @@ Task<Result<TakeOutcome>> RedisBatcher::Take(TakeRequest request, Deadline deadl
   }
   entry->timer.expires_at(deadline);
   co_await entry->timer.async_wait(kTuple);
+  Result<TakeOutcome> result = StorageErrc::kTimeout;
   if (!entry->done) {
     entry->done = true;  // a late result is dropped
-    co_return StorageErrc::kTimeout;
+  } else if (entry->error) {
+    result = entry->error;
+  } else {
+    result = std::move(entry->outcome);
   }
-  if (entry->error) co_return entry->error;
-  co_return std::move(entry->outcome);
+  // Kept only when nothing else holds it: a batch in flight (or the pending list) still
+  // holds the entry of a call that timed out, and writes into it when its reply comes.
+  if (entry.use_count() == 1 && spare_.size() < kMaxBatch) {
+    entry->done = false;
+    entry->error = {};
+    spare_.push_back(std::move(entry));
+  }
+  co_return result;
 }
 
 void RedisBatcher::ScheduleFlush() {

@@ -21,7 +21,10 @@
 // Lives on one single-threaded executor; Take() must be awaited there.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -44,6 +47,11 @@ class RedisBatcher : public std::enable_shared_from_this<RedisBatcher> {
 
   /// Runs `request` in the next batch; kTimeout at `deadline`.
   Task<Result<TakeOutcome>> Take(TakeRequest request, Deadline deadline);
+  /// The same for the request EncodeTake would make, encoded now (the views need not outlive
+  /// the call) into an entry of an earlier take when one is free: no allocation for the
+  /// entry, its timer or its keys.
+  Task<Result<TakeOutcome>> Take(std::string_view key_prefix, std::span<const RateQuery> rates,
+                                 std::int64_t cost, TakeMode mode, Deadline deadline);
 
   /// Batches sent and requests they carried, for tests and metrics.
   std::size_t batches_sent() const noexcept { return batches_sent_; }
@@ -53,6 +61,11 @@ class RedisBatcher : public std::enable_shared_from_this<RedisBatcher> {
   struct Entry;
   using Batch = std::vector<std::shared_ptr<Entry>>;
 
+  /// A free entry: one an earlier take finished with, or a new one.
+  std::shared_ptr<Entry> Acquire();
+  /// Queues `entry` for the next batch and awaits its result or `deadline`; then keeps the
+  /// entry for a later take unless a batch still holds it (a caller that timed out).
+  Task<Result<TakeOutcome>> Run(std::shared_ptr<Entry> entry, Deadline deadline);
   /// Posts a flush unless one is posted or a batch is in flight.
   void ScheduleFlush();
   /// Sends what is pending (skipping calls that timed out already).
@@ -68,6 +81,7 @@ class RedisBatcher : public std::enable_shared_from_this<RedisBatcher> {
   boost::asio::any_io_executor executor_;
   std::shared_ptr<RedisRouter> router_;
   Batch pending_;
+  Batch spare_;  ///< entries of finished takes, at most kMaxBatch
   bool flush_posted_ = false;
   std::size_t in_flight_ = 0;  ///< batches sent and not yet answered
   std::size_t batches_sent_ = 0;

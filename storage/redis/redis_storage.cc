@@ -214,9 +214,9 @@ Task<Result<TakeOutcome>> RedisStorage::TakeAll(std::span<const RateQuery> rates
 Task<Result<TakeOutcome>> RedisStorage::SendTake(const ExecutorSlot& slot,
                                                  std::span<const RateQuery> rates,
                                                  std::int64_t cost, TakeMode mode) {
-  TakeRequest request = EncodeTake(settings_.key_prefix, rates, cost, mode);
-  if (slot.batcher) return slot.batcher->Take(std::move(request), CallDeadline());
-  return TakeAlone(*slot.router, std::move(request));
+  if (slot.batcher)
+    return slot.batcher->Take(settings_.key_prefix, rates, cost, mode, CallDeadline());
+  return TakeAlone(*slot.router, EncodeTake(settings_.key_prefix, rates, cost, mode));
 }
 
 Task<Result<TakeOutcome>> RedisStorage::TakeAlone(RedisRouter& router, TakeRequest request) {

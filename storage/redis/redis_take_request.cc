@@ -47,21 +47,31 @@ std::optional<WindowState> StateOf(StrategyKind kind, const redisReply* const* v
 TakeRequest EncodeTake(std::string_view key_prefix, std::span<const RateQuery> rates,
                        std::int64_t cost, TakeMode mode) {
   TakeRequest request;
-  request.args.reserve(3 + 3 * rates.size());
-  request.args.emplace_back(mode == TakeMode::kHit ? "1" : "0");
-  request.args.push_back(std::to_string(cost));
-  request.args.push_back(std::to_string(rates.size()));
-  for (const RateQuery& rate : rates) {
-    std::string& key = request.keys.emplace_back();
+  EncodeTakeInto(request, key_prefix, rates, cost, mode);
+  return request;
+}
+
+void EncodeTakeInto(TakeRequest& request, std::string_view key_prefix,
+                    std::span<const RateQuery> rates, std::int64_t cost, TakeMode mode) {
+  request.keys.resize(rates.size());
+  request.args.resize(3 + 3 * rates.size());
+  request.kinds.clear();
+  auto arg = request.args.begin();
+  arg++->assign(mode == TakeMode::kHit ? "1" : "0");
+  *arg++ = std::to_string(cost);
+  *arg++ = std::to_string(rates.size());
+  for (std::size_t i = 0; i < rates.size(); ++i) {
+    const RateQuery& rate = rates[i];
+    std::string& key = request.keys[i];
+    key.clear();
     key.reserve(key_prefix.size() + 1 + rate.key.size());
     key.append(key_prefix).push_back(':');
     key.append(rate.key);
-    request.args.emplace_back(StrategyCode(rate.strategy));
-    request.args.push_back(std::to_string(rate.limit));
-    request.args.push_back(WindowArg(rate));
+    arg++->assign(StrategyCode(rate.strategy));
+    *arg++ = std::to_string(rate.limit);
+    *arg++ = WindowArg(rate);
     request.kinds.push_back(rate.strategy);
   }
-  return request;
 }
 
 std::size_t TakeReplySize(std::span<const StrategyKind> kinds) noexcept {

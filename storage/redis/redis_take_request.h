@@ -27,6 +27,10 @@ struct TakeRequest {
 /// Encodes one call; `rates` must not be empty.
 TakeRequest EncodeTake(std::string_view key_prefix, std::span<const RateQuery> rates,
                        std::int64_t cost, TakeMode mode);
+/// The same, into `request`, whatever it held: its strings keep their buffers (a request
+/// used again allocates nothing for keys that fit).
+void EncodeTakeInto(TakeRequest& request, std::string_view key_prefix,
+                    std::span<const RateQuery> rates, std::int64_t cost, TakeMode mode);
 
 /// How many elements of the script's reply are one request's: taken, then three integers
 /// per rate. The replies of a batch's requests follow one another in one flat array.

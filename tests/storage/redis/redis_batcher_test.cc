@@ -237,6 +237,56 @@ TEST_F(RedisBatcherTest, AnErrorReplyFailsTheWholeBatch) {
   EXPECT_TRUE(RunConcurrently(*storage_, after).front().has_value());
 }
 
+TEST(RedisTakeRequest, EncodedIntoAnEarlierRequestItIsWhatEncodeTakeMakes) {
+  const std::string long_key(40, 'k');
+  RateQuery two[] = {{long_key, StrategyKind::kFixedWindow, 10, kMinute},
+                     {"{m}/x", StrategyKind::kMovingWindow, 5, kMinute}};
+  RateQuery one[] = {{"{s}/y", StrategyKind::kSlidingWindowCounter, 3, Micros{1'500'000}}};
+  TakeRequest request = EncodeTake("P", two, 7, TakeMode::kHit);
+  EncodeTakeInto(request, "Q", one, 2, TakeMode::kPeek);
+  const TakeRequest fresh = EncodeTake("Q", one, 2, TakeMode::kPeek);
+  EXPECT_EQ(std::vector<std::string>(request.keys.begin(), request.keys.end()),
+            std::vector<std::string>(fresh.keys.begin(), fresh.keys.end()));
+  EXPECT_EQ(std::vector<std::string>(request.args.begin(), request.args.end()),
+            std::vector<std::string>(fresh.args.begin(), fresh.args.end()));
+  EXPECT_EQ(std::vector<StrategyKind>(request.kinds.begin(), request.kinds.end()),
+            std::vector<StrategyKind>(fresh.kinds.begin(), fresh.kinds.end()));
+  EncodeTakeInto(request, "P", two, 7, TakeMode::kHit);
+  const TakeRequest again = EncodeTake("P", two, 7, TakeMode::kHit);
+  EXPECT_EQ(std::vector<std::string>(request.args.begin(), request.args.end()),
+            std::vector<std::string>(again.args.begin(), again.args.end()));
+  EXPECT_EQ(request.keys.front(), "P:" + long_key);
+}
+
+// The batcher keeps the entries of finished takes for later ones: a later take of another
+// shape (fewer rates, another strategy) carries only its own request and gets its own reply.
+TEST_F(RedisBatcherTest, ATakeInAnEntryUsedBeforeCarriesOnlyItsOwnRequest) {
+  std::vector<Call> first;
+  for (int i = 0; i < 8; ++i) {
+    const std::string tag = "{e" + std::to_string(i) + "}";
+    first.push_back(Hit({{tag + "/f", Fixed(10)}, {tag + "/m", Moving(5)}}, 2));
+  }
+  for (const auto& r : RunConcurrently(*storage_, first)) {
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    EXPECT_TRUE(r->taken);
+    EXPECT_EQ(r->states.size(), 2U);
+  }
+  std::vector<Call> second;
+  for (int i = 0; i < 8; ++i) {
+    second.push_back(Hit({{"{n" + std::to_string(i) + "}/s", Sliding(3)}}));
+  }
+  for (const auto& r : RunConcurrently(*storage_, second)) {
+    ASSERT_TRUE(r.has_value()) << r.error().message();
+    EXPECT_TRUE(r->taken);
+    ASSERT_EQ(r->states.size(), 1U);
+    EXPECT_TRUE(std::holds_alternative<SlidingWindowState>(r->states.front()));
+  }
+  // The first takes' keys were counted once, by their own requests.
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(server_.Cli({"GET", "LIMITS:{e" + std::to_string(i) + "}/f"}), "2");
+  }
+}
+
 TEST_F(RedisBatcherTest, EveryCallOfAStalledBatchTimesOutOnItsDeadline) {
   auto storage = Make(200ms);
   std::vector<Call> warm{Hit({{"{t}/f", Fixed(100)}})};

@@ -36,12 +36,6 @@ RedisBatcher::RedisBatcher(asio::any_io_executor executor, std::shared_ptr<Redis
 
 RedisBatcher::~RedisBatcher() = default;
 
-Task<Result<TakeOutcome>> RedisBatcher::Take(TakeRequest request, Deadline deadline) {
-  std::shared_ptr<Entry> entry = Acquire();
-  entry->request = std::move(request);
-  return Run(std::move(entry), deadline);
-}
-
 Task<Result<TakeOutcome>> RedisBatcher::Take(std::string_view key_prefix,
                                              std::span<const RateQuery> rates, std::int64_t cost,
                                              TakeMode mode, Deadline deadline) {

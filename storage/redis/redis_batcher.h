@@ -45,11 +45,9 @@ class RedisBatcher : public std::enable_shared_from_this<RedisBatcher> {
   RedisBatcher(const RedisBatcher&) = delete;
   RedisBatcher& operator=(const RedisBatcher&) = delete;
 
-  /// Runs `request` in the next batch; kTimeout at `deadline`.
-  Task<Result<TakeOutcome>> Take(TakeRequest request, Deadline deadline);
-  /// The same for the request EncodeTake would make, encoded now (the views need not outlive
-  /// the call) into an entry of an earlier take when one is free: no allocation for the
-  /// entry, its timer or its keys.
+  /// Runs the request EncodeTake would make in the next batch; kTimeout at `deadline`. The
+  /// request is encoded now (the views need not outlive the call), into the entry of an
+  /// earlier take when one is free: no allocation for the entry, its timer or its keys.
   Task<Result<TakeOutcome>> Take(std::string_view key_prefix, std::span<const RateQuery> rates,
                                  std::int64_t cost, TakeMode mode, Deadline deadline);
 

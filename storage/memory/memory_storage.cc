@@ -349,8 +349,13 @@ Result<TakeOutcome> MemoryStorage::HitOneFixed(const Located& at, const RateQuer
   return WithLocated(
       at, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) -> Result<TakeOutcome> {
         // Built in place and returned as it is (one returned object): the outcome is not
-        // moved. From `false`, not value-initialized, which would zero all of it first.
+        // moved. From `false`, not value-initialized, which would zero all of it first;
+        // clang before 16 has no parenthesized aggregate initialization, and zeroes it.
+#if defined(__cpp_aggregate_paren_init)
         Result<TakeOutcome> result(boost::system::in_place_value, false);
+#else
+        Result<TakeOutcome> result(boost::system::in_place_value);
+#endif
         WindowState& state = result->states.emplace_back(std::in_place_type<FixedWindowState>);
         const MemoryShard::FixedHit hit = shard.HitFixed(
             d, now, rate.expiry.count(), rate.limit, cost, *std::get_if<FixedWindowState>(&state));

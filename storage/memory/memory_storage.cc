@@ -344,18 +344,28 @@ Result<bool> MemoryStorage::AcquireSlidingNow(std::string_view key, std::int64_t
   });
 }
 
+namespace {
+
+// An outcome without states, built where it is returned (no move). From `false`, not
+// value-initialized, which would zero all of it first; clang before 16 has no parenthesized
+// aggregate initialization, and zeroes it.
+Result<TakeOutcome> EmptyOutcome() {
+#if defined(__cpp_aggregate_paren_init)
+  return Result<TakeOutcome>(boost::system::in_place_value, false);
+#else
+  return Result<TakeOutcome>(boost::system::in_place_value);
+#endif
+}
+
+}  // namespace
+
 Result<TakeOutcome> MemoryStorage::HitOneFixed(const Located& at, const RateQuery& rate,
                                                std::int64_t cost) {
   return WithLocated(
       at, [&](MemoryShard& shard, const KeyDigest& d, std::int64_t now) -> Result<TakeOutcome> {
         // Built in place and returned as it is (one returned object): the outcome is not
-        // moved. From `false`, not value-initialized, which would zero all of it first;
-        // clang before 16 has no parenthesized aggregate initialization, and zeroes it.
-#if defined(__cpp_aggregate_paren_init)
-        Result<TakeOutcome> result(boost::system::in_place_value, false);
-#else
-        Result<TakeOutcome> result(boost::system::in_place_value);
-#endif
+        // moved.
+        Result<TakeOutcome> result = EmptyOutcome();
         WindowState& state = result->states.emplace_back(std::in_place_type<FixedWindowState>);
         const MemoryShard::FixedHit hit = shard.HitFixed(
             d, now, rate.expiry.count(), rate.limit, cost, *std::get_if<FixedWindowState>(&state));

@@ -9,8 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${LIMITSD_TEST_PRESET:-dev}"
-# A full run compiles four trees (dev, asan, tsan, fuzz): about 8 GB of ccache. With ccache's
-# default 5 GB each run evicts what the next one needs and recompiles everything.
+# A full run compiles four trees (dev, asan, tsan, fuzz), more than ccache's default 5 GB
+# holds beside a release tree: each run evicted what the next one needed.
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-12G}"
 scripts/install-deps.sh
 scripts/check-format.sh

@@ -127,10 +127,10 @@ std::unique_ptr<SyncStorageRunner> MakeRunner(std::unique_ptr<SyncStorage> stora
 }
 
 TEST(SyncStorageRunner, CallsRunOffTheIoThreadAndResumeOnIt) {
+  asio::io_context io;
   auto table = std::make_unique<TableStorage>();
   TableStorage& storage = *table;
   auto runner = MakeRunner(std::move(table));
-  asio::io_context io;
   const auto outcome = RunTask(io, [&]() -> Task<std::pair<bool, bool>> {
     const std::thread::id io_thread = std::this_thread::get_id();
     const Result<std::int64_t> value = co_await runner->Incr("k", Micros{1'000'000}, 3);
@@ -143,8 +143,8 @@ TEST(SyncStorageRunner, CallsRunOffTheIoThreadAndResumeOnIt) {
 }
 
 TEST(SyncStorageRunner, ForwardsEveryPrimitive) {
-  auto runner = MakeRunner(std::make_unique<TableStorage>());
   asio::io_context io;
+  auto runner = MakeRunner(std::make_unique<TableStorage>());
   RunTask(io, [&]() -> Task<void> {
     EXPECT_EQ((co_await runner->Incr("a", Micros{5}, 1)).value(), 1);
     EXPECT_EQ((co_await runner->Incr("a", Micros{5}, 10)).value(), 11);
@@ -158,8 +158,8 @@ TEST(SyncStorageRunner, ForwardsEveryPrimitive) {
 }
 
 TEST(SyncStorageRunner, ExceptionsBecomeInternalErrors) {
-  auto runner = MakeRunner(std::make_unique<TableStorage>());
   asio::io_context io;
+  auto runner = MakeRunner(std::make_unique<TableStorage>());
   RunTask(io, [&]() -> Task<void> {
     const Result<std::int64_t> thrown = co_await runner->Incr("throw", Micros{5}, 1);
     EXPECT_EQ(thrown.error(), make_error_code(StorageErrc::kInternal));
@@ -170,6 +170,7 @@ TEST(SyncStorageRunner, ExceptionsBecomeInternalErrors) {
 }
 
 TEST(SyncStorageRunner, OffersOnlyTheCapabilitiesTheStorageHas) {
+  asio::io_context io;
   auto fixed = MakeRunner(std::make_unique<TableStorage>());
   EXPECT_EQ(fixed->AsMovingWindow(), nullptr);
   EXPECT_EQ(fixed->AsSlidingWindowCounter(), nullptr);
@@ -177,7 +178,6 @@ TEST(SyncStorageRunner, OffersOnlyTheCapabilitiesTheStorageHas) {
   auto windows = MakeRunner(std::make_unique<WindowTable>());
   ASSERT_NE(windows->AsMovingWindow(), nullptr);
   EXPECT_EQ(windows->AsSlidingWindowCounter(), nullptr);
-  asio::io_context io;
   RunTask(io, [&]() -> Task<void> {
     const Result<bool> unsupported = co_await fixed->AcquireEntry("k", 5, Micros{5}, 1);
     EXPECT_EQ(unsupported.error(), make_error_code(StorageErrc::kUnsupported));
@@ -195,10 +195,10 @@ TEST(SyncStorageRunner, CapabilitiesCanOnlyNarrow) {
 }
 
 TEST(SyncStorageRunner, RefusesCallsBeyondTheQueueBound) {
+  asio::io_context io;
   auto table = std::make_unique<TableStorage>();
   TableStorage& storage = *table;
   auto runner = MakeRunner(std::move(table), {{"blocking_threads", "1"}, {"blocking_queue", "2"}});
-  asio::io_context io;
   auto work = asio::make_work_guard(io);
   std::thread io_thread([&] { io.run(); });
   auto incr = [&](std::string key) {

@@ -95,8 +95,10 @@ TEST(LoadPlugin, SchemeRegisteredTwiceIsAnErrorNamingTheFile) {
 
 TEST(LoadPlugin, ThrowingPluginCallsBecomeErrorValues) {
   EXPECT_EQ(LoadPlugin(LIMITSD_TEST_THROWING_PLUGIN), std::vector<std::string>{"throwing"});
-  std::unique_ptr<Storage> storage = Create("throwing://localhost:1");
+  // The io_context outlives the storage: a runner is destroyed before the executors its
+  // callers run on (its pool thread may still hold one just after posting a completion).
   boost::asio::io_context io;
+  std::unique_ptr<Storage> storage = Create("throwing://localhost:1");
   RunTask(io, [&]() -> Task<bool> {
     const Result<std::int64_t> thrown = co_await storage->Incr("k", Micros{1'000'000}, 1);
     EXPECT_EQ(thrown.error(), make_error_code(StorageErrc::kInternal));

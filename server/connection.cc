@@ -66,6 +66,25 @@ class WindowLease {
 
 }  // namespace
 
+// Where the answering of one input stands. The first pass (AnswerAtOnce) answers the
+// requests in place while each is answered at once; at the first one that waits it stops,
+// and ProcessInput carries on from there, with the same window, in the same order.
+struct Connection::Pass {
+  Pass(protocol::RequestParser& parser, std::chrono::steady_clock::time_point read_at)
+      : lease(parser), arrival(read_at) {}
+
+  // Parsed a window ahead, each window's decisions prefetched before the first is made.
+  WindowLease lease;
+  std::chrono::steady_clock::time_point arrival;  ///< when the input was read
+  std::size_t start = 0;                          ///< bytes of the input handed out so far
+  std::size_t in_batch = 0;                       ///< requests since the clock was last read
+  Next next = Next::kRead;
+  /// The request the first pass stopped at: handled (its storage call has gone out), its
+  /// reply to come after those already in the output.
+  std::optional<storage::Pending<bool>> waiting;
+  bool barrier = false;  ///< that request is a RESET
+};
+
 Connection::Connection(Socket socket, Worker& worker, std::uint64_t id, bool tls_allowed)
     : stream_(std::move(socket), tls_allowed ? worker.decider().tls() : nullptr),
       worker_(worker),
@@ -129,7 +148,15 @@ storage::Task<void> Connection::Run() {
     // One clock read for the idle deadline, the latency and the requests' arrival.
     const auto read_at = std::chrono::steady_clock::now();
     Touch(worker_.settings().idle_timeout, read_at);
-    next = co_await ProcessInput(out, read_at);
+    {
+      Pass pass(parser_, read_at);
+      const bool answered = AnswerAtOnce(out, pass);
+      if (answered) {
+        next = pass.next;
+      } else {
+        next = co_await ProcessInput(out, pass);
+      }
+    }
     if (!out.empty()) {
       boost::system::error_code write_ec;
       const std::size_t done = stream_.WriteNow(asio::buffer(out), write_ec);
@@ -159,68 +186,108 @@ storage::Task<void> Connection::Run() {
   Close();
 }
 
-// Answers every complete request in the input; replies go to `out` in the requests' order.
-// Requests that wait for the storage run alongside the ones after them (ReplyOrder), each
-// answered within storage.timeout_ms of `arrival`, when this input was read. The last
-// request of the input, when nothing before it is still waiting, is awaited here: nothing
-// would run alongside it, and a spawned task costs more than the request's own wait (one
-// request per read is how a client that does not pipeline sends).
-storage::Task<Connection::Next> Connection::ProcessInput(
-    std::string& out, std::chrono::steady_clock::time_point arrival) {
-  std::size_t start = 0;
-  Next next = Next::kRead;
-  ReplyOrder order(out, stream_.get_executor());
-  // The requests of one read are decided at one instant, the clock read once for them
-  // (refreshed every kClockBatchRequests, and after any wait).
-  std::optional<storage::ClockBatch> batch(std::in_place);
-  std::size_t in_batch = 0;
-  // Parsed a window ahead, each window's decisions prefetched before the first is made.
-  const WindowLease lease(parser_);
-  RequestWindow& window = lease.window();
-  while (next == Next::kRead) {
-    if (++in_batch == kClockBatchRequests) {
-      storage::ClockBatch::Refresh();
-      in_batch = 0;
-    }
-    const protocol::ParseResult& r =
-        window.Next(input_.Data(),
-                    [this](const protocol::Request& ahead) { worker_.handler().Prefetch(ahead); });
-    start += r.consumed;
+// The input's next result. The requests of one read are decided at one instant, the clock
+// read once for them (refreshed every kClockBatchRequests, and after any wait).
+const protocol::ParseResult& Connection::NextResult(Pass& pass) {
+  if (++pass.in_batch == kClockBatchRequests) {
+    storage::ClockBatch::Refresh();
+    pass.in_batch = 0;
+  }
+  const protocol::ParseResult& r = pass.lease.window().Next(
+      input_.Data(), [this](const protocol::Request& ahead) { worker_.handler().Prefetch(ahead); });
+  pass.start += r.consumed;
+  return r;
+}
+
+void Connection::AnswerError(const protocol::ParseError& error, std::string& target, Next& next) {
+  worker_.counters().Rejected(ProtocolOf(error.wire), error.code);
+  ++answered_[static_cast<std::size_t>(ProtocolOf(error.wire))];
+  protocol::ReplyWriter(target).Error(error);
+  if (error.close_connection) next = Next::kHalfClose;
+}
+
+// Answers the input's requests in order while each is answered at once (on memory://, all
+// but RESET), without a coroutine: most inputs are answered here. True once the input is
+// answered and consumed (pass.next says what comes next); false at the first request that
+// waits, left in pass.waiting for ProcessInput with the rest of the input.
+bool Connection::AnswerAtOnce(std::string& out, Pass& pass) {
+  const storage::ClockBatch batch;
+  while (pass.next == Next::kRead) {
+    const protocol::ParseResult& r = NextResult(pass);
     if (r.kind == protocol::ParseResult::Kind::kNeedMore) break;
     if (r.kind == protocol::ParseResult::Kind::kError) {
-      worker_.counters().Rejected(ProtocolOf(r.error.wire), r.error.code);
-      ++answered_[static_cast<std::size_t>(ProtocolOf(r.error.wire))];
-      protocol::ReplyWriter(order.Target()).Error(r.error);
-      if (r.error.close_connection) next = Next::kHalfClose;
+      AnswerError(r.error, out, pass.next);
       continue;
     }
     ++answered_[static_cast<std::size_t>(ProtocolOf(r.request.wire))];
-    const bool barrier = r.request.verb == protocol::Verb::kReset;
+    // Nothing waits before this request: its reply goes straight to the output.
+    storage::Pending<bool> handled =
+        worker_.handler().Handle(r.request, out, client_, pass.arrival);
+    if (!handled.ready()) {
+      pass.waiting.emplace(std::move(handled));
+      pass.barrier = r.request.verb == protocol::Verb::kReset;
+      return false;
+    }
+    if (!std::move(handled).value()) pass.next = Next::kClose;
+  }
+  input_.Consume(pass.start);
+  return true;
+}
+
+// Answers the rest of the input after AnswerAtOnce stopped at a request that waits;
+// replies go to `out` in the requests' order. Requests that wait for the storage run
+// alongside the ones after them (ReplyOrder), each answered within storage.timeout_ms of
+// the input's arrival. The last request of the input, when nothing before it is still
+// waiting, is awaited here: nothing would run alongside it, and a spawned task costs more
+// than the request's own wait (one request per read is how a client that does not
+// pipeline sends).
+storage::Task<Connection::Next> Connection::ProcessInput(std::string& out, Pass& pass) {
+  Next next = pass.next;
+  ReplyOrder order(out, stream_.get_executor());
+  std::optional<storage::ClockBatch> batch(std::in_place);
+  // The request the first pass stopped at (its reply goes to `out`: nothing waits before
+  // it), then each of the rest, once handled.
+  std::optional<storage::Pending<bool>> handled = std::move(pass.waiting);
+  bool barrier = pass.barrier;
+  std::string* target = &order.Target();
+  for (;;) {
+    if (handled) {
+      // Most requests are answered at once; the others run from now on.
+      if (handled->ready()) {
+        if (!std::move(*handled).value()) next = Next::kClose;
+      } else if (order.idle() && pass.lease.window().AtEnd()) {
+        batch.reset();  // the thread serves other connections while this one waits
+        bool keep = false;
+        try {
+          keep = co_await std::move(*handled).Wait();
+        } catch (const std::exception& e) {
+          spdlog::error("request failed: {}", e.what());  // as ReplyOrder reports it
+        } catch (...) {
+          spdlog::error("request failed with a non-standard exception");
+        }
+        if (!keep) next = Next::kClose;
+        batch.emplace();
+      } else {
+        order.Spawn(*target, std::move(*handled).Wait(), barrier);
+      }
+      handled.reset();
+    }
+    if (next != Next::kRead) break;
+    const protocol::ParseResult& r = NextResult(pass);
+    if (r.kind == protocol::ParseResult::Kind::kNeedMore) break;
+    if (r.kind == protocol::ParseResult::Kind::kError) {
+      AnswerError(r.error, order.Target(), next);
+      continue;
+    }
+    ++answered_[static_cast<std::size_t>(ProtocolOf(r.request.wire))];
+    barrier = r.request.verb == protocol::Verb::kReset;
     if (order.MustWait(barrier)) {
-      batch.reset();  // the thread serves other connections while this one waits
+      batch.reset();
       co_await order.Ready(barrier);
       batch.emplace();
     }
-    std::string& target = order.Target();
-    storage::Pending<bool> handled = worker_.handler().Handle(r.request, target, client_, arrival);
-    // Most requests are answered at once; the others run from now on.
-    if (handled.ready()) {
-      if (!std::move(handled).value()) next = Next::kClose;
-    } else if (order.idle() && window.AtEnd()) {
-      batch.reset();
-      bool keep = false;
-      try {
-        keep = co_await std::move(handled).Wait();
-      } catch (const std::exception& e) {
-        spdlog::error("request failed: {}", e.what());  // as ReplyOrder reports it
-      } catch (...) {
-        spdlog::error("request failed with a non-standard exception");
-      }
-      if (!keep) next = Next::kClose;
-      batch.emplace();
-    } else {
-      order.Spawn(target, std::move(handled).Wait(), barrier);
-    }
+    target = &order.Target();
+    handled.emplace(worker_.handler().Handle(r.request, *target, client_, pass.arrival));
   }
   batch.reset();
   // The requests' views point into the input: it is consumed once all are answered.
@@ -228,7 +295,7 @@ storage::Task<Connection::Next> Connection::ProcessInput(
     const bool complete = co_await order.Finish();  // (not inside a condition: g++ 12)
     if (!complete) next = Next::kClose;
   }
-  input_.Consume(start);
+  input_.Consume(pass.start);
   co_return next;
 }
 

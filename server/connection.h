@@ -41,8 +41,14 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
  private:
   enum class Next { kRead, kClose, kHalfClose };
 
+  // Where the answering of one input stands (connection.cc).
+  struct Pass;
+
   storage::Task<void> Run();
-  storage::Task<Next> ProcessInput(std::string& out, std::chrono::steady_clock::time_point arrival);
+  bool AnswerAtOnce(std::string& out, Pass& pass);
+  storage::Task<Next> ProcessInput(std::string& out, Pass& pass);
+  const protocol::ParseResult& NextResult(Pass& pass);
+  void AnswerError(const protocol::ParseError& error, std::string& target, Next& next);
   storage::Task<void> Drain();
   void Watchdog();
   void Touch(std::chrono::milliseconds timeout);

@@ -4,12 +4,13 @@
 #include <optional>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "protocol/reply_writer.h"
 #include "server/reply_order.h"
@@ -26,6 +27,9 @@ constexpr std::chrono::milliseconds kDrainTimeout{1000};
 constexpr std::size_t kClockBatchRequests = 256;
 // A reply buffer that grew past this for a burst is released once written.
 constexpr std::size_t kKeptReplyBytes = 16 * 1024;
+// Inputs read by this thread's connections: how a connection tells whether the thread
+// served others between two of its reads.
+thread_local std::uint64_t inputs_read = 0;
 
 // A request window for one input, lent by this thread. A window holds RequestWindow::kSize
 // results: too large to build for every read, and to keep in every connection (idle ones
@@ -145,12 +149,16 @@ storage::Task<void> Connection::Run() {
       break;
     }
     input_.Commit(n);
+    const std::uint64_t mark = ++inputs_read;
+    const bool busy = mark - read_mark_ > 1;  // other inputs read since this one's last
+    read_mark_ = mark;
     // One clock read for the idle deadline, the latency and the requests' arrival.
     const auto read_at = std::chrono::steady_clock::now();
     Touch(worker_.settings().idle_timeout, read_at);
+    bool answered = false;
     {
       Pass pass(parser_, read_at);
-      const bool answered = AnswerAtOnce(out, pass);
+      answered = AnswerAtOnce(out, pass);
       if (answered) {
         next = pass.next;
       } else {
@@ -176,6 +184,15 @@ storage::Task<void> Connection::Run() {
     // Between reads: give back what a large request or a burst made us hold.
     input_.Shrink();
     if (out.capacity() > kKeptReplyBytes) std::string().swap(out);
+    // The client cannot have sent its next requests before it read these replies, so a read
+    // now would mostly find nothing: Asio tries the read at once, and a failed read is a
+    // system call spent for nothing. When the input was answered at once and the thread
+    // has served other connections since this one's last read (a busy thread: others are
+    // likely ready now too), they are served first, and the read comes after. On a quiet
+    // thread the read comes at once, as the yield would only add a poll of the reactor.
+    if (answered && busy && next == Next::kRead) {
+      co_await asio::post(stream_.get_executor(), asio::use_awaitable);
+    }
   }
   // On a stop too: a FIN after the last reply, never a reset for bytes left unread. After
   // QUIT, a TLS client gets its close_notify.

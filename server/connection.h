@@ -66,6 +66,7 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   boost::asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_;
   std::array<std::uint64_t, 2> answered_{};  // requests of this read, line and RESP
+  std::uint64_t read_mark_ = 0;  // the thread's count of inputs read at this one's last read
   bool reading_ = false;
   bool stopping_ = false;
   bool closed_ = false;

@@ -1,5 +1,6 @@
 #include "server/connection.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -30,6 +31,8 @@ constexpr std::size_t kKeptReplyBytes = 16 * 1024;
 // Inputs read by this thread's connections: how a connection tells whether the thread
 // served others between two of its reads.
 thread_local std::uint64_t inputs_read = 0;
+// The most busy reads a connection skips the yield on after yields whose read found nothing.
+constexpr int kMaxYieldBackoff = 63;
 
 // A request window for one input, lent by this thread. A window holds RequestWindow::kSize
 // results: too large to build for every read, and to keep in every connection (idle ones
@@ -138,12 +141,33 @@ storage::Task<void> Connection::Run() {
   std::string out;
   Next next = Next::kRead;
   bool peer_gone = false;
+  bool yielded = false;
   while (next == Next::kRead && (!stopping_ || HasUnread())) {
     const std::span<char> room = input_.Writable();
-    reading_ = true;
-    auto [ec, n] =
-        co_await stream_.async_read_some(asio::buffer(room.data(), room.size()), kNoThrow);
-    reading_ = false;
+    boost::system::error_code ec;
+    std::size_t n = 0;
+    bool read = false;
+    if (yielded) {
+      // After a yield (below): what the client has sent meanwhile, if anything.
+      yielded = false;
+      n = stream_.socket().read_some(asio::buffer(room.data(), room.size()), ec);
+      read = ec != asio::error::would_block && ec != asio::error::try_again;
+      if (read) {
+        yield_backoff_ = 0;
+      } else {
+        yield_backoff_ =
+            static_cast<std::uint8_t>(std::min<int>(kMaxYieldBackoff, 2 * yield_backoff_ + 1));
+        yield_skips_ = yield_backoff_;
+      }
+    }
+    if (!read) {
+      reading_ = true;
+      auto [read_ec, read_n] =
+          co_await stream_.async_read_some(asio::buffer(room.data(), room.size()), kNoThrow);
+      reading_ = false;
+      ec = read_ec;
+      n = read_n;
+    }
     if (ec) {
       peer_gone = ec != asio::error::operation_aborted;
       break;
@@ -188,10 +212,18 @@ storage::Task<void> Connection::Run() {
     // now would mostly find nothing: Asio tries the read at once, and a failed read is a
     // system call spent for nothing. When the input was answered at once and the thread
     // has served other connections since this one's last read (a busy thread: others are
-    // likely ready now too), they are served first, and the read comes after. On a quiet
-    // thread the read comes at once, as the yield would only add a poll of the reactor.
-    if (answered && busy && next == Next::kRead) {
-      co_await asio::post(stream_.get_executor(), asio::use_awaitable);
+    // likely ready now too), they are served first, and the read is tried after them
+    // (plain streams: TLS reads through its own buffers). A yield whose read found nothing
+    // cost a poll of the reactor and a failed read more: the connection then skips the
+    // yield on its next 1, 3, 7 ... kMaxYieldBackoff busy reads, until a yield's read finds
+    // the client's requests.
+    if (answered && busy && next == Next::kRead && !stream_.is_tls()) {
+      if (yield_skips_ > 0) {
+        --yield_skips_;
+      } else {
+        co_await asio::post(stream_.get_executor(), asio::use_awaitable);
+        yielded = true;
+      }
     }
   }
   // On a stop too: a FIN after the last reply, never a reset for bytes left unread. After

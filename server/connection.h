@@ -67,6 +67,8 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   std::chrono::steady_clock::time_point deadline_;
   std::array<std::uint64_t, 2> answered_{};  // requests of this read, line and RESP
   std::uint64_t read_mark_ = 0;  // the thread's count of inputs read at this one's last read
+  std::uint8_t yield_backoff_ = 0;  // busy reads to skip the yield on after one found nothing
+  std::uint8_t yield_skips_ = 0;    // of those, the ones left
   bool reading_ = false;
   bool stopping_ = false;
   bool closed_ = false;

@@ -8,6 +8,7 @@
 #include "tests/server/server_fixture.h"
 
 LIMITSD_REGISTER_STORAGE(limitsd::server::testing::DownStorage);
+LIMITSD_REGISTER_STORAGE(limitsd::server::testing::ThrowingStorage);
 
 namespace limitsd::server {
 namespace {
@@ -103,6 +104,23 @@ TEST_F(DeciderTest, OnErrorErrorAnswersErrStorage) {
   EXPECT_EQ(Sample("limitsd_storage_errors_total{kind=\"timeout\"}"), 0u);
   // The failed call was awaited: it is timed.
   EXPECT_EQ(Sample("limitsd_storage_call_duration_seconds_count"), 1u);
+}
+
+// An exception thrown inside a storage's coroutine fails that request with ERR storage
+// (counted as an internal storage error); the next request is decided as usual.
+TEST_F(DeciderTest, AStorageThatThrowsFailsTheRequestNotTheDaemon) {
+  Use("storage: { uri: \"throws://\" }\nlimits: { api: \"5/minute\" }\n");
+  for (int i = 0; i < 2; ++i) {
+    const Answer a = Ask(Verb::kHit, "api");
+    EXPECT_EQ(a.kind, Answer::Kind::kError);
+    EXPECT_EQ(a.error, ErrorCode::kStorage);
+    EXPECT_NE(a.message.find("internal"), std::string::npos) << a.message;
+  }
+  EXPECT_EQ(Sample("limitsd_storage_errors_total{kind=\"internal\"}"), 2u);
+  // on_error: local decides on the memory store when the storage throws.
+  Use("storage: { uri: \"throws://\", on_error: local }\nlimits: { api: \"1/minute\" }\n");
+  EXPECT_EQ(Ask(Verb::kHit, "api").source, Answer::Source::kLocal);
+  EXPECT_FALSE(Ask(Verb::kHit, "api").decision.allowed);
 }
 
 TEST_F(DeciderTest, OnErrorAllowAndDenySubstituteADecision) {

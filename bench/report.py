@@ -142,8 +142,10 @@ def inprocess_rows():
 def latency_rows():
     p99, echo = med("latency_p99"), med("latency_echo_p99")
     r = p99 / echo if p99 is not None and echo else None
+    n = len(values("latency_p99"))
     return [
-        "| at half the maximum unpipelined rate, 50 conns, line protocol | value |",
+        f"| at half the maximum unpipelined rate, 50 conns, line protocol, {n} alternated rounds "
+        "| value |",
         "|---|---|",
         f"| offered rate (decisions/s) | {cell('latency_rate')} |",
         f"| p50 (us) | {cell('latency_p50')} |",

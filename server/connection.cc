@@ -146,20 +146,9 @@ storage::Task<void> Connection::Run() {
     const std::span<char> room = input_.Writable();
     boost::system::error_code ec;
     std::size_t n = 0;
-    bool read = false;
-    if (yielded) {
-      // After a yield (below): what the client has sent meanwhile, if anything.
-      yielded = false;
-      n = stream_.socket().read_some(asio::buffer(room.data(), room.size()), ec);
-      read = ec != asio::error::would_block && ec != asio::error::try_again;
-      if (read) {
-        yield_backoff_ = 0;
-      } else {
-        yield_backoff_ =
-            static_cast<std::uint8_t>(std::min<int>(kMaxYieldBackoff, 2 * yield_backoff_ + 1));
-        yield_skips_ = yield_backoff_;
-      }
-    }
+    // After a yield, what the client sent meanwhile; otherwise (or if nothing came) a wait.
+    const bool read = yielded && ReadAfterYield(room, n, ec);
+    yielded = false;
     if (!read) {
       reading_ = true;
       auto [read_ec, read_n] =
@@ -208,22 +197,10 @@ storage::Task<void> Connection::Run() {
     // Between reads: give back what a large request or a burst made us hold.
     input_.Shrink();
     if (out.capacity() > kKeptReplyBytes) std::string().swap(out);
-    // The client cannot have sent its next requests before it read these replies, so a read
-    // now would mostly find nothing: Asio tries the read at once, and a failed read is a
-    // system call spent for nothing. When the input was answered at once and the thread
-    // has served other connections since this one's last read (a busy thread: others are
-    // likely ready now too), they are served first, and the read is tried after them
-    // (plain streams: TLS reads through its own buffers). A yield whose read found nothing
-    // cost a poll of the reactor and a failed read more: the connection then skips the
-    // yield on its next 1, 3, 7 ... kMaxYieldBackoff busy reads, until a yield's read finds
-    // the client's requests.
-    if (answered && busy && next == Next::kRead && !stream_.is_tls()) {
-      if (yield_skips_ > 0) {
-        --yield_skips_;
-      } else {
-        co_await asio::post(stream_.get_executor(), asio::use_awaitable);
-        yielded = true;
-      }
+    // On a busy thread, the other connections first: the next read then rarely fails.
+    if (next == Next::kRead && YieldBeforeRead(answered, busy)) {
+      co_await asio::post(stream_.get_executor(), asio::use_awaitable);
+      yielded = true;
     }
   }
   // On a stop too: a FIN after the last reply, never a reset for bytes left unread. After
@@ -233,6 +210,39 @@ storage::Task<void> Connection::Run() {
     co_await Drain();
   }
   Close();
+}
+
+// The client cannot have sent its next requests before it read these replies, so a read now
+// would mostly find nothing: Asio tries the read at once, and a failed read is a system call
+// spent for nothing. When the input was answered at once and the thread has served other
+// connections since this one's last read (a busy thread: others are likely ready now too),
+// they are served first, and the read is tried after them (plain streams: TLS reads through
+// its own buffers). A yield whose read found nothing cost a poll of the reactor and a failed
+// read more: the connection then skips the yield on its next 1, 3, 7 ... kMaxYieldBackoff
+// busy reads, until a yield's read finds the client's requests (ReadAfterYield).
+bool Connection::YieldBeforeRead(bool answered, bool busy) noexcept {
+  if (!answered || !busy || stream_.is_tls()) return false;
+  if (yield_skips_ > 0) {
+    --yield_skips_;
+    return false;
+  }
+  return true;
+}
+
+// After a yield: what the client has sent meanwhile, if anything, without waiting. True when
+// the read found bytes or failed (`n` and `ec` say which); false when nothing had come, which
+// lengthens the backoff of YieldBeforeRead.
+bool Connection::ReadAfterYield(std::span<char> room, std::size_t& n,
+                                boost::system::error_code& ec) {
+  n = stream_.socket().read_some(asio::buffer(room.data(), room.size()), ec);
+  if (ec != asio::error::would_block && ec != asio::error::try_again) {
+    yield_backoff_ = 0;
+    return true;
+  }
+  yield_backoff_ =
+      static_cast<std::uint8_t>(std::min<int>(kMaxYieldBackoff, 2 * yield_backoff_ + 1));
+  yield_skips_ = yield_backoff_;
+  return false;
 }
 
 // The input's next result. The requests of one read are decided at one instant, the clock

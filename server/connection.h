@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include <boost/asio/generic/stream_protocol.hpp>
@@ -48,6 +49,8 @@ class Connection final : public Session, public std::enable_shared_from_this<Con
   bool AnswerAtOnce(std::string& out, Pass& pass);
   storage::Task<Next> ProcessInput(std::string& out, Pass& pass);
   const protocol::ParseResult& NextResult(Pass& pass);
+  bool YieldBeforeRead(bool answered, bool busy) noexcept;
+  bool ReadAfterYield(std::span<char> room, std::size_t& n, boost::system::error_code& ec);
   void AnswerError(const protocol::ParseError& error, std::string& target, Next& next);
   storage::Task<void> Drain();
   void Watchdog();

@@ -3,6 +3,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 
 #include <grpc/grpc_security.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
@@ -11,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "server/password.h"
@@ -117,62 +119,138 @@ std::string GrpcAddress(const config::ListenAddress& address) {
 }  // namespace
 
 /// The RateLimitService, handing each call to an I/O thread in turn.
+///
+/// A call is pushed on its lane's inbox (a lock-free stack of entries kept in the call's
+/// own arena), and the lane's I/O thread is asked to drain it only when the push found it
+/// empty: calls that arrive together cost one handoff. The I/O thread answers each at once
+/// when the storage needs no waiting (no coroutine is started), and otherwise starts the
+/// coroutine that finishes the call when the storage answers.
 class GrpcServer::Service final : public rls::RateLimitService::CallbackService {
  public:
+  /// One call waiting in a lane's inbox; allocated in the call's arena, so it lives as long
+  /// as the call and is never freed (trivially destructible), and it must not be read after
+  /// Finish. `authorization` views the call's metadata, alive as long too.
+  struct Entry {
+    Entry* next = nullptr;
+    grpc::ServerUnaryReactor* reactor = nullptr;
+    const rls::RateLimitRequest* request = nullptr;
+    rls::RateLimitResponse* response = nullptr;
+    const char* authorization = nullptr;  // null: no such metadata
+    std::size_t authorization_size = 0;
+  };
+
   struct Lane {
+    Lane(boost::asio::io_context& io, Decider& decider, Authenticator& authenticator)
+        : io(io), handler(decider, Protocol::kGrpc), authenticator(authenticator) {}
     boost::asio::io_context& io;
-    std::unique_ptr<RlsHandler> handler;
+    RlsHandler handler;
     Authenticator& authenticator;
+    std::atomic<Entry*> inbox{nullptr};  // newest first
   };
 
   explicit Service(const std::vector<Worker*>& workers) {
     for (Worker* worker : workers) {
-      lanes_.push_back({worker->io(),
-                        std::make_unique<RlsHandler>(worker->decider(), Protocol::kGrpc),
-                        worker->authenticator()});
+      lanes_.push_back(
+          std::make_unique<Lane>(worker->io(), worker->decider(), worker->authenticator()));
     }
   }
 
   grpc::ServerUnaryReactor* ShouldRateLimit(grpc::CallbackServerContext* context,
                                             const rls::RateLimitRequest* request,
                                             rls::RateLimitResponse* response) override {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    Lane& lane = lanes_[next_.fetch_add(1, std::memory_order_relaxed) % lanes_.size()];
-    std::optional<std::string> authorization;
+    Lane& lane = *lanes_[next_.fetch_add(1, std::memory_order_relaxed) % lanes_.size()];
+    auto* entry = new (grpc_call_arena_alloc(context->c_call(), sizeof(Entry))) Entry;
+    static_assert(std::is_trivially_destructible_v<Entry>);
+    entry->reactor = context->DefaultReactor();
+    entry->request = request;
+    entry->response = response;
     const auto& metadata = context->client_metadata();
     if (const auto it = metadata.find("authorization"); it != metadata.end()) {
-      authorization.emplace(it->second.data(), it->second.size());
+      entry->authorization = it->second.data();
+      entry->authorization_size = it->second.size();
     }
-    // The coroutine starts on the lane's I/O thread; gRPC keeps the request and the
-    // response alive until Finish.
-    boost::asio::co_spawn(
-        lane.io, Serve(lane, std::move(authorization), *request, *response),
-        [reactor](const std::exception_ptr& error, RlsStatus status) {
-          if (error) {
-            try {
-              std::rethrow_exception(error);
-            } catch (const std::exception& e) {
-              spdlog::error("ShouldRateLimit failed: {}", e.what());
-            } catch (...) {
-              spdlog::error("ShouldRateLimit failed with a non-standard exception");
-            }
-            reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "internal error"));
-            return;
-          }
-          reactor->Finish(ToGrpc(status));
-        });
+    grpc::ServerUnaryReactor* reactor = entry->reactor;
+    // After the exchange the entry belongs to the lane's thread, which may finish the call.
+    Entry* head = lane.inbox.load(std::memory_order_relaxed);
+    do {
+      entry->next = head;
+    } while (!lane.inbox.compare_exchange_weak(head, entry, std::memory_order_release,
+                                               std::memory_order_relaxed));
+    if (head == nullptr) boost::asio::post(lane.io, [&lane] { Drain(lane); });
     return reactor;
   }
 
  private:
+  // On the lane's thread: every call in the inbox, oldest first.
+  static void Drain(Lane& lane) {
+    Entry* newest = lane.inbox.exchange(nullptr, std::memory_order_acquire);
+    Entry* oldest = nullptr;
+    while (newest != nullptr) {
+      Entry* next = newest->next;
+      newest->next = oldest;
+      oldest = newest;
+      newest = next;
+    }
+    while (oldest != nullptr) {
+      Entry* next = oldest->next;  // read first: Finish may free the entry with its call
+      Serve(lane, *oldest);
+      oldest = next;
+    }
+  }
+
+  static void Finish(grpc::ServerUnaryReactor* reactor, const std::exception_ptr& error,
+                     const RlsStatus& status) {
+    if (error) {
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        spdlog::error("ShouldRateLimit failed: {}", e.what());
+      } catch (...) {
+        spdlog::error("ShouldRateLimit failed with a non-standard exception");
+      }
+      reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "internal error"));
+      return;
+    }
+    reactor->Finish(ToGrpc(status));
+  }
+
+  // On the lane's thread: answers the call, at once or when the storage answers.
+  static void Serve(Lane& lane, const Entry& entry) {
+    grpc::ServerUnaryReactor* reactor = entry.reactor;
+    std::exception_ptr error;
+    RlsStatus status;
+    try {
+      std::optional<std::string_view> authorization;
+      if (entry.authorization != nullptr) {
+        authorization.emplace(entry.authorization, entry.authorization_size);
+      }
+      if (std::optional<RlsStatus> refused = Admit(lane, authorization, *entry.request)) {
+        status = std::move(*refused);
+      } else {
+        storage::Pending<RlsStatus> pending = lane.handler.Start(*entry.request, *entry.response);
+        if (!pending.ready()) {
+          // gRPC keeps the request and the response alive until Finish.
+          boost::asio::co_spawn(lane.io, std::move(pending).Wait(),
+                                [reactor](const std::exception_ptr& error, RlsStatus status) {
+                                  Finish(reactor, error, status);
+                                });
+          return;
+        }
+        status = std::move(pending).value();
+      }
+    } catch (...) {
+      error = std::current_exception();
+    }
+    Finish(reactor, error, status);
+  }
+
   // On the lane's thread, which alone reads its generation's passwords: with
   // server.password set, the call needs the metadata `authorization: Bearer <password>`
   // (or the admin password); with only server.admin_password set, a call may come without
   // it, but not with a wrong one. A descriptor that states its own limit needs the admin
-  // password when one is configured.
-  static storage::Task<RlsStatus> Serve(Lane& lane, std::optional<std::string> authorization,
-                                        const rls::RateLimitRequest& request,
-                                        rls::RateLimitResponse& response) {
+  // password when one is configured. The refusal, or nullopt when the call may go on.
+  static std::optional<RlsStatus> Admit(Lane& lane, std::optional<std::string_view> authorization,
+                                        const rls::RateLimitRequest& request) {
     Authenticator& authenticator = lane.authenticator;
     constexpr auto kDoor = static_cast<std::size_t>(Protocol::kGrpc);
     Role role = Role::kNone;
@@ -182,24 +260,24 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
       if (token) role = authenticator.Check(*token, kDoor);
       if (!token && authenticator.Required()) {
         authenticator.Refuse(kDoor, AuthFailure::kMissing);
-        co_return RlsStatus{RlsStatus::Code::kUnauthenticated,
-                            "Authentication required: send the metadata authorization: Bearer "
-                            "<server.password>"};
+        return RlsStatus{RlsStatus::Code::kUnauthenticated,
+                         "Authentication required: send the metadata authorization: Bearer "
+                         "<server.password>"};
       }
       if (token && role == Role::kNone) {
-        co_return RlsStatus{RlsStatus::Code::kUnauthenticated, "invalid bearer token"};
+        return RlsStatus{RlsStatus::Code::kUnauthenticated, "invalid bearer token"};
       }
     }
     if (role != Role::kAdmin && authenticator.AdminRequired() &&
         RlsHandler::StatesALimit(request)) {
       authenticator.Refuse(kDoor, AuthFailure::kNoPerm);
-      co_return RlsHandler::NoPermission(
+      return RlsHandler::NoPermission(
           "send the metadata authorization: Bearer <server.admin_password>");
     }
-    co_return co_await lane.handler->Handle(request, response);
+    return std::nullopt;
   }
 
-  std::vector<Lane> lanes_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
   std::atomic<std::size_t> next_{0};
 };
 

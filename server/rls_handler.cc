@@ -80,6 +80,17 @@ struct RlsHandler::Item {
   std::optional<Answer> answer;
   bool taken = false;
 
+  /// Back to a new item, keeping the key's capacity.
+  void Clear() {
+    limit.reset();
+    reported = nullptr;
+    own_reported.clear();
+    key.clear();
+    cost = 1;
+    shadow = quota = unlimited = blocks = taken = false;
+    block_window_seconds = 0;
+    answer.reset();
+  }
   bool Decides() const { return limit != nullptr; }
   bool Denied() const {
     return blocks ||
@@ -108,8 +119,28 @@ bool Over(const Items& items) {
 
 }  // namespace
 
+// One request on its way: what Plan made of it and how far it got. Items are never moved
+// once planned (a waiting decision borrows an item's key and limit; an override's
+// `reported` points into the item itself): a run that waits moves the vector, not them.
+struct RlsHandler::Run {
+  enum class Phase : std::uint8_t { kChecks, kHits, kGiveBack, kRespond, kDone };
+  const Request* request = nullptr;
+  Response* response = nullptr;
+  // The rules of the generation this request started with, kept until it is answered.
+  std::shared_ptr<const EnvoyLimits> limits;
+  std::vector<Item> items;
+  Phase phase = Phase::kChecks;
+  std::size_t at = 0;             // the item of the phase to decide next (or awaited)
+  bool test_all = false;          // several descriptors decide: each is tested before any is hit
+  RlsStatus status;               // a failure, which ends the run; OK once it responded
+  storage::Task<Answer> wait;     // the storage's answer for items[at], to await
+  std::optional<Answer> arrived;  // that answer, once awaited
+};
+
 RlsHandler::RlsHandler(Decider& decider, Protocol protocol)
     : decider_(decider), protocol_(protocol) {}
+
+RlsHandler::~RlsHandler() = default;
 
 std::string RlsHandler::Invalid(const Request& request) {
   if (request.domain().empty()) return "the request has no domain";
@@ -173,7 +204,8 @@ RlsStatus RlsHandler::Plan(const Request& request, const EnvoyLimits* limits,
       limits != nullptr ? limits->rules().FindDomain(request.domain()) : nullptr;
   const std::int64_t request_cost = request.hits_addend() == 0 ? 1 : request.hits_addend();
   std::vector<std::string_view> replaced;
-  std::vector<std::string_view> names(static_cast<std::size_t>(request.descriptors_size()));
+  boost::container::small_vector<std::string_view, 4> names(
+      static_cast<std::size_t>(request.descriptors_size()));
   items.resize(names.size());
   boost::container::small_vector<config::EnvoyEntry, 4> entries;
   for (std::size_t i = 0; i < items.size(); ++i) {
@@ -225,71 +257,139 @@ RlsStatus RlsHandler::Plan(const Request& request, const EnvoyLimits* limits,
   return {};
 }
 
-storage::Task<RlsStatus> RlsHandler::Handle(const Request& request, Response& response) {
+storage::Pending<RlsStatus> RlsHandler::Start(const Request& request, Response& response) {
   if (std::string why = Invalid(request); !why.empty()) {
-    co_return RlsStatus{RlsStatus::Code::kInvalidArgument, std::move(why)};
+    return RlsStatus{RlsStatus::Code::kInvalidArgument, std::move(why)};
   }
-  // The rules of the generation this request started with, kept until it is answered.
-  const std::shared_ptr<const EnvoyLimits> limits = decider_.envoy();
-  std::vector<Item> items;
-  if (RlsStatus planned = Plan(request, limits.get(), items);
+  Run run;
+  run.request = &request;
+  run.response = &response;
+  run.limits = decider_.envoy();
+  run.items.swap(spare_);
+  if (RlsStatus planned = Plan(request, run.limits.get(), run.items);
       planned.code != RlsStatus::Code::kOk) {
-    co_return planned;
+    run.status = std::move(planned);
+  } else {
+    // A descriptor alone is hit at once (its rates are all or nothing by themselves); with
+    // others beside it, every one is checked or tested first.
+    run.test_all = std::count_if(run.items.begin(), run.items.end(), [](const Item& item) {
+                     return item.Decides() || item.blocks;
+                   }) > 1;
+    if (!Advance(run)) return Finish(std::move(run));
   }
-  RlsStatus failed;
-  auto decide = [&](Item& item, Verb verb, std::int64_t cost) -> storage::Pending<Answer> {
-    return decider_.Decide(verb, item.limit, item.key, cost, protocol_);
-  };
-  auto settle = [&](Item& item, Answer answer) {
-    if (answer.kind == Answer::Kind::kError && answer.error == protocol::ErrorCode::kStorageFull) {
-      failed = {RlsStatus::Code::kResourceExhausted,
-                fmt::format("storage_full: {}", answer.message)};
-    } else if (answer.kind == Answer::Kind::kError) {
-      failed = {RlsStatus::Code::kUnavailable,
-                fmt::format("the storage failed: {}", answer.message)};
-    }
-    item.answer = std::move(answer);
-  };
-  // A descriptor alone is hit at once (its rates are all or nothing by themselves); with
-  // others beside it, every one is checked or tested first.
-  const bool test_all = std::count_if(items.begin(), items.end(), [](const Item& item) {
-                          return item.Decides() || item.blocks;
-                        }) > 1;
-  // 1. Checks, and tests when several descriptors decide: nothing is taken yet.
-  for (Item& item : items) {
-    if (!item.Decides() || (item.cost > 0 && !test_all)) continue;
-    const Verb verb = item.cost == 0 ? Verb::kStats : Verb::kTest;
-    storage::Pending<Answer> pending = decide(item, verb, item.cost == 0 ? 1 : item.cost);
-    if (pending.ready()) {
-      settle(item, std::move(pending).value());
-    } else {
-      settle(item, co_await std::move(pending).Wait());
-    }
-    if (failed.code != RlsStatus::Code::kOk) co_return failed;
+  for (Item& item : run.items) item.Clear();
+  run.items.swap(spare_);
+  return std::move(run.status);
+}
+
+void RlsHandler::Settle(Run& run, Item& item, Answer answer) {
+  if (answer.kind == Answer::Kind::kError && answer.error == protocol::ErrorCode::kStorageFull) {
+    run.status = {RlsStatus::Code::kResourceExhausted,
+                  fmt::format("storage_full: {}", answer.message)};
+  } else if (answer.kind == Answer::Kind::kError) {
+    run.status = {RlsStatus::Code::kUnavailable,
+                  fmt::format("the storage failed: {}", answer.message)};
   }
-  // 2. The hits, when nothing said no.
-  if (!Over(items)) {
-    for (Item& item : items) {
-      if (!item.Decides() || item.cost == 0) continue;
-      storage::Pending<Answer> pending = decide(item, Verb::kHit, item.cost);
-      if (pending.ready()) {
-        settle(item, std::move(pending).value());
-      } else {
-        settle(item, co_await std::move(pending).Wait());
+  item.answer = std::move(answer);
+}
+
+bool RlsHandler::Advance(Run& run) {
+  using Phase = Run::Phase;
+  constexpr auto kOk = RlsStatus::Code::kOk;
+  std::vector<Item>& items = run.items;
+  for (;;) {
+    switch (run.phase) {
+      case Phase::kChecks:
+        // 1. Checks, and tests when several descriptors decide: nothing is taken yet.
+        for (; run.at < items.size(); ++run.at) {
+          Item& item = items[run.at];
+          if (run.arrived) {
+            Settle(run, item, std::move(*run.arrived));
+            run.arrived.reset();
+          } else {
+            if (!item.Decides() || (item.cost > 0 && !run.test_all)) continue;
+            const Verb verb = item.cost == 0 ? Verb::kStats : Verb::kTest;
+            storage::Pending<Answer> pending = decider_.Decide(
+                verb, item.limit, item.key, item.cost == 0 ? 1 : item.cost, protocol_);
+            if (!pending.ready()) {
+              run.wait = std::move(pending).Wait();
+              return false;
+            }
+            Settle(run, item, std::move(pending).value());
+          }
+          if (run.status.code != kOk) {
+            run.phase = Phase::kDone;
+            return true;
+          }
+        }
+        // 2. The hits, when nothing said no.
+        run.at = 0;
+        run.phase = Over(items) ? Phase::kRespond : Phase::kHits;
+        break;
+      case Phase::kHits: {
+        for (; run.at < items.size(); ++run.at) {
+          Item& item = items[run.at];
+          if (run.arrived) {
+            Settle(run, item, std::move(*run.arrived));
+            run.arrived.reset();
+          } else {
+            if (!item.Decides() || item.cost == 0) continue;
+            storage::Pending<Answer> pending =
+                decider_.Decide(Verb::kHit, item.limit, item.key, item.cost, protocol_);
+            if (!pending.ready()) {
+              run.wait = std::move(pending).Wait();
+              return false;
+            }
+            Settle(run, item, std::move(pending).value());
+          }
+          if (run.status.code != kOk) break;
+          item.taken =
+              item.answer->decision.allowed && item.answer->source == Answer::Source::kStorage;
+        }
+        const bool failed = run.status.code != kOk;
+        if (!failed && !Over(items)) {
+          run.phase = Phase::kRespond;
+        } else if (std::any_of(items.begin(), items.end(),
+                               [](const Item& item) { return item.taken; })) {
+          // A hit lost a race (or the storage failed half-way): what was taken goes back.
+          run.phase = Phase::kGiveBack;
+        } else {
+          run.phase = failed ? Phase::kDone : Phase::kRespond;
+        }
+        break;
       }
-      if (failed.code != RlsStatus::Code::kOk) break;
-      item.taken = item.answer->decision.allowed && item.answer->source == Answer::Source::kStorage;
+      case Phase::kGiveBack:
+        return false;
+      case Phase::kRespond:
+        Respond(run);
+        run.phase = Phase::kDone;
+        return true;
+      case Phase::kDone:
+        return true;
     }
-    // A hit lost a race (or the storage failed half-way): give back what was taken.
-    if (failed.code != RlsStatus::Code::kOk || Over(items)) {
-      for (Item& item : items) {
+  }
+}
+
+storage::Task<RlsStatus> RlsHandler::Finish(Run run) {
+  for (;;) {
+    if (run.phase == Run::Phase::kGiveBack) {
+      for (Item& item : run.items) {
         if (item.taken) (void)co_await decider_.GiveBack(item.limit, item.key, item.cost);
       }
+      run.phase =
+          run.status.code != RlsStatus::Code::kOk ? Run::Phase::kDone : Run::Phase::kRespond;
+    } else {
+      Answer answer = co_await std::move(run.wait);
+      run.arrived.emplace(std::move(answer));
     }
-    if (failed.code != RlsStatus::Code::kOk) co_return failed;
+    if (Advance(run)) co_return std::move(run.status);
   }
+}
+
+void RlsHandler::Respond(const Run& run) {
+  Response& response = *run.response;
   // 3. One status per descriptor, in order.
-  for (const Item& item : items) {
+  for (const Item& item : run.items) {
     auto* status = response.add_statuses();
     status->set_code(rls::RateLimitResponse::OK);
     if (item.unlimited) {
@@ -317,9 +417,8 @@ storage::Task<RlsStatus> RlsHandler::Handle(const Request& request, Response& re
         std::clamp<std::int64_t>(d.remaining, 0, std::numeric_limits<std::uint32_t>::max())));
     SetDuration(status->mutable_duration_until_reset(), d.reset_ms);
   }
-  response.set_overall_code(Over(items) ? rls::RateLimitResponse::OVER_LIMIT
-                                        : rls::RateLimitResponse::OK);
-  co_return RlsStatus{};
+  response.set_overall_code(Over(run.items) ? rls::RateLimitResponse::OVER_LIMIT
+                                            : rls::RateLimitResponse::OK);
 }
 
 }  // namespace limitsd::server

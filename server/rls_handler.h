@@ -13,12 +13,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "envoy/service/ratelimit/v3/rls.pb.h"
 #include "server/decider.h"
 #include "server/envoy_limits.h"
+#include "storage/pending.h"
 #include "storage/result.h"
 
 namespace limitsd::server {
@@ -49,9 +51,19 @@ class RlsHandler {
   /// domain is unknown).
   /// Decisions are counted under `protocol` (kGrpc, or kHttp for /json).
   RlsHandler(Decider& decider, Protocol protocol);
+  ~RlsHandler();
+  RlsHandler(const RlsHandler&) = delete;
+  RlsHandler& operator=(const RlsHandler&) = delete;
 
-  /// Decides `request` into `response`; both must stay alive until the task is done.
-  storage::Task<RlsStatus> Handle(const Request& request, Response& response);
+  /// Decides `request` into `response`, at once when the storage answers every descriptor
+  /// without waiting (memory://): then no coroutine frame is built. Otherwise the task to
+  /// await, which goes on from the first answer still to come; `request` and `response`
+  /// must stay alive until it is done.
+  storage::Pending<RlsStatus> Start(const Request& request, Response& response);
+  /// Start(), always as a task.
+  storage::Task<RlsStatus> Handle(const Request& request, Response& response) {
+    return Start(request, response).Wait();
+  }
 
   /// Whether a descriptor of `request` states its own limit (Envoy's `limit` override), as
   /// an inline limit does: with server.admin_password set, only an admin may send one.
@@ -61,15 +73,29 @@ class RlsHandler {
 
  private:
   struct Item;
+  struct Run;
   /// The checks a request fails before anything is decided, or an empty message.
   static std::string Invalid(const Request& request);
   RlsStatus Plan(const Request& request, const EnvoyLimits* limits, std::vector<Item>& items);
   std::shared_ptr<const limits::Limit> OverrideLimit(std::uint32_t requests_per_unit,
                                                      EnvoyUnit unit);
+  /// Takes `run` on until it is answered (true) or waits: for the storage's answer to the
+  /// item it stands at (run.wait), or to give back what its hits took (that only the task
+  /// does).
+  bool Advance(Run& run);
+  /// The rest of a run that has to wait, as a task.
+  storage::Task<RlsStatus> Finish(Run run);
+  /// Keeps what `answer` says about `item`; a storage failure ends the run.
+  static void Settle(Run& run, Item& item, Answer answer);
+  /// One status per descriptor, in order, and the overall code.
+  static void Respond(const Run& run);
 
   Decider& decider_;
   Protocol protocol_;
   boost::unordered_flat_map<std::uint64_t, std::shared_ptr<const limits::Limit>> overrides_;
+  // The items of the last request answered at once, emptied, for the next one: their
+  // buffer and their keys' capacity are reused. A run that waits takes its own.
+  std::vector<Item> spare_;
 };
 
 }  // namespace limitsd::server

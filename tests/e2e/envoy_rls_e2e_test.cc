@@ -452,6 +452,31 @@ TEST(EnvoyRlsRedisE2E, StorageDownIsUnavailableWithinTheDeadline) {
   redis.Start();
 }
 
+// With a storage that is awaited, a request of several descriptors goes on from each answer
+// where it stopped: checks, then tests of every descriptor, then the hits.
+TEST(EnvoyRlsRedisE2E, SeveralDescriptorsAreTestedThenHitAcrossTheWaits) {
+  RedisServer redis;
+  EnvoyDaemon daemon("storage: { uri: \"" + redis.Uri() + "\", timeout_ms: 1000 }\n");
+  RlsClient client(daemon.address());
+  EXPECT_EQ(client.Ask("misc", {{"user", "aon"}}, 2).overall_code(), kOk);
+  for (int i = 0; i < 2; ++i) {
+    const Response r = client.AskMany("misc", {{{"tenant", "aon"}}, {{"user", "aon"}}});
+    EXPECT_EQ(r.overall_code(), kOver);
+    EXPECT_EQ(r.statuses(0).code(), kOk);
+    EXPECT_EQ(r.statuses(1).code(), kOver);
+  }
+  // tenant "aon" was never charged; a check beside a hit takes nothing of its own.
+  rls::RateLimitRequest request =
+      RlsClient::Request("misc", {{{"user", "peek2"}}, {{"tenant", "aon"}}}, 10);
+  request.mutable_descriptors(0)->mutable_hits_addend()->set_value(0);
+  Response r;
+  ASSERT_TRUE(client.Call(request, r).ok());
+  EXPECT_EQ(r.overall_code(), kOk);
+  EXPECT_EQ(r.statuses(0).limit_remaining(), 2u);
+  EXPECT_EQ(r.statuses(1).limit_remaining(), 90u);
+  EXPECT_EQ(client.Ask("misc", {{"user", "peek2"}}).statuses(0).limit_remaining(), 1u);
+}
+
 TEST(EnvoyRlsConfigE2E, ErrorsInRatelimitFilesAreReportedWithTheirPlace) {
   testing::TempDir dir;
   const std::string rules = WriteFile(dir.path() / "bad.yaml", R"(domain: d

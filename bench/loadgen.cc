@@ -1,5 +1,6 @@
 // limitsd_loadgen: a load generator for limitsd's line protocol (RESP with --resp, the HTTP
-// API's POST /v1/hit over keep-alive connections with --http).
+// API's POST /v1/hit over keep-alive connections with --http). With --incr it sends Redis'
+// INCR over RESP instead of HIT: the same client against redis-server, as a control.
 //
 // Each of --threads threads runs its own epoll loop over its share of --connections
 // connections. A connection sends a batch of --pipeline HIT requests in one write and
@@ -58,6 +59,7 @@ struct Options {
   double rate = 0;
   bool resp = false;
   bool http = false;
+  bool incr = false;  // RESP INCR <key> instead of HIT (a control against redis-server)
 };
 
 struct Totals {
@@ -116,6 +118,12 @@ void AppendRequest(const Options& o, std::uint64_t key, std::string& out) {
   const auto bulk = [&](const std::string& s) {
     out += "$" + std::to_string(s.size()) + "\r\n" + s + "\r\n";
   };
+  if (o.incr) {
+    out += "*2\r\n";
+    bulk("INCR");
+    bulk(k);
+    return;
+  }
   out += cost.empty() ? "*3\r\n" : "*4\r\n";
   bulk("HIT");
   bulk(o.limit);
@@ -316,7 +324,8 @@ Options Parse(int argc, char** argv) {
       ("requests,n", po::value(&o.requests)->default_value(o.requests), "at most this many (0: no cap)")
       ("rate,r", po::value(&o.rate)->default_value(o.rate), "requests/s on a schedule (0: max)")
       ("resp", po::bool_switch(&o.resp), "speak RESP2 instead of the line protocol")
-      ("http", po::bool_switch(&o.http), "POST /v1/hit to the HTTP API (keep-alive)");
+      ("http", po::bool_switch(&o.http), "POST /v1/hit to the HTTP API (keep-alive)")
+      ("incr", po::bool_switch(&o.incr), "with --resp: INCR <key> instead of HIT (redis-server)");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   po::notify(vm);
@@ -329,6 +338,7 @@ Options Parse(int argc, char** argv) {
   if (o.connections < 1 || o.pipeline < 1 || o.threads < 1 || o.threads > o.connections) {
     throw std::invalid_argument("need connections >= threads >= 1 and pipeline >= 1");
   }
+  if (o.incr && (!o.resp || o.http)) throw std::invalid_argument("--incr needs --resp");
   if (o.duration <= 0 || o.duration > 600 || o.warmup < 0 || o.warmup > 60) {
     throw std::invalid_argument("--duration must be in (0, 600], --warmup in [0, 60]");
   }

@@ -78,6 +78,8 @@ def comparison_rows():
         out.append(table_row(title, cell(a), cell(b), ratio(a, b), target))
     # For the record, no target.
     for title, a, b in [
+        ("RESP, 50 conns, -P 16, limitsd_loadgen --resp (a lighter client than redis-benchmark): "
+         "limitsd memory:// HIT / redis-server INCR", "resp_lg_mem", "resp_lg_incr"),
         ("RESP, 50 conns, unpipelined: limitsd redis:// HIT / EVALSHA straight to Redis",
          "redis_hit", "redis_lua"),
         ("In process, fixed-window hit: limitsd memory store / Python limits MemoryStorage",
@@ -108,6 +110,18 @@ def cpu_rows():
                          cell3("redis_cpu_via"), cell3("redis_cpu_direct"), r1, 0.5, False))
     out.append(table_row("limitsd's own CPU / Redis CPU per EVALSHA sent straight to it",
                          cell3("limitsd_cpu_via"), cell3("redis_cpu_direct"), r2, 0.9, False))
+    return out
+
+
+def resp_cpu_rows():
+    out = ["| RESP, 50 conns, -P 16, CPU per request (us) | limitsd memory:// HIT | "
+           "redis-server INCR | A/B |", "|---|---|---|---|"]
+    for title, suffix in [("the server", "server_cpu"), ("redis-benchmark (the client)",
+                                                          "client_cpu")]:
+        a, b = f"resp_mem_p16_{suffix}", f"resp_incr_p16_{suffix}"
+        r = ratio(a, b)
+        shown = f"{r:.2f}x" if r is not None else "n/a"
+        out.append(f"| {title} | {cell3(a)} | {cell3(b)} | {shown} |")
     return out
 
 
@@ -204,6 +218,12 @@ def main():
     p("\nCPU seconds over the same runs as the redis:// row above: Redis' own `INFO cpu` "
       "(used_cpu_sys + used_cpu_user) and limitsd's `/proc/PID/stat` (utime + stime), "
       "divided by the requests of the run.\n")
+    p("## Who limits the RESP -P 16 row\n")
+    p("\n".join(resp_cpu_rows()))
+    p("\nCPU seconds over the same runs as the RESP -P 16 row above: each server's "
+      "`/proc/PID/stat` (utime + stime) and redis-benchmark's own (`/usr/bin/time`), divided "
+      "by the requests of the run. redis-benchmark runs on one thread of the client's CPU: "
+      "when it costs more per request than the server, the client is the limit of the row.\n")
     p("## In process\n")
     p("\n".join(inprocess_rows()))
     p("\n## Latency\n")

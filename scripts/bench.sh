@@ -98,11 +98,14 @@ start echo "$echo_port" "${server[@]}" "$bin/limitsd_echo_server" "$echo_port"
 
 # --- measuring -----------------------------------------------------------------------------
 # Each run prints one number (the rate); results accumulate in $work/r.<name>.
+# rb_rate also leaves the client's own CPU seconds in $work/client.time (client_cpu reads it).
 rb_rate() {  # PORT PIPELINE REQUESTS COMMAND...
   local port=$1 pipe=$2 n=$3; shift 3
-  timeout 120 "${client[@]}" redis-benchmark -h 127.0.0.1 -p "$port" -c 50 -n "$n" -r 100000 -P "$pipe" \
-    --csv "$@" 2>/dev/null | tail -1 | awk -F'","' '{print $2}' | cut -d. -f1
+  timeout 120 /usr/bin/time -f "%U %S" -o "$work/client.time" "${client[@]}" redis-benchmark \
+    -h 127.0.0.1 -p "$port" -c 50 -n "$n" -r 100000 -P "$pipe" --csv "$@" 2>/dev/null |
+    tail -1 | awk -F'","' '{print $2}' | cut -d. -f1
 }
+client_cpu() { tail -1 "$work/client.time" | awk '{printf "%.6f\n", $1 + $2}'; }
 # Requests for about $secs seconds, from a short calibration run.
 rb_requests() {
   local rate; rate=$(rb_rate "$@")
@@ -134,27 +137,6 @@ stats() {  # NAME -> "median min max"
     printf "%.0f %.0f %.0f\n", m, v[1], v[NR]}'
 }
 
-# RESP: limitsd memory:// HIT vs redis-server INCR, the same redis-benchmark.
-hit_cmd=(HIT 100/minute key:__rand_int__)
-for pipe in 16 1; do
-  n_mem=$(rb_requests "$mem_port" "$pipe" 50000 "${hit_cmd[@]}")
-  n_incr=$(rb_requests "$redis_port" "$pipe" 50000 INCR key:__rand_int__)
-  eval "run_resp_mem_p$pipe() { record resp_mem_p$pipe \$(rb_rate $mem_port $pipe $n_mem ${hit_cmd[*]}); }"
-  eval "run_resp_incr_p$pipe() { record resp_incr_p$pipe \$(rb_rate $redis_port $pipe $n_incr INCR key:__rand_int__); }"
-  cmd[resp_mem_p$pipe]="redis-benchmark -p LIMITSD_MEMORY -c 50 -n $n_mem -r 100000 -P $pipe --csv ${hit_cmd[*]}"
-  cmd[resp_incr_p$pipe]="redis-benchmark -p REDIS -c 50 -n $n_incr -r 100000 -P $pipe --csv INCR key:__rand_int__"
-  log "RESP -P $pipe: limitsd memory:// HIT vs redis INCR"
-  alternate "resp_mem_p$pipe" "resp_incr_p$pipe"
-done
-
-# redis://: limitsd HIT (fixed window) vs the equivalent script straight to Redis.
-lua='local c = redis.call("INCRBY", KEYS[1], ARGV[2])
-if c == tonumber(ARGV[2]) then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
-return {c, redis.call("PTTL", KEYS[1])}'
-sha=$(redis-cli -p "$redis_port" SCRIPT LOAD "$lua")
-lua_cmd=(EVALSHA "$sha" 1 lua:__rand_int__ 60000 1)
-n_red=$(rb_requests "$red_port" 1 20000 "${hit_cmd[@]}")
-n_lua=$(rb_requests "$redis_port" 1 20000 "${lua_cmd[@]}")
 # CPU seconds of a process: Redis from its own INFO cpu, limitsd from /proc/PID/stat.
 redis_cpu() {
   redis-cli -p "$redis_port" INFO cpu | tr -d '\r' |
@@ -167,6 +149,50 @@ proc_cpu() {  # PID
 cpu_per_decision() {
   record "$1" "$(awk -v a="$2" -v b="$3" -v n="$4" 'BEGIN {printf "%.3f\n", (b - a) * 1e6 / n}')"
 }
+
+# run_resp NAME PID PORT PIPELINE REQUESTS COMMAND...: one redis-benchmark run: its rate, and
+# the CPU microseconds per request of the server (PID) and of redis-benchmark itself.
+run_resp() {
+  local name=$1 pid=$2 port=$3 pipe=$4 n=$5 s0; shift 5
+  s0=$(proc_cpu "$pid")
+  record "$name" "$(rb_rate "$port" "$pipe" "$n" "$@")"
+  cpu_per_decision "${name}_server_cpu" "$s0" "$(proc_cpu "$pid")" "$n"
+  cpu_per_decision "${name}_client_cpu" 0 "$(client_cpu)" "$n"
+}
+
+# RESP: limitsd memory:// HIT vs redis-server INCR, the same redis-benchmark.
+hit_cmd=(HIT 100/minute key:__rand_int__)
+for pipe in 16 1; do
+  n_mem=$(rb_requests "$mem_port" "$pipe" 50000 "${hit_cmd[@]}")
+  n_incr=$(rb_requests "$redis_port" "$pipe" 50000 INCR key:__rand_int__)
+  eval "run_resp_mem_p$pipe() { run_resp resp_mem_p$pipe $pid_mem $mem_port $pipe $n_mem ${hit_cmd[*]}; }"
+  eval "run_resp_incr_p$pipe() { run_resp resp_incr_p$pipe $pid_redis $redis_port $pipe $n_incr INCR key:__rand_int__; }"
+  cmd[resp_mem_p$pipe]="redis-benchmark -p LIMITSD_MEMORY -c 50 -n $n_mem -r 100000 -P $pipe --csv ${hit_cmd[*]}"
+  cmd[resp_incr_p$pipe]="redis-benchmark -p REDIS -c 50 -n $n_incr -r 100000 -P $pipe --csv INCR key:__rand_int__"
+  log "RESP -P $pipe: limitsd memory:// HIT vs redis INCR"
+  alternate "resp_mem_p$pipe" "resp_incr_p$pipe"
+done
+
+# RESP -P 16 again with limitsd_loadgen, a client that costs less per request than
+# redis-benchmark: what the two servers give when the client is further from its limit.
+run_resp_lg_mem() { record resp_lg_mem "$(loadgen "$mem_port" --resp -P 16 | field decisions_per_s)"; }
+run_resp_lg_incr() {
+  record resp_lg_incr "$(loadgen "$redis_port" --resp --incr -P 16 | field decisions_per_s)"
+}
+cmd[resp_lg_mem]="limitsd_loadgen --port LIMITSD_MEMORY --resp -c 50 -k 100000 --limit 100/minute -d $secs -P 16"
+cmd[resp_lg_incr]="limitsd_loadgen --port REDIS --resp --incr -c 50 -k 100000 -d $secs -P 16"
+cmd[resp_p16_cpu]="utime+stime of the server (/proc/PID/stat) and of redis-benchmark (/usr/bin/time) over each resp_*_p16 run / its requests"
+log "RESP -P 16 under limitsd_loadgen: limitsd memory:// HIT vs redis INCR"
+alternate resp_lg_mem resp_lg_incr
+
+# redis://: limitsd HIT (fixed window) vs the equivalent script straight to Redis.
+lua='local c = redis.call("INCRBY", KEYS[1], ARGV[2])
+if c == tonumber(ARGV[2]) then redis.call("PEXPIRE", KEYS[1], ARGV[1]) end
+return {c, redis.call("PTTL", KEYS[1])}'
+sha=$(redis-cli -p "$redis_port" SCRIPT LOAD "$lua")
+lua_cmd=(EVALSHA "$sha" 1 lua:__rand_int__ 60000 1)
+n_red=$(rb_requests "$red_port" 1 20000 "${hit_cmd[@]}")
+n_lua=$(rb_requests "$redis_port" 1 20000 "${lua_cmd[@]}")
 run_redis_hit() {
   local r0 l0
   r0=$(redis_cpu); l0=$(proc_cpu "$pid_red")

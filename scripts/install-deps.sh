@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools memcached
   netcat-openbsd python3 python3-redis python3-limits faketime openssl
-  curl
+  curl time
   prometheus
   clang-format
   clang libclang-rt-14-dev

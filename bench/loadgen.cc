@@ -307,6 +307,8 @@ Options Parse(int argc, char** argv) {
   namespace po = boost::program_options;
   Options o;
   po::options_description desc("limitsd_loadgen options");
+  // One option per line reads better than the formatter's chain.
+  // clang-format off
   desc.add_options()("help", "this text")
       ("host", po::value(&o.host)->default_value(o.host), "127.0.0.1 (loopback only)")
       ("port", po::value(&o.port)->default_value(o.port), "server port")
@@ -326,6 +328,7 @@ Options Parse(int argc, char** argv) {
       ("resp", po::bool_switch(&o.resp), "speak RESP2 instead of the line protocol")
       ("http", po::bool_switch(&o.http), "POST /v1/hit to the HTTP API (keep-alive)")
       ("incr", po::bool_switch(&o.incr), "with --resp: INCR <key> instead of HIT (redis-server)");
+  // clang-format on
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   po::notify(vm);

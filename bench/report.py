@@ -78,8 +78,8 @@ def comparison_rows():
         out.append(table_row(title, cell(a), cell(b), ratio(a, b), target))
     # For the record, no target.
     for title, a, b in [
-        ("RESP, 50 conns, -P 16, limitsd_loadgen --resp (a lighter client than redis-benchmark): "
-         "limitsd memory:// HIT / redis-server INCR", "resp_lg_mem", "resp_lg_incr"),
+        ("RESP, 50 conns, -P 16, under limitsd_loadgen --resp: limitsd memory:// HIT / "
+         "redis-server INCR", "resp_lg_mem", "resp_lg_incr"),
         ("RESP, 50 conns, unpipelined: limitsd redis:// HIT / EVALSHA straight to Redis",
          "redis_hit", "redis_lua"),
         ("In process, fixed-window hit: limitsd memory store / Python limits MemoryStorage",

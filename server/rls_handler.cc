@@ -293,6 +293,21 @@ void RlsHandler::Settle(Run& run, Item& item, Answer answer) {
   item.answer = std::move(answer);
 }
 
+bool RlsHandler::DecideItem(Run& run, Item& item, Verb verb, std::int64_t cost) {
+  if (run.arrived) {
+    Settle(run, item, std::move(*run.arrived));
+    run.arrived.reset();
+    return true;
+  }
+  storage::Pending<Answer> pending = decider_.Decide(verb, item.limit, item.key, cost, protocol_);
+  if (!pending.ready()) {
+    run.wait = std::move(pending).Wait();
+    return false;
+  }
+  Settle(run, item, std::move(pending).value());
+  return true;
+}
+
 bool RlsHandler::Advance(Run& run) {
   using Phase = Run::Phase;
   constexpr auto kOk = RlsStatus::Code::kOk;
@@ -303,20 +318,9 @@ bool RlsHandler::Advance(Run& run) {
         // 1. Checks, and tests when several descriptors decide: nothing is taken yet.
         for (; run.at < items.size(); ++run.at) {
           Item& item = items[run.at];
-          if (run.arrived) {
-            Settle(run, item, std::move(*run.arrived));
-            run.arrived.reset();
-          } else {
-            if (!item.Decides() || (item.cost > 0 && !run.test_all)) continue;
-            const Verb verb = item.cost == 0 ? Verb::kStats : Verb::kTest;
-            storage::Pending<Answer> pending = decider_.Decide(
-                verb, item.limit, item.key, item.cost == 0 ? 1 : item.cost, protocol_);
-            if (!pending.ready()) {
-              run.wait = std::move(pending).Wait();
-              return false;
-            }
-            Settle(run, item, std::move(pending).value());
-          }
+          if (!run.arrived && (!item.Decides() || (item.cost > 0 && !run.test_all))) continue;
+          const Verb verb = item.cost == 0 ? Verb::kStats : Verb::kTest;
+          if (!DecideItem(run, item, verb, item.cost == 0 ? 1 : item.cost)) return false;
           if (run.status.code != kOk) {
             run.phase = Phase::kDone;
             return true;
@@ -329,19 +333,8 @@ bool RlsHandler::Advance(Run& run) {
       case Phase::kHits: {
         for (; run.at < items.size(); ++run.at) {
           Item& item = items[run.at];
-          if (run.arrived) {
-            Settle(run, item, std::move(*run.arrived));
-            run.arrived.reset();
-          } else {
-            if (!item.Decides() || item.cost == 0) continue;
-            storage::Pending<Answer> pending =
-                decider_.Decide(Verb::kHit, item.limit, item.key, item.cost, protocol_);
-            if (!pending.ready()) {
-              run.wait = std::move(pending).Wait();
-              return false;
-            }
-            Settle(run, item, std::move(pending).value());
-          }
+          if (!run.arrived && (!item.Decides() || item.cost == 0)) continue;
+          if (!DecideItem(run, item, Verb::kHit, item.cost)) return false;
           if (run.status.code != kOk) break;
           item.taken =
               item.answer->decision.allowed && item.answer->source == Answer::Source::kStorage;

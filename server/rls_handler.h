@@ -85,6 +85,9 @@ class RlsHandler {
   bool Advance(Run& run);
   /// The rest of a run that has to wait, as a task.
   storage::Task<RlsStatus> Finish(Run run);
+  /// Settles `item` with the answer that arrived for it, or decides it now (`verb`, `cost`):
+  /// false when the storage has to be waited on (run.wait).
+  bool DecideItem(Run& run, Item& item, protocol::Verb verb, std::int64_t cost);
   /// Keeps what `answer` says about `item`; a storage failure ends the run.
   static void Settle(Run& run, Item& item, Answer answer);
   /// One status per descriptor, in order, and the overall code.

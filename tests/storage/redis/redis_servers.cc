@@ -198,7 +198,8 @@ RedisCluster::RedisCluster() {
   }
   create.push_back("--cluster-yes");
   RunProgram(create);
-  const bool ok = WaitUntil(20s, [&] {
+  // Usually a second or two; a loaded machine (a CI running tests in parallel) takes longer.
+  const bool ok = WaitUntil(40s, [&] {
     for (const auto& node : nodes_) {
       if (node->Cli({"CLUSTER", "INFO"}).find("cluster_state:ok") == std::string::npos) {
         return false;
@@ -206,7 +207,15 @@ RedisCluster::RedisCluster() {
     }
     return true;
   });
-  if (!ok) throw std::runtime_error("the test cluster did not reach cluster_state:ok");
+  if (!ok) {
+    // What each node says of the cluster, and its log: for the one who reads the failure.
+    std::string why = "the test cluster did not reach cluster_state:ok";
+    for (const auto& node : nodes_) {
+      why += "\n--- node " + std::to_string(node->port()) + ": " +
+             node->Cli({"CLUSTER", "INFO"}).substr(0, 200) + "\n" + node->Log();
+    }
+    throw std::runtime_error(why);
+  }
 }
 
 std::string RedisCluster::Uri() const {

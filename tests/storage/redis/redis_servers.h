@@ -34,6 +34,8 @@ class RedisServer {
   std::uint16_t port() const { return port_; }
   std::string unix_path() const { return (dir_.path() / "redis.sock").string(); }
   std::string ca_file() const { return (dir_.path() / "ca.crt").string(); }
+  /// What the server has logged so far.
+  std::string Log() const { return limitsd::testing::ReadFile(dir_.path() / "redis.log"); }
   /// "redis://127.0.0.1:port", "redis+unix:///path" or "rediss://localhost:port".
   std::string Uri() const;
 

@@ -10,6 +10,8 @@
 #include <spdlog/spdlog.h>
 #include <stdexcept>
 
+#include "server/logging.h"
+
 namespace limitsd::server {
 namespace {
 
@@ -70,13 +72,8 @@ storage::Task<void> AdminServer::AcceptLoop() {
       co_await backoff.async_wait(kNoThrow);
       continue;
     }
-    asio::co_spawn(io_, Serve(std::move(socket)), [](std::exception_ptr error) {
-      if (!error) return;
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        spdlog::error("admin request failed: {}", e.what());
-      }
+    asio::co_spawn(io_, Serve(std::move(socket)), [](const std::exception_ptr& error) {
+      LogException(*spdlog::default_logger_raw(), "admin request failed", error);
     });
   }
 }

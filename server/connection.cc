@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 
 #include "protocol/reply_writer.h"
+#include "server/logging.h"
 #include "server/reply_order.h"
 #include "server/request_window.h"
 #include "server/worker.h"
@@ -105,11 +106,7 @@ void Connection::Start() {
   Touch(worker_.settings().idle_timeout);
   auto on_exit = [self = shared_from_this()](std::exception_ptr error) {
     if (error) {
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        spdlog::error("connection {}: {}", self->id_, e.what());
-      }
+      LogException(*spdlog::default_logger_raw(), fmt::format("connection {}", self->id_), error);
       self->Close();
     }
   };
@@ -319,10 +316,8 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out, Pass&
         bool keep = false;
         try {
           keep = co_await std::move(*handled).Wait();
-        } catch (const std::exception& e) {
-          spdlog::error("request failed: {}", e.what());  // as ReplyOrder reports it
-        } catch (...) {
-          spdlog::error("request failed with a non-standard exception");
+        } catch (...) {  // as ReplyOrder reports it
+          LogException(*spdlog::default_logger_raw(), "request failed", std::current_exception());
         }
         if (!keep) next = Next::kClose;
         batch.emplace();

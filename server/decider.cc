@@ -6,6 +6,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "server/generation.h"
+#include "server/logging.h"
 
 namespace limitsd::server {
 namespace {
@@ -28,13 +29,7 @@ std::string UnsupportedMessage(const limits::Limit& limit) {
 // Logs the exception being handled, which escaped a storage call (a plugin's, say): it
 // fails that request, not the daemon.
 void LogStorageThrow() noexcept {
-  try {
-    throw;
-  } catch (const std::exception& e) {
-    Log()->error("storage call threw: {}", e.what());
-  } catch (...) {
-    Log()->error("storage call threw a non-standard exception");
-  }
+  LogException(*Log(), "storage call threw", std::current_exception());
 }
 
 // Awaits a storage call; an exception escaping it becomes StorageErrc::kInternal.
@@ -308,8 +303,8 @@ storage::Task<Answer> Decider::Reset(std::shared_ptr<const limits::Limit> limit,
   try {
     cleared = co_await limiter->Clear(*limit, key);
     if (fallback != nullptr) (void)co_await fallback->Clear(*limit, key);
-  } catch (const std::exception& e) {
-    Log()->error("storage call threw: {}", e.what());
+  } catch (...) {
+    LogStorageThrow();
   }
   if (!cleared) {
     metrics_.StorageError(cleared.error());
@@ -349,8 +344,8 @@ storage::Task<bool> Decider::GiveBack(std::shared_ptr<const limits::Limit> limit
   limits::RateLimiter* limiter = limiter_;
   try {
     done = co_await limiter->GiveBack(*limit, key, cost);
-  } catch (const std::exception& e) {
-    Log()->error("storage call threw: {}", e.what());
+  } catch (...) {
+    LogStorageThrow();
   }
   if (!done && done.error() != storage::StorageErrc::kUnsupported) {
     metrics_.StorageError(done.error());

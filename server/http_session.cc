@@ -10,6 +10,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/logging.h"
 #include "server/password.h"
 #include "server/worker.h"
 
@@ -43,11 +44,8 @@ void HttpSession::Start() {
   Touch(settings_.idle_timeout);
   auto on_exit = [self = shared_from_this()](std::exception_ptr error) {
     if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      spdlog::error("http connection {}: {}", self->id_, e.what());
-    }
+    LogException(*spdlog::default_logger_raw(), fmt::format("http connection {}", self->id_),
+                 error);
     self->Close();
   };
   asio::co_spawn(stream_.get_executor(), Run(), on_exit);

@@ -20,4 +20,17 @@ void SetUpLogging(const config::LogConfig& log) {
   spdlog::flush_on(spdlog::level::info);
 }
 
+void LogException(spdlog::logger& logger, std::string_view context,
+                  const std::exception_ptr& error) noexcept {
+  if (!error) return;
+  // spdlog catches its own failures (a sink's, say) and reports them to its error handler.
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    logger.error("{}: {}", context, e.what());
+  } catch (...) {
+    logger.error("{}: a non-standard exception", context);
+  }
+}
+
 }  // namespace limitsd::server

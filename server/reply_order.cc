@@ -5,6 +5,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "server/logging.h"
+
 namespace limitsd::server {
 namespace {
 
@@ -37,13 +39,7 @@ void ReplyOrder::Spawn(std::string& target, storage::Task<bool> task, bool barri
                  [this, slot, barrier](std::exception_ptr error, bool) {
                    if (error) {
                      failed_ = true;
-                     try {
-                       std::rethrow_exception(error);
-                     } catch (const std::exception& e) {
-                       spdlog::error("request failed: {}", e.what());
-                     } catch (...) {
-                       spdlog::error("request failed with a non-standard exception");
-                     }
+                     LogException(*spdlog::default_logger_raw(), "request failed", error);
                    }
                    if (slot != nullptr) {
                      slot->done = true;

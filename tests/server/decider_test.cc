@@ -117,6 +117,10 @@ TEST_F(DeciderTest, AStorageThatThrowsFailsTheRequestNotTheDaemon) {
     EXPECT_NE(a.message.find("internal"), std::string::npos) << a.message;
   }
   EXPECT_EQ(Sample("limitsd_storage_errors_total{kind=\"internal\"}"), 2u);
+  // A reset whose Clear throws fails the same way.
+  const Answer reset = Ask(Verb::kReset, "api");
+  EXPECT_EQ(reset.kind, Answer::Kind::kError);
+  EXPECT_EQ(reset.error, ErrorCode::kStorage);
   // on_error: local decides on the memory store when the storage throws.
   Use("storage: { uri: \"throws://\", on_error: local }\nlimits: { api: \"1/minute\" }\n");
   EXPECT_EQ(Ask(Verb::kHit, "api").source, Answer::Source::kLocal);

@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
+#include "server/grpc_inbox.h"
 #include "server/password.h"
 #include "server/rls_handler.h"
 
@@ -120,8 +121,8 @@ std::string GrpcAddress(const config::ListenAddress& address) {
 
 /// The RateLimitService, handing each call to an I/O thread in turn.
 ///
-/// A call is pushed on its lane's inbox (a lock-free stack of entries kept in the call's
-/// own arena), and the lane's I/O thread is asked to drain it only when the push found it
+/// A call is pushed on its lane's inbox (GrpcInbox: its entry is kept in the call's own
+/// arena), and the lane's I/O thread is asked to drain it only when the push found it
 /// empty: calls that arrive together cost one handoff. The I/O thread answers each at once
 /// when the storage needs no waiting (no coroutine is started), and otherwise starts the
 /// coroutine that finishes the call when the storage answers.
@@ -145,7 +146,7 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
     boost::asio::io_context& io;
     RlsHandler handler;
     Authenticator& authenticator;
-    std::atomic<Entry*> inbox{nullptr};  // newest first
+    GrpcInbox<Entry> inbox;
   };
 
   explicit Service(const std::vector<Worker*>& workers) {
@@ -170,32 +171,16 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
       entry->authorization_size = it->second.size();
     }
     grpc::ServerUnaryReactor* reactor = entry->reactor;
-    // After the exchange the entry belongs to the lane's thread, which may finish the call.
-    Entry* head = lane.inbox.load(std::memory_order_relaxed);
-    do {
-      entry->next = head;
-    } while (!lane.inbox.compare_exchange_weak(head, entry, std::memory_order_release,
-                                               std::memory_order_relaxed));
-    if (head == nullptr) boost::asio::post(lane.io, [&lane] { Drain(lane); });
+    // After the push the entry belongs to the lane's thread, which may finish the call.
+    if (lane.inbox.Push(*entry)) boost::asio::post(lane.io, [&lane] { Drain(lane); });
     return reactor;
   }
 
  private:
-  // On the lane's thread: every call in the inbox, oldest first.
+  // On the lane's thread: every call in the inbox, oldest first. Serve may finish a call,
+  // which frees its entry with the call's arena; the inbox reads past it first.
   static void Drain(Lane& lane) {
-    Entry* newest = lane.inbox.exchange(nullptr, std::memory_order_acquire);
-    Entry* oldest = nullptr;
-    while (newest != nullptr) {
-      Entry* next = newest->next;
-      newest->next = oldest;
-      oldest = newest;
-      newest = next;
-    }
-    while (oldest != nullptr) {
-      Entry* next = oldest->next;  // read first: Finish may free the entry with its call
-      Serve(lane, *oldest);
-      oldest = next;
-    }
+    lane.inbox.Drain([&lane](const Entry& entry) { Serve(lane, entry); });
   }
 
   static void Finish(grpc::ServerUnaryReactor* reactor, const std::exception_ptr& error,

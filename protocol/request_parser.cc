@@ -128,10 +128,11 @@ RequestParser::RequestParser(std::size_t max_line_bytes)
   message_.reserve(kMessageReserve);
 }
 
-// The helpers fill `result` in place: Next returns that one object (NRVO), so a request
-// is never copied on its way out.
-ParseResult RequestParser::Next(std::string_view input) {
-  ParseResult result;
+// The helpers fill `result` in place, so a request is never copied on its way out. A
+// request's fields are all set by RequestBuilder::Build, an error's by Error.
+void RequestParser::Next(std::string_view input, ParseResult& result) {
+  result.kind = ParseResult::Kind::kNeedMore;
+  result.consumed = 0;
   std::size_t base = 0;
   while (base < input.size()) {
     const std::string_view frame = input.substr(base);
@@ -159,10 +160,9 @@ ParseResult RequestParser::Next(std::string_view input) {
     if (result.kind == ParseResult::Kind::kError && result.error.close_connection) {
       result.consumed = input.size();  // nothing after it will be read
     }
-    return result;
+    return;
   }
   result.consumed = base;
-  return result;
 }
 
 void RequestParser::Reset() noexcept {

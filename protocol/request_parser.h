@@ -70,7 +70,15 @@ class RequestParser {
   explicit RequestParser(std::size_t max_line_bytes);
 
   /// The next request, error, or kNeedMore. See the file comment for the contract.
-  ParseResult Next(std::string_view input);
+  ParseResult Next(std::string_view input) {
+    ParseResult result;
+    Next(input, result);
+    return result;
+  }
+  /// The same, written over `result`: for a caller that keeps its results (RequestWindow),
+  /// which then neither builds a fresh result nor copies one per request. Sets `kind` and
+  /// `consumed`; of `request` and `error`, only the one `kind` names holds this call's.
+  void Next(std::string_view input, ParseResult& result);
 
   /// Forgets any partial request (e.g. after the server dropped its buffer).
   void Reset() noexcept;

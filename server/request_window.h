@@ -64,7 +64,7 @@ class RequestWindow {
     std::size_t requests = 0;
     while (count_ < kSize) {
       protocol::ParseResult& r = results_[count_++];
-      r = parser_->Next(input.substr(parsed_));
+      parser_->Next(input.substr(parsed_), r);
       parsed_ += r.consumed;
       if (r.kind != protocol::ParseResult::Kind::kRequest) break;
       ++requests;

@@ -244,6 +244,30 @@ void CheckHostile(const std::string& input, std::mt19937& rng) {
   ASSERT_EQ(ParseAll(input, 64, 1), whole);
 }
 
+// One result written over by every call (as RequestWindow keeps its results) says what a
+// fresh result says: nothing of a request, an error or a cost before it is left over.
+TEST(RequestStream, AResultWrittenOverGivesTheEventsOfFreshResults) {
+  // A cost, then a request without one.
+  const std::string input = kPipeline + "HIT api u 7\nTEST api u\n";
+  RequestParser fresh(4096);
+  RequestParser in_place(4096);
+  ParseResult reused;
+  std::size_t start = 0;
+  for (;;) {
+    const std::string_view rest = std::string_view(input).substr(start);
+    const ParseResult expected = fresh.Next(rest);
+    in_place.Next(rest, reused);
+    ASSERT_EQ(testing::Describe(reused), testing::Describe(expected)) << "at byte " << start;
+    ASSERT_EQ(reused.consumed, expected.consumed) << "at byte " << start;
+    if (expected.kind == ParseResult::Kind::kError) {
+      EXPECT_EQ(reused.error.message, expected.error.message);
+    }
+    start += expected.consumed;
+    if (expected.kind == ParseResult::Kind::kNeedMore) break;
+  }
+  EXPECT_EQ(start, input.size());
+}
+
 TEST(RequestStream, RandomBytesNeverBreakTheParser) {
   std::mt19937 rng(20240601);
   for (int i = 0; i < 3000; ++i) {

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -229,6 +230,62 @@ TEST_F(MemoryStorageTest, KeysOfOtherLimitsRatesAndSplitsAreDistinct) {
                 WindowState(FixedWindowState{n, seconds(60)}))
           << name << " " << key << " " << suffix;
     }
+  }
+}
+
+// A take after prefetches (the daemon prefetches a window of requests, then decides them)
+// reaches the entry of its own store, limit and key, in whatever order the takes come and
+// whatever was prefetched: another store, another limit, a longer key, a store destroyed
+// since and another built, maybe at its address.
+TEST_F(MemoryStorageTest, TakesAfterPrefetchesReachTheirOwnEntries) {
+  const std::vector<RateQuery> query = {{"", StrategyKind::kFixedWindow, 100, seconds(60)}};
+  const std::vector<std::string> suffixes = {"/s"};
+  const LimitKeys a("a", suffixes, query);
+  const LimitKeys b("b", suffixes, query);
+  const LimitKeys other_rate("a", std::vector<std::string>{"/t"}, query);
+  MemoryStorage other(clock_, 4);
+  const std::string long_key(40, 'k');
+  // What each entry must hold, read back through its written key.
+  auto count = [&](MemoryStorage& store, std::string_view name, std::string_view key,
+                   std::string_view suffix) {
+    std::string written(StorageKeySize(name, key, suffix), '\0');
+    WriteStorageKey(name, key, suffix, written.data());
+    return Run(store.Get(written)).value();
+  };
+  auto hit = [](MemoryStorage& store, const LimitKeys& limit, std::string_view key, int cost) {
+    return store.TakeKeyed(limit, key, cost, TakeMode::kHit).value().states.front();
+  };
+  for (int round = 1; round <= 2; ++round) {
+    store_.PrefetchKeyed(a, "k1");
+    store_.PrefetchKeyed(b, "k1");
+    other.PrefetchKeyed(a, "k1");
+    store_.PrefetchKeyed(other_rate, "k1");
+    store_.PrefetchKeyed(a, long_key);
+    store_.PrefetchKeyed(a, "k2");
+    // Out of order, one missing, one never prefetched.
+    EXPECT_EQ(hit(store_, b, "k1", 2), WindowState(FixedWindowState{2 * round, seconds(60)}));
+    EXPECT_EQ(hit(other, a, "k1", 3), WindowState(FixedWindowState{3 * round, seconds(60)}));
+    EXPECT_EQ(hit(store_, a, "k1", 1), WindowState(FixedWindowState{round, seconds(60)}));
+    EXPECT_EQ(hit(store_, a, long_key, 4), WindowState(FixedWindowState{4 * round, seconds(60)}));
+    EXPECT_EQ(hit(store_, a, "k2", 5), WindowState(FixedWindowState{5 * round, seconds(60)}));
+    EXPECT_EQ(hit(store_, a, "k3", 6), WindowState(FixedWindowState{6 * round, seconds(60)}));
+  }
+  EXPECT_EQ(count(store_, "a", "k1", "/s"), 2);
+  EXPECT_EQ(count(store_, "b", "k1", "/s"), 4);
+  EXPECT_EQ(count(other, "a", "k1", "/s"), 6);
+  EXPECT_EQ(count(store_, "a", "k1", "/t"), 0);
+  EXPECT_EQ(count(store_, "a", long_key, "/s"), 8);
+  EXPECT_EQ(count(store_, "a", "k2", "/s"), 10);
+  EXPECT_EQ(count(store_, "a", "k3", "/s"), 12);
+  EXPECT_EQ(count(other, "a", "k2", "/s"), 0);
+  // A store destroyed after a prefetch; the next one built is new, whatever its address.
+  for (int i = 0; i < 4; ++i) {
+    auto gone = std::make_unique<MemoryStorage>(clock_, 16);
+    gone->PrefetchKeyed(a, "k1");
+    gone.reset();
+    auto fresh = std::make_unique<MemoryStorage>(clock_, 16);
+    EXPECT_EQ(hit(*fresh, a, "k1", 7), WindowState(FixedWindowState{7, seconds(60)}));
+    EXPECT_EQ(count(*fresh, "a", "k1", "/s"), 7);
   }
 }
 

@@ -69,7 +69,7 @@ Daemon::Daemon(const config::Config& config, const ValidatedConfig& validated,
     admin_->Bind(*config.admin.address);
   }
   if (config.grpc.address) {
-    grpc_ = std::make_unique<GrpcServer>(workers);
+    grpc_ = std::make_unique<GrpcServer>(workers, reloader_->generation());
     grpc_->Start(*config.grpc.address, reloader_->generation()->tls_pem);
   }
   StartConfigWatcher();
@@ -136,7 +136,10 @@ void Daemon::Publish(const std::shared_ptr<const Generation>& generation) {
   for (auto& worker : workers_) {
     boost::asio::post(worker->io(), [w = worker.get(), generation] { w->Apply(generation); });
   }
-  if (grpc_) grpc_->Renew(generation->tls_pem);  // server.tls's files, read again
+  if (grpc_) {
+    grpc_->Apply(generation);
+    grpc_->Renew(generation->tls_pem);  // server.tls's files, read again
+  }
 }
 
 void Daemon::StartConfigWatcher() {

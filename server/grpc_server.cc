@@ -16,6 +16,7 @@
 
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "server/grpc_inbox.h"
+#include "server/grpc_inline_lanes.h"
 #include "server/password.h"
 #include "server/rls_handler.h"
 
@@ -119,18 +120,24 @@ std::string GrpcAddress(const config::ListenAddress& address) {
 
 }  // namespace
 
-/// The RateLimitService, handing each call to an I/O thread in turn.
+/// The RateLimitService: each call is decided on the gRPC thread that read it while the
+/// storage answers at once, and otherwise handed to an I/O thread in turn.
 ///
-/// A call is pushed on its lane's inbox (GrpcInbox: its entry is kept in the call's own
-/// arena), and the lane's I/O thread is asked to drain it only when the push found it
-/// empty: calls that arrive together cost one handoff. The I/O thread answers each at once
-/// when the storage needs no waiting (no coroutine is started), and otherwise starts the
-/// coroutine that finishes the call when the storage answers.
+/// On gRPC's thread a call takes a free lane of GrpcInlineLanes (a Decider of its own),
+/// is decided and finished there, and hands the lane back: no other thread is woken. When
+/// the storage has to be waited on, or every lane is held, the call is pushed on its I/O
+/// lane's inbox (GrpcInbox: its entry is kept in the call's own arena), and the lane's I/O
+/// thread is asked to drain it only when the push found it empty: calls that arrive
+/// together cost one handoff. The I/O thread answers each at once when the storage needs no
+/// waiting (no coroutine is started), and otherwise starts the coroutine that finishes the
+/// call when the storage answers. gRPC's threads never wait on a storage: a call decided on
+/// one that has to wait after all (a hit that lost a race gives back what it took) goes on
+/// as a coroutine on an I/O thread, and holds its lane until it is answered.
 class GrpcServer::Service final : public rls::RateLimitService::CallbackService {
  public:
-  /// One call waiting in a lane's inbox; allocated in the call's arena, so it lives as long
-  /// as the call and is never freed (trivially destructible), and it must not be read after
-  /// Finish. `authorization` views the call's metadata, alive as long too.
+  /// A call to decide. One waiting in a lane's inbox is allocated in the call's arena, so
+  /// it lives as long as the call and is never freed (trivially destructible), and it must
+  /// not be read after Finish. `authorization` views the call's metadata, alive as long too.
   struct Entry {
     Entry* next = nullptr;
     grpc::ServerUnaryReactor* reactor = nullptr;
@@ -149,28 +156,40 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
     GrpcInbox<Entry> inbox;
   };
 
-  explicit Service(const std::vector<Worker*>& workers) {
+  Service(const std::vector<Worker*>& workers, std::shared_ptr<const Generation> generation)
+      : inline_(std::move(generation), workers.size(), workers.front()->metrics()) {
     for (Worker* worker : workers) {
       lanes_.push_back(
           std::make_unique<Lane>(worker->io(), worker->decider(), worker->authenticator()));
     }
   }
 
+  /// The generation of the calls decided on gRPC's threads from now on.
+  void Publish(std::shared_ptr<const Generation> generation) {
+    inline_.Publish(std::move(generation));
+  }
+
   grpc::ServerUnaryReactor* ShouldRateLimit(grpc::CallbackServerContext* context,
                                             const rls::RateLimitRequest* request,
                                             rls::RateLimitResponse* response) override {
-    Lane& lane = *lanes_[next_.fetch_add(1, std::memory_order_relaxed) % lanes_.size()];
-    auto* entry = new (grpc_call_arena_alloc(context->c_call(), sizeof(Entry))) Entry;
-    static_assert(std::is_trivially_destructible_v<Entry>);
-    entry->reactor = context->DefaultReactor();
-    entry->request = request;
-    entry->response = response;
+    const std::size_t turn = next_.fetch_add(1, std::memory_order_relaxed);
+    Lane& lane = *lanes_[turn % lanes_.size()];
+    Entry call;
+    call.reactor = context->DefaultReactor();
+    call.request = request;
+    call.response = response;
     const auto& metadata = context->client_metadata();
     if (const auto it = metadata.find("authorization"); it != metadata.end()) {
-      entry->authorization = it->second.data();
-      entry->authorization_size = it->second.size();
+      call.authorization = it->second.data();
+      call.authorization_size = it->second.size();
     }
-    grpc::ServerUnaryReactor* reactor = entry->reactor;
+    grpc::ServerUnaryReactor* reactor = call.reactor;
+    if (GrpcInlineLane* held = inline_.Acquire(turn)) {
+      if (Serve(held->authenticator(), held->handler(), lane.io, call, held)) held->Release();
+      return reactor;
+    }
+    auto* entry = new (grpc_call_arena_alloc(context->c_call(), sizeof(Entry))) Entry(call);
+    static_assert(std::is_trivially_destructible_v<Entry>);
     // After the push the entry belongs to the lane's thread, which may finish the call.
     if (lane.inbox.Push(*entry)) boost::asio::post(lane.io, [&lane] { Drain(lane); });
     return reactor;
@@ -180,7 +199,9 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
   // On the lane's thread: every call in the inbox, oldest first. Serve may finish a call,
   // which frees its entry with the call's arena; the inbox reads past it first.
   static void Drain(Lane& lane) {
-    lane.inbox.Drain([&lane](const Entry& entry) { Serve(lane, entry); });
+    lane.inbox.Drain([&lane](const Entry& entry) {
+      Serve(lane.authenticator, lane.handler, lane.io, entry, nullptr);
+    });
   }
 
   static void Finish(grpc::ServerUnaryReactor* reactor, const std::exception_ptr& error,
@@ -199,8 +220,11 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
     reactor->Finish(ToGrpc(status));
   }
 
-  // On the lane's thread: answers the call, at once or when the storage answers.
-  static void Serve(Lane& lane, const Entry& entry) {
+  // On the thread that holds `handler` and `authenticator` (an I/O lane's, or an inline
+  // lane's holder): answers the call, at once (true) or when the storage answers, in a
+  // coroutine on `io` (false), which releases `held`, the inline lane, once it has.
+  static bool Serve(Authenticator& authenticator, RlsHandler& handler, boost::asio::io_context& io,
+                    const Entry& entry, GrpcInlineLane* held) {
     grpc::ServerUnaryReactor* reactor = entry.reactor;
     std::exception_ptr error;
     RlsStatus status;
@@ -209,17 +233,18 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
       if (entry.authorization != nullptr) {
         authorization.emplace(entry.authorization, entry.authorization_size);
       }
-      if (std::optional<RlsStatus> refused = Admit(lane, authorization, *entry.request)) {
+      if (std::optional<RlsStatus> refused = Admit(authenticator, authorization, *entry.request)) {
         status = std::move(*refused);
       } else {
-        storage::Pending<RlsStatus> pending = lane.handler.Start(*entry.request, *entry.response);
+        storage::Pending<RlsStatus> pending = handler.Start(*entry.request, *entry.response);
         if (!pending.ready()) {
           // gRPC keeps the request and the response alive until Finish.
-          boost::asio::co_spawn(lane.io, std::move(pending).Wait(),
-                                [reactor](const std::exception_ptr& error, RlsStatus status) {
+          boost::asio::co_spawn(io, std::move(pending).Wait(),
+                                [reactor, held](const std::exception_ptr& error, RlsStatus status) {
                                   Finish(reactor, error, status);
+                                  if (held != nullptr) held->Release();
                                 });
-          return;
+          return false;
         }
         status = std::move(pending).value();
       }
@@ -227,16 +252,17 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
       error = std::current_exception();
     }
     Finish(reactor, error, status);
+    return true;
   }
 
-  // On the lane's thread, which alone reads its generation's passwords: with
-  // server.password set, the call needs the metadata `authorization: Bearer <password>`
+  // On the thread that holds `authenticator`, which alone reads its generation's passwords:
+  // with server.password set, the call needs the metadata `authorization: Bearer <password>`
   // (or the admin password); with only server.admin_password set, a call may come without
   // it, but not with a wrong one. A descriptor that states its own limit needs the admin
   // password when one is configured. The refusal, or nullopt when the call may go on.
-  static std::optional<RlsStatus> Admit(Lane& lane, std::optional<std::string_view> authorization,
+  static std::optional<RlsStatus> Admit(Authenticator& authenticator,
+                                        std::optional<std::string_view> authorization,
                                         const rls::RateLimitRequest& request) {
-    Authenticator& authenticator = lane.authenticator;
     constexpr auto kDoor = static_cast<std::size_t>(Protocol::kGrpc);
     Role role = Role::kNone;
     if (authenticator.Configured()) {
@@ -262,12 +288,14 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
     return std::nullopt;
   }
 
+  GrpcInlineLanes inline_;
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::atomic<std::size_t> next_{0};
 };
 
-GrpcServer::GrpcServer(const std::vector<Worker*>& workers)
-    : service_(std::make_unique<Service>(workers)) {}
+GrpcServer::GrpcServer(const std::vector<Worker*>& workers,
+                       std::shared_ptr<const Generation> generation)
+    : service_(std::make_unique<Service>(workers, std::move(generation))) {}
 
 GrpcServer::~GrpcServer() {
   if (stopper_.joinable()) {
@@ -302,6 +330,10 @@ void GrpcServer::Start(const config::ListenAddress& address, std::shared_ptr<con
   grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
   health->SetServingStatus("", true);
   health->SetServingStatus(kHealthName, true);
+}
+
+void GrpcServer::Apply(std::shared_ptr<const Generation> generation) {
+  service_->Publish(std::move(generation));
 }
 
 void GrpcServer::Renew(std::shared_ptr<const TlsPem> tls) {

@@ -1,6 +1,8 @@
 #pragma once
 // Envoy's rate limit service (RLS v3) over gRPC, on grpc.listen: ShouldRateLimit with
-// gRPC's callback API. A call is handed to an I/O thread (in turn), decided there by that
+// gRPC's callback API. While the storage answers at once (memory://), a call is decided and
+// finished on the gRPC thread that read it, with a Decider of the gRPC service's own
+// (GrpcInlineLanes); otherwise it is handed to an I/O thread (in turn), decided there by that
 // thread's RlsHandler through its Decider, and finished from there: gRPC's own threads never
 // wait on a storage. grpc.health.v1 answers SERVING for "" and "ratelimit" until shutdown;
 // server reflection is on.
@@ -24,15 +26,20 @@ class Server;
 namespace limitsd::server {
 
 class RenewableCredentials;
+struct Generation;
 
 class GrpcServer {
  public:
-  /// Decides on `workers`, with the envoy.config rules of their current generation.
-  explicit GrpcServer(const std::vector<Worker*>& workers);
+  /// Decides on `workers`, with the envoy.config rules of their current generation, and on
+  /// gRPC's threads with `generation` (the workers' too) while its storage answers at once.
+  GrpcServer(const std::vector<Worker*>& workers, std::shared_ptr<const Generation> generation);
   ~GrpcServer();
   GrpcServer(const GrpcServer&) = delete;
   GrpcServer& operator=(const GrpcServer&) = delete;
 
+  /// On any thread: the generation of the calls decided on gRPC's threads from now on (the
+  /// one a reload hands every worker).
+  void Apply(std::shared_ptr<const Generation> generation);
   /// Listens on `address` and starts serving; throws std::runtime_error naming it on failure.
   /// With `tls` (server.tls's files, read and checked) a TCP address speaks TLS, requiring
   /// client certificates signed by its CAs when it has any (ca_file).

@@ -2,8 +2,8 @@
 // What a gRPC thread decides a ShouldRateLimit call with, when the storage answers without
 // waiting: a limit table, a Decider, an Authenticator and an RlsHandler of its own, as an
 // I/O thread's Worker has, and counters of its own. One thread at a time holds the lane
-// (TryAcquire, Release); the holder alone uses what it owns, so nothing in it is shared,
-// and each holder sees what the one before wrote (the lane's flag orders them).
+// (GrpcInlineLanes::Acquire and Release); the holder alone uses what it owns, so nothing in
+// it is shared, and each holder sees what the one before wrote (the lane's flag orders them).
 
 #include <atomic>
 #include <cstdint>
@@ -26,16 +26,6 @@ class GrpcInlineLane {
   GrpcInlineLane(const GrpcInlineLane&) = delete;
   GrpcInlineLane& operator=(const GrpcInlineLane&) = delete;
 
-  /// Takes the lane for the calling thread, without waiting: false when another thread
-  /// holds it.
-  bool TryAcquire() noexcept {
-    return !busy_.load(std::memory_order_relaxed) &&
-           !busy_.exchange(true, std::memory_order_acquire);
-  }
-  /// Hands the lane back, on any thread (a call that had to wait releases it where it
-  /// finished): whatever the holder wrote is seen by the next one.
-  void Release() noexcept { busy_.store(false, std::memory_order_release); }
-
   /// Held: swaps in `generation`, numbered `version` by GrpcInlineLanes, for the calls
   /// that follow.
   void Apply(std::shared_ptr<const Generation> generation, std::uint64_t version);
@@ -53,6 +43,17 @@ class GrpcInlineLane {
   static bool Immediate(const Generation& generation) noexcept;
 
  private:
+  friend class GrpcInlineLanes;
+
+  /// Takes the lane for the calling thread, without waiting: false when another thread
+  /// holds it.
+  bool TryAcquire() noexcept {
+    return !busy_.load(std::memory_order_relaxed) &&
+           !busy_.exchange(true, std::memory_order_acquire);
+  }
+  /// Hands the lane back, on any thread: whatever the holder wrote is seen by the next one.
+  void Release() noexcept { busy_.store(false, std::memory_order_release); }
+
   std::atomic<bool> busy_{false};
   LimitTable table_;
   Decider decider_;

@@ -5,9 +5,10 @@
 // has to be waited on (redis://, memcached://, on_error: local), the caller hands the call
 // to an I/O thread instead: gRPC's threads never wait, on a storage or on a lane.
 //
-// A reload publishes its generation here from any thread; a lane swaps it in when it is
-// next taken, so a call decides with the generation that was current when its lane was
-// taken, and keeps it until it is answered.
+// A reload publishes its generation here from any thread, and every lane swaps it in: a
+// free lane at once, a held one when its call is answered. So a call decides with the
+// generation that was current when its lane was taken, and no lane keeps an older one (and
+// its storage) alive, even when the new storage has to be waited on and no lane is taken.
 
 #include <atomic>
 #include <cstddef>
@@ -31,14 +32,18 @@ class GrpcInlineLanes {
   GrpcInlineLanes(const GrpcInlineLanes&) = delete;
   GrpcInlineLanes& operator=(const GrpcInlineLanes&) = delete;
 
-  /// On any thread: the generation of the calls whose lane is taken after this.
+  /// On any thread: the generation of the calls whose lane is taken after this. The free
+  /// lanes apply it now, the held ones when they are released.
   void Publish(std::shared_ptr<const Generation> generation);
 
   /// A lane for the calling thread to decide one call on, with the generation published
   /// last applied: the first free one from `turn` on (modulo the count). Null when the
-  /// storage has to be waited on or every lane is held. The caller releases it
-  /// (GrpcInlineLane::Release) once the call is answered.
+  /// storage has to be waited on or every lane is held. The caller releases it once the
+  /// call is answered.
   GrpcInlineLane* Acquire(std::size_t turn);
+  /// On any thread (a call that had to wait releases its lane where it was answered): hands
+  /// `lane` back, with the generation published last applied.
+  void Release(GrpcInlineLane& lane);
 
   std::size_t size() const noexcept { return lanes_.size(); }
 

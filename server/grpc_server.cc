@@ -17,6 +17,7 @@
 #include "envoy/service/ratelimit/v3/rls.grpc.pb.h"
 #include "server/grpc_inbox.h"
 #include "server/grpc_inline_lanes.h"
+#include "server/logging.h"
 #include "server/password.h"
 #include "server/rls_handler.h"
 
@@ -185,21 +186,21 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
     }
     grpc::ServerUnaryReactor* reactor = call.reactor;
     if (GrpcInlineLane* held = inline_.Acquire(turn)) {
-      if (Serve(held->authenticator(), held->handler(), lane.io, call, held)) held->Release();
+      Serve(held->authenticator(), held->handler(), lane.io, call, held);
       return reactor;
     }
     auto* entry = new (grpc_call_arena_alloc(context->c_call(), sizeof(Entry))) Entry(call);
     static_assert(std::is_trivially_destructible_v<Entry>);
     // After the push the entry belongs to the lane's thread, which may finish the call.
-    if (lane.inbox.Push(*entry)) boost::asio::post(lane.io, [&lane] { Drain(lane); });
+    if (lane.inbox.Push(*entry)) boost::asio::post(lane.io, [this, &lane] { Drain(lane); });
     return reactor;
   }
 
  private:
   // On the lane's thread: every call in the inbox, oldest first. Serve may finish a call,
   // which frees its entry with the call's arena; the inbox reads past it first.
-  static void Drain(Lane& lane) {
-    lane.inbox.Drain([&lane](const Entry& entry) {
+  void Drain(Lane& lane) {
+    lane.inbox.Drain([this, &lane](const Entry& entry) {
       Serve(lane.authenticator, lane.handler, lane.io, entry, nullptr);
     });
   }
@@ -207,13 +208,7 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
   static void Finish(grpc::ServerUnaryReactor* reactor, const std::exception_ptr& error,
                      const RlsStatus& status) {
     if (error) {
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        spdlog::error("ShouldRateLimit failed: {}", e.what());
-      } catch (...) {
-        spdlog::error("ShouldRateLimit failed with a non-standard exception");
-      }
+      LogException(*spdlog::default_logger_raw(), "ShouldRateLimit failed", error);
       reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "internal error"));
       return;
     }
@@ -221,9 +216,10 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
   }
 
   // On the thread that holds `handler` and `authenticator` (an I/O lane's, or an inline
-  // lane's holder): answers the call, at once (true) or when the storage answers, in a
-  // coroutine on `io` (false), which releases `held`, the inline lane, once it has.
-  static bool Serve(Authenticator& authenticator, RlsHandler& handler, boost::asio::io_context& io,
+  // lane's holder): answers the call, at once or when the storage answers, in a coroutine
+  // on `io`. `held`, the inline lane the call is decided on (or null), is released before
+  // the call is finished: a finished call may be the last before the service goes.
+  void Serve(Authenticator& authenticator, RlsHandler& handler, boost::asio::io_context& io,
                     const Entry& entry, GrpcInlineLane* held) {
     grpc::ServerUnaryReactor* reactor = entry.reactor;
     std::exception_ptr error;
@@ -240,19 +236,20 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
         if (!pending.ready()) {
           // gRPC keeps the request and the response alive until Finish.
           boost::asio::co_spawn(io, std::move(pending).Wait(),
-                                [reactor, held](const std::exception_ptr& error, RlsStatus status) {
+                                [this, reactor, held](const std::exception_ptr& error,
+                                                      RlsStatus status) {
+                                  if (held != nullptr) inline_.Release(*held);
                                   Finish(reactor, error, status);
-                                  if (held != nullptr) held->Release();
                                 });
-          return false;
+          return;
         }
         status = std::move(pending).value();
       }
     } catch (...) {
       error = std::current_exception();
     }
+    if (held != nullptr) inline_.Release(*held);
     Finish(reactor, error, status);
-    return true;
   }
 
   // On the thread that holds `authenticator`, which alone reads its generation's passwords:

@@ -59,10 +59,10 @@ TEST_F(GrpcInlineLanesTest, AFreeLaneIsTakenFromTheTurnOnAndNoneWhenAllAreHeld) 
   ASSERT_NE(second, nullptr);
   EXPECT_NE(first, second);
   EXPECT_EQ(lanes.Acquire(0), nullptr);
-  second->Release();
+  lanes.Release(*second);
   EXPECT_EQ(lanes.Acquire(1), second);
-  first->Release();
-  second->Release();
+  lanes.Release(*first);
+  lanes.Release(*second);
 }
 
 TEST_F(GrpcInlineLanesTest, NoLaneWhileThePublishedStorageHasToBeWaitedOn) {
@@ -78,7 +78,27 @@ TEST_F(GrpcInlineLanesTest, NoLaneWhileThePublishedStorageHasToBeWaitedOn) {
   GrpcInlineLane* lane = lanes.Acquire(0);
   ASSERT_NE(lane, nullptr);
   EXPECT_EQ(lane->decider().envoy(), again->envoy);
-  lane->Release();
+  lanes.Release(*lane);
+}
+
+// A reload reaches every lane, the free ones at once and a held one when it is released,
+// even when its storage has to be waited on and no lane is taken again: no lane keeps the
+// generation before (and its storage) alive.
+TEST_F(GrpcInlineLanesTest, APublishedGenerationReachesEveryLaneAndTheOneBeforeIsLetGo) {
+  Metrics metrics;
+  auto first = MakeGeneration(yaml_);
+  const std::weak_ptr<const Generation> before = first;
+  GrpcInlineLanes lanes(first, 2, metrics);
+  GrpcInlineLane* held = lanes.Acquire(0);
+  ASSERT_NE(held, nullptr);
+  auto waits =
+      MakeGeneration(yaml_ + "storage: { uri: \"memory://\", on_error: local }\n", first, 2);
+  first.reset();
+  lanes.Publish(waits);
+  EXPECT_EQ(lanes.Acquire(0), nullptr);
+  EXPECT_FALSE(before.expired());  // the held lane's call still decides with it
+  lanes.Release(*held);
+  EXPECT_TRUE(before.expired());
 }
 
 // Several threads decide one key through the lanes while another publishes reloads (of
@@ -111,7 +131,7 @@ TEST_F(GrpcInlineLanesTest, ThreadsDecideExactlyTheLimitAcrossReloadsAndCountEve
         storage::Pending<RlsStatus> pending = lane->handler().Start(request, response);
         const bool ready = pending.ready();
         const RlsStatus status = ready ? std::move(pending).value() : RlsStatus{};
-        lane->Release();
+        lanes.Release(*lane);
         if (!ready || status.code != RlsStatus::Code::kOk) {
           ADD_FAILURE() << "not answered at once, or failed: " << status.message;
           break;
@@ -148,8 +168,8 @@ TEST_F(GrpcInlineLanesTest, ThreadsDecideExactlyTheLimitAcrossReloadsAndCountEve
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(a->decider().envoy(), last->envoy);
   EXPECT_EQ(b->decider().envoy(), last->envoy);
-  a->Release();
-  b->Release();
+  lanes.Release(*a);
+  lanes.Release(*b);
   RecordProperty("busy", busy.load());
 }
 

@@ -220,7 +220,7 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
   // on `io`. `held`, the inline lane the call is decided on (or null), is released before
   // the call is finished: a finished call may be the last before the service goes.
   void Serve(Authenticator& authenticator, RlsHandler& handler, boost::asio::io_context& io,
-                    const Entry& entry, GrpcInlineLane* held) {
+             const Entry& entry, GrpcInlineLane* held) {
     grpc::ServerUnaryReactor* reactor = entry.reactor;
     std::exception_ptr error;
     RlsStatus status;
@@ -235,12 +235,12 @@ class GrpcServer::Service final : public rls::RateLimitService::CallbackService 
         storage::Pending<RlsStatus> pending = handler.Start(*entry.request, *entry.response);
         if (!pending.ready()) {
           // gRPC keeps the request and the response alive until Finish.
-          boost::asio::co_spawn(io, std::move(pending).Wait(),
-                                [this, reactor, held](const std::exception_ptr& error,
-                                                      RlsStatus status) {
-                                  if (held != nullptr) inline_.Release(*held);
-                                  Finish(reactor, error, status);
-                                });
+          boost::asio::co_spawn(
+              io, std::move(pending).Wait(),
+              [this, reactor, held](const std::exception_ptr& error, RlsStatus status) {
+                if (held != nullptr) inline_.Release(*held);
+                Finish(reactor, error, status);
+              });
           return;
         }
         status = std::move(pending).value();

@@ -37,14 +37,17 @@ class DaemonProcess {
 
 /// The resident set (VmRSS) of a process in bytes; -1 when /proc cannot tell.
 long long ResidentBytes(int pid);
-/// Whether a daemon's resident set can be held to a bound. One built with a sanitizer (as
-/// the tests then are) maps shadow memory, and AddressSanitizer keeps freed memory in
-/// quarantine: its resident set says nothing about leaks, which LeakSanitizer reports.
+/// Whether the daemon (built as the tests are) has a sanitizer, which runs each of its
+/// steps several times slower.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-inline constexpr bool kResidentSetMeansSomething = false;
+inline constexpr bool kSanitized = true;
 #else
-inline constexpr bool kResidentSetMeansSomething = true;
+inline constexpr bool kSanitized = false;
 #endif
+/// Whether a daemon's resident set can be held to a bound. One built with a sanitizer maps
+/// shadow memory, and AddressSanitizer keeps freed memory in quarantine: its resident set
+/// says nothing about leaks, which LeakSanitizer reports.
+inline constexpr bool kResidentSetMeansSomething = !kSanitized;
 /// The open file descriptors of a process; -1 when /proc cannot tell.
 long long OpenFiles(int pid);
 

@@ -37,9 +37,10 @@ using storage::redis::testing::RedisServer;
 
 // The documented contract (docs/configuration.md, storage.timeout_ms): every request is
 // answered within timeout_ms of being read, plus scheduling. The test allows 50 ms for that
-// and for the time the client's bytes take to be read on a loaded machine.
+// and for the time the client's bytes take to be read on a loaded machine; 150 ms when the
+// daemon has a sanitizer (an AddressSanitizer build on a loaded machine once took 53 ms).
 constexpr int kTimeoutMs = 200;
-constexpr milliseconds kBound{kTimeoutMs + 50};
+constexpr milliseconds kBound{kTimeoutMs + (kSanitized ? 150 : 50)};
 
 // Sends `total` requests on one connection in small pipelined bursts at a steady pace, and
 // returns each one's latency (reply read minus request sent), in request order.
@@ -108,7 +109,9 @@ TEST(FaultsE2E, PipelinedRequestsAreAnsweredWithinTheirDeadlineWhileRedisIsStopp
 TEST(FaultsE2E, APipelinedResetTakesEffectBeforeTheRequestsAfterIt) {
   RedisServer redis;
   for (const std::string& uri : {std::string("memory://"), redis.Uri()}) {
-    DaemonProcess daemon("storage: { uri: \"" + uri + "\" }\n");
+    // A timeout far above any call's: a slow one (a sanitizer's, on a loaded machine) is not
+    // what this test is about.
+    DaemonProcess daemon("storage: { uri: \"" + uri + "\", timeout_ms: 5000 }\n");
     LineClient client(daemon.port());
     client.Send(
         "HIT 2/minute k\nHIT 2/minute k\nRESET 2/minute k\nHIT 2/minute k\nHIT 2/minute k\n"

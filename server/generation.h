@@ -44,6 +44,10 @@ struct Generation {
                                                 const ValidatedConfig& validated,
                                                 std::shared_ptr<Backend> backend,
                                                 std::uint64_t number);
+
+  /// A limit table of this generation's limits, on the strategies its backend serves (what a
+  /// thread that decides starts with; Decider::Apply replaces its contents on a reload).
+  LimitTable NewLimitTable() const;
 };
 
 }  // namespace limitsd::server

@@ -4,17 +4,14 @@
 
 namespace limitsd::server {
 
-GrpcInlineLane::GrpcInlineLane(std::shared_ptr<const Generation> generation, ThreadMetrics& metrics)
-    : table_(generation->limits, generation->default_strategy, generation->allow_inline,
-             [limiter = &generation->backend->limiter()](limits::StrategyKind kind) {
-               return limiter->Serves(kind);
-             }),
+GrpcInlineLane::GrpcInlineLane(const std::shared_ptr<const Generation>& generation,
+                               std::uint64_t version, ThreadMetrics& metrics)
+    : table_(generation->NewLimitTable()),
       decider_(generation, table_, metrics),
       authenticator_(decider_, metrics),
       handler_(decider_, Protocol::kGrpc),
-      immediate_(Immediate(*generation)) {
-  table_.SetMaxInlineWindow(generation->max_inline_window_seconds, generation->max_inline_window);
-}
+      version_(version),
+      immediate_(Immediate(*generation)) {}
 
 void GrpcInlineLane::Apply(std::shared_ptr<const Generation> generation, std::uint64_t version) {
   immediate_ = Immediate(*generation);

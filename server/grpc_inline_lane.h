@@ -20,9 +20,10 @@ namespace limitsd::server {
 
 class GrpcInlineLane {
  public:
-  /// Decides with `generation` until Apply() swaps in another; counts into `metrics`,
-  /// which only the lane's holder writes.
-  GrpcInlineLane(std::shared_ptr<const Generation> generation, ThreadMetrics& metrics);
+  /// Decides with `generation`, numbered `version` by GrpcInlineLanes, until Apply() swaps
+  /// in another; counts into `metrics`, which only the lane's holder writes.
+  GrpcInlineLane(const std::shared_ptr<const Generation>& generation, std::uint64_t version,
+                 ThreadMetrics& metrics);
   GrpcInlineLane(const GrpcInlineLane&) = delete;
   GrpcInlineLane& operator=(const GrpcInlineLane&) = delete;
 

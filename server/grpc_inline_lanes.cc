@@ -10,9 +10,8 @@ GrpcInlineLanes::GrpcInlineLanes(std::shared_ptr<const Generation> generation, s
                                  Metrics& metrics)
     : immediate_(GrpcInlineLane::Immediate(*generation)), published_(generation) {
   for (std::size_t i = 0; i < std::max<std::size_t>(count, 1); ++i) {
-    auto lane = std::make_unique<GrpcInlineLane>(generation, metrics.AddThread());
-    lane->Apply(generation, version_.load(std::memory_order_relaxed));
-    lanes_.push_back(std::move(lane));
+    lanes_.push_back(std::make_unique<GrpcInlineLane>(
+        generation, version_.load(std::memory_order_relaxed), metrics.AddThread()));
   }
 }
 

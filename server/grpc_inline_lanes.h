@@ -45,8 +45,6 @@ class GrpcInlineLanes {
   /// `lane` back, with the generation published last applied.
   void Release(GrpcInlineLane& lane);
 
-  std::size_t size() const noexcept { return lanes_.size(); }
-
  private:
   /// Held: swaps the published generation into `lane` unless it has it already.
   void Follow(GrpcInlineLane& lane);

@@ -22,17 +22,12 @@ Worker::Worker(boost::asio::io_context& io, std::shared_ptr<const Generation> ge
                ConnectionSettings connection, Metrics& metrics)
     : io_(io),
       counters_(metrics.AddThread()),
-      table_(generation->limits, generation->default_strategy, generation->allow_inline,
-             [limiter = &generation->backend->limiter()](limits::StrategyKind kind) {
-               return limiter->Serves(kind);
-             }),
+      table_(generation->NewLimitTable()),
       decider_(generation, table_, counters_),
       authenticator_(decider_, counters_),
       handler_(decider_, authenticator_, counters_),
       settings_(connection),
-      metrics_(metrics) {
-  table_.SetMaxInlineWindow(generation->max_inline_window_seconds, generation->max_inline_window);
-}
+      metrics_(metrics) {}
 
 void Worker::Add(const std::shared_ptr<Session>& connection) {
   connections_.emplace(connection.get(), connection);

@@ -36,10 +36,9 @@ std::shared_ptr<const Generation> Generation::Make(const config::Config& config,
 }
 
 LimitTable Generation::NewLimitTable() const {
-  LimitTable table(limits, default_strategy, allow_inline,
-                   [limiter = &backend->limiter()](limits::StrategyKind kind) {
-                     return limiter->Serves(kind);
-                   });
+  LimitTable table(
+      limits, default_strategy, allow_inline,
+      [limiter = &backend->limiter()](limits::StrategyKind kind) { return limiter->Serves(kind); });
   table.SetMaxInlineWindow(max_inline_window_seconds, max_inline_window);
   return table;
 }

@@ -1,6 +1,7 @@
 #include "protocol/reply_writer.h"
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -30,13 +31,20 @@ constexpr std::array<char, 200> kDigitPairs = [] {
 
 // The digits std::to_chars writes. A decision's numbers are mostly small and not negative
 // (amounts, counts, milliseconds): those below 10^8 are written here, two digits at a time
-// from a length found by comparisons, in 32-bit arithmetic and without a call; the others
-// by std::to_chars. The fast path does not check `end`: a caller leaves room for 8 digits.
-char* AppendInt(char* out, char* end, std::int64_t value) {
-  if (value < 0 || value >= 100'000'000) return std::to_chars(out, end, value).ptr;
+// from a length found by comparisons, in 32-bit arithmetic and inlined into the reply; the
+// others by std::to_chars. The fast path does not check `end`: a caller leaves room for 8
+// digits.
+[[gnu::always_inline]] inline char* AppendInt(char* out, char* end, std::int64_t value) {
+  if (value < 0 || value >= 100'000'000) [[unlikely]] {
+    return std::to_chars(out, end, value).ptr;
+  }
   auto v = static_cast<std::uint32_t>(value);
+  if (v < 10) {  // a zero retry, an exhausted remaining
+    *out = static_cast<char>('0' + v);
+    return out + 1;
+  }
   const std::size_t digits =
-      v < 10'000 ? (v < 100 ? (v < 10 ? 1 : 2) : (v < 1'000 ? 3 : 4))
+      v < 10'000 ? (v < 100 ? 2 : (v < 1'000 ? 3 : 4))
                  : (v < 1'000'000 ? (v < 100'000 ? 5 : 6) : (v < 10'000'000 ? 7 : 8));
   char* p = out + digits;
   while (v >= 100) {
@@ -67,6 +75,18 @@ char* AppendRespInt(char* out, char* end, std::int64_t value) {
   return out;
 }
 
+// The first eight bytes of "OK " and of "DENY ", as a word stored on little-endian x86.
+static_assert(std::endian::native == std::endian::little);
+constexpr std::uint64_t Word(std::string_view text) noexcept {
+  std::uint64_t word = 0;
+  for (std::size_t i = 0; i < text.size() && i < 8; ++i) {
+    word |= static_cast<std::uint64_t>(static_cast<unsigned char>(text[i])) << (8 * i);
+  }
+  return word;
+}
+constexpr std::uint64_t kOkHead = Word("OK ");
+constexpr std::uint64_t kDenyHead = Word("DENY ");
+
 bool IsControl(char c) noexcept {
   const auto byte = static_cast<unsigned char>(c);
   return byte < 0x20 || byte == 0x7f;
@@ -79,7 +99,10 @@ void ReplyWriter::Decision(Wire wire, const DecisionReply& decision) {
   char* const end = buffer + sizeof(buffer);
   char* p = buffer;
   if (wire == Wire::kLine) {
-    p = AppendText(p, decision.allowed ? "OK " : "DENY ");
+    // "OK " or "DENY ", written as one word whatever the answer.
+    const std::uint64_t head = decision.allowed ? kOkHead : kDenyHead;
+    std::memcpy(p, &head, 8);
+    p += decision.allowed ? 3 : 5;
     p = AppendInt(p, end, decision.limit);
     *p++ = ' ';
     p = AppendInt(p, end, decision.remaining);

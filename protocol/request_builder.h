@@ -27,6 +27,35 @@ class RequestBuilder {
   static std::optional<ErrorCode> Build(Wire wire, std::span<const std::string_view> tokens,
                                         Request& request, std::string& message);
 
+  /// Build's work for the commonest request, a line's `HIT <limit> <key> [cost]` with a key
+  /// and a cost that are valid, without its table of commands: true when `tokens` are one
+  /// (and `request` is filled as Build fills it), false for anything else, which Build then
+  /// builds or rejects. Line tokens only: they hold no blank or control byte.
+  static bool BuildLineHit(std::span<const std::string_view> tokens, Request& request) noexcept {
+    if (tokens.size() != 3 && tokens.size() != 4) return false;
+    const std::string_view verb = tokens[0];
+    // Each byte OR 0x20 is 'h', 'i', 't' for 'H'/'h', 'I'/'i', 'T'/'t' and no other byte.
+    if (verb.size() != 3 || (verb[0] | 0x20) != 'h' || (verb[1] | 0x20) != 'i' ||
+        (verb[2] | 0x20) != 't') {
+      return false;
+    }
+    const std::string_view key = tokens[2];
+    if (key.empty() || key.size() > kMaxKeyBytes) return false;
+    std::int64_t cost = 1;
+    if (tokens.size() == 4) {
+      const std::optional<std::int64_t> parsed = ParseCost(tokens[3]);
+      if (!parsed) return false;
+      cost = *parsed;
+    }
+    request = Request{};
+    request.wire = Wire::kLine;
+    request.verb = Verb::kHit;
+    request.limit = tokens[1];
+    request.key = key;
+    request.cost = cost;
+    return true;
+  }
+
   /// 1 to kMaxKeyBytes bytes, each a visible byte: no space, tab or other control byte.
   static bool IsValidKey(std::string_view key) noexcept;
 

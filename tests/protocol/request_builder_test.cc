@@ -27,6 +27,62 @@ TEST(RequestBuilder, CostBounds) {
   EXPECT_FALSE(RequestBuilder::ParseCost("1e3"));
 }
 
+// BuildLineHit builds what Build builds, field for field, for every line HIT it takes, and
+// takes every valid line HIT: each verb spelling (and near misses), arity, key size and cost.
+TEST(RequestBuilder, BuildLineHitIsBuildForTheLineHitsItTakes) {
+  const std::string key256(256, 'k');
+  const std::string key257(257, 'k');
+  const std::vector<std::string> verbs = {"HIT", "hit",     "HiT",  "hIt",   "HITS", "HI", "H1T",
+                                          "(IT", "HIt\x80", "TEST", "STATS", "PING", "JIT"};
+  const std::vector<std::vector<std::string>> argument_lists = {{},
+                                                                {"api"},
+                                                                {"api", "u"},
+                                                                {"api", "u", "7"},
+                                                                {"api", "u", "0"},
+                                                                {"api", "u", "1000000000"},
+                                                                {"api", "u", "1000000001"},
+                                                                {"api", "u", "x"},
+                                                                {"api", "u", "1", "2"},
+                                                                {"api", key256},
+                                                                {"api", key257},
+                                                                {"api", ""},
+                                                                {"", "u"}};
+  for (const std::string& verb : verbs) {
+    for (const std::vector<std::string>& arguments : argument_lists) {
+      std::vector<std::string_view> tokens = {verb};
+      for (const std::string& argument : arguments) tokens.emplace_back(argument);
+      Request built;
+      std::string message;
+      const std::optional<ErrorCode> code =
+          RequestBuilder::Build(Wire::kLine, tokens, built, message);
+      Request fast;
+      fast.key = "stale";  // the fields of an earlier request must not show through
+      fast.argument = "stale";
+      fast.password = "stale";
+      const bool taken = RequestBuilder::BuildLineHit(tokens, fast);
+      const std::string where = verb + " with " + std::to_string(arguments.size()) + " arguments";
+      const bool valid_hit = !code && built.verb == Verb::kHit;
+      ASSERT_EQ(taken, valid_hit) << where;
+      if (!taken) continue;
+      EXPECT_EQ(fast.wire, built.wire) << where;
+      EXPECT_EQ(fast.verb, built.verb) << where;
+      EXPECT_EQ(fast.limit.data(), built.limit.data()) << where;
+      EXPECT_EQ(fast.limit.size(), built.limit.size()) << where;
+      EXPECT_EQ(fast.key.data(), built.key.data()) << where;
+      EXPECT_EQ(fast.key.size(), built.key.size()) << where;
+      EXPECT_EQ(fast.cost, built.cost) << where;
+      EXPECT_EQ(fast.argument.data(), built.argument.data()) << where;
+      EXPECT_EQ(fast.handshake, built.handshake) << where;
+      EXPECT_EQ(fast.throttle.max_burst, built.throttle.max_burst) << where;
+      EXPECT_EQ(fast.throttle.count, built.throttle.count) << where;
+      EXPECT_EQ(fast.throttle.period, built.throttle.period) << where;
+      EXPECT_EQ(fast.throttle.quantity, built.throttle.quantity) << where;
+      EXPECT_EQ(fast.user.data(), built.user.data()) << where;
+      EXPECT_EQ(fast.password.data(), built.password.data()) << where;
+    }
+  }
+}
+
 TEST(RequestBuilder, KeyRules) {
   EXPECT_TRUE(RequestBuilder::IsValidKey("u"));
   EXPECT_TRUE(RequestBuilder::IsValidKey(std::string(256, 'x')));

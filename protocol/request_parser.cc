@@ -1,59 +1,90 @@
 #include "protocol/request_parser.h"
 
 #include <array>
+#include <bit>
 #include <cstring>
 #include <optional>
 #include <span>
 
+#include "protocol/byte_masks.h"
 #include "protocol/request_builder.h"
 
 namespace limitsd::protocol {
 namespace {
 
-// A verb and at most three arguments; a fifth token is kept only to report the arity.
-constexpr std::size_t kMaxLineTokens = 5;
 constexpr std::size_t kMessageReserve = 256;
 
-enum ByteClass : std::uint8_t { kText, kBlank, kControl };
+constexpr std::size_t kMaxLineTokens = RequestParser::kMaxLineTokens;
 
-constexpr std::array<std::uint8_t, 256> MakeByteClasses() {
-  std::array<std::uint8_t, 256> classes{};
-  for (std::size_t byte = 0; byte < 0x20; ++byte) {
-    classes[byte] = kControl;
+bool IsBlank(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// Splits a line at blanks (the line of a frame that RequestParser::ShortLine did not split).
+// Keeps the first kMaxLineTokens tokens (enough to report a wrong arity) in `tokens` and
+// returns their count, or returns kControlByte at the first control byte, which it stores in
+// `control`. `line_size` bytes from `data` are the line, and `readable` bytes from `data`
+// may be read: the line and its terminator ('\r' or '\n') at least. A token's end is found
+// eight bytes at a time over all of them: the terminator is not visible, so a token never
+// runs past the line.
+constexpr std::size_t kControlByte = kMaxLineTokens + 1;
+std::size_t SplitLine(const char* data, std::size_t line_size, std::size_t readable,
+                      std::string_view* tokens, char& control) noexcept {
+  const std::string_view text(data, readable);
+  std::size_t count = 0;
+  std::size_t i = 0;
+  while (i < line_size && IsBlank(data[i])) ++i;
+  while (i < line_size) {
+    const std::size_t start = i;  // not a blank: the start of a token, or a control byte
+    i = RequestBuilder::TextEnd(text, i);
+    if (count < kMaxLineTokens && i != start) {
+      tokens[count++] = std::string_view(data + start, i - start);
+    }
+    if (i == line_size) break;
+    if (!IsBlank(data[i])) [[unlikely]] {  // neither visible nor a blank
+      control = data[i];
+      return kControlByte;
+    }
+    do ++i;
+    while (i < line_size && IsBlank(data[i]));
   }
-  classes[0x7f] = kControl;
-  classes[' '] = kBlank;
-  classes['\t'] = kBlank;
-  return classes;
+  return count;
 }
 
-// One table lookup per byte in the tokenizer's loop instead of several comparisons.
-constexpr std::array<std::uint8_t, 256> kByteClasses = MakeByteClasses();
+// The lines RequestParser::ShortLine splits: one bit per byte, and one for the line's end.
+constexpr std::size_t kShortLineBytes = 63;
 
-std::uint8_t ClassOf(char c) noexcept { return kByteClasses[static_cast<unsigned char>(c)]; }
-
-using LineTokens = std::array<std::string_view, kMaxLineTokens>;
-
-// Splits a line at blanks. Keeps the first tokens.size() tokens (enough to report a wrong
-// arity), or returns false at the first control byte, which it stores in `control`.
-bool SplitLine(std::string_view line, LineTokens& tokens, std::size_t& count, char& control) {
-  std::size_t i = 0;
-  while (i < line.size()) {
-    if (ClassOf(line[i]) == kBlank) {
-      ++i;
-      continue;
-    }
-    const std::size_t start = i;
-    i = RequestBuilder::TextEnd(line, i);
-    if (i < line.size() && ClassOf(line[i]) == kControl) {
-      control = line[i];
-      return false;
-    }
-    if (count < tokens.size()) {
-      tokens[count++] = line.substr(start, i - start);
-    }
+// The masks of the sixteen bytes at data + k, of which `readable` - k may be read (at least
+// one): bytes past the readable ones are not visible and not blanks.
+ByteMasks MasksAt(const char* data, std::size_t k, std::size_t readable) noexcept {
+  if (k + 16 <= readable) return ByteMasks16(data + k);
+  if (readable >= 16) {  // the last sixteen readable bytes, byte k first
+    ByteMasks masks = ByteMasks16(data + readable - 16);
+    const std::size_t shift = k - (readable - 16);
+    return {masks.not_visible >> shift, masks.blank >> shift};
   }
-  return true;
+  // Fewer than sixteen readable bytes, so k is 0: a copy, the rest zeros.
+  char copy[16] = {};
+  std::memcpy(copy, data, readable);
+  return ByteMasks16(copy);
+}
+
+// The tokens of a line of at most kShortLineBytes without control bytes, from the mask of
+// the bytes that are not visible, with the line's end and every bit after it set: the runs
+// of zeros. Returns their count, keeping the first kMaxLineTokens.
+std::size_t TokensOf(const char* data, std::uint64_t separators,
+                     std::string_view* tokens) noexcept {
+  const std::uint64_t visible = ~separators;
+  std::uint64_t starts = visible & ~(visible << 1);
+  std::uint64_t ends = separators & (visible << 1);  // the byte after each token
+  std::size_t count = 0;
+  while (starts != 0 && count < kMaxLineTokens) {
+    const auto start = static_cast<std::size_t>(std::countr_zero(starts));
+    // Not zero: each token's end is in `ends`, the line's own end at the latest.
+    const auto end = static_cast<std::size_t>(__builtin_ctzll(ends));
+    tokens[count++] = std::string_view(data + start, end - start);
+    starts &= starts - 1;
+    ends &= ends - 1;
+  }
+  return count;
 }
 
 // Up to HIT <limit> <key> <cost>: longer arrays (what some clients send on connecting) are
@@ -172,7 +203,52 @@ void RequestParser::Reset() noexcept {
   resp_.Reset();
 }
 
+// Most lines are short and whole: one scan of the frame's first bytes finds the line's end
+// (its first control byte, when that is a "\n" or a "\r\n") and its tokens at once. The
+// first '\n' is then that one, and the line holds no control byte, as NextLine would find.
+// Anything else is left to NextLineScanned: a partial line, a control byte in the line, a
+// line longer than kShortLineBytes or than max_line_bytes.
+bool RequestParser::ShortLine(std::string_view frame, ParseResult& result) {
+  const char* const data = frame.data();
+  const std::size_t size = frame.size();
+  const std::uint64_t readable = size < 64 ? (std::uint64_t{1} << size) - 1 : ~std::uint64_t{0};
+  std::uint64_t separators = 0;
+  std::uint64_t controls = 0;
+  for (std::size_t k = 0; controls == 0; k += 16) {
+    if (k >= size || k > kShortLineBytes) return false;
+    const ByteMasks masks = MasksAt(data, k, size);
+    separators |= static_cast<std::uint64_t>(masks.not_visible) << k;
+    controls = (static_cast<std::uint64_t>(masks.not_visible & ~masks.blank) << k) & readable;
+  }
+  const auto end = static_cast<std::size_t>(std::countr_zero(controls));
+  std::size_t newline = end;
+  if (data[end] != '\n') {
+    if (data[end] != '\r' || end + 1 == size || data[end + 1] != '\n') return false;
+    newline = end + 1;
+  }
+  if (end > kShortLineBytes || end > max_line_bytes_) return false;
+  mode_ = Mode::kIdle;
+  seen_ = 0;
+  line_scanned_ = 0;
+  result.consumed = newline + 1;  // a blank line: consumed, still kNeedMore
+  const std::uint64_t line = (std::uint64_t{1} << end) - 1;
+  const std::size_t count = TokensOf(data, (separators & line) | ~line, line_tokens_.data());
+  if (count == 0) return true;
+  const std::span<const std::string_view> tokens(line_tokens_.data(), count);
+  if (RequestBuilder::BuildLineHit(tokens, result.request)) {
+    result.kind = ParseResult::Kind::kRequest;
+    return true;
+  }
+  Build(Wire::kLine, tokens, result);
+  return true;
+}
+
 void RequestParser::NextLine(std::string_view frame, ParseResult& result) {
+  // A line searched before (it arrived in pieces) is searched on from where it was left.
+  if (line_scanned_ != 0 || !ShortLine(frame, result)) NextLineScanned(frame, result);
+}
+
+void RequestParser::NextLineScanned(std::string_view frame, ParseResult& result) {
   const void* found = std::memchr(frame.data() + line_scanned_, '\n', frame.size() - line_scanned_);
   if (found == nullptr) {
     line_scanned_ = frame.size();
@@ -182,7 +258,10 @@ void RequestParser::NextLine(std::string_view frame, ParseResult& result) {
     return;
   }
   const auto newline = static_cast<std::size_t>(static_cast<const char*>(found) - frame.data());
-  Reset();
+  // Reset() without RespFramer's: a line is only ever parsed with the framer reset.
+  mode_ = Mode::kIdle;
+  seen_ = 0;
+  line_scanned_ = 0;
   std::string_view line = frame.substr(0, newline);
   if (!line.empty() && line.back() == '\r') {
     line.remove_suffix(1);
@@ -191,7 +270,7 @@ void RequestParser::NextLine(std::string_view frame, ParseResult& result) {
     TooLongLine(newline + 1, result);
     return;
   }
-  ParseLine(line, newline + 1, result);
+  ParseLine(line, frame.size(), newline + 1, result);
 }
 
 // Room is left for the '\r' of a "\r\n" terminator that has not fully arrived.
@@ -202,21 +281,30 @@ bool RequestParser::PartialLineTooLong(std::string_view frame) const noexcept {
   return frame.size() > max_line_bytes_ + 1 || frame.back() != '\r';
 }
 
-void RequestParser::ParseLine(std::string_view line, std::size_t consumed, ParseResult& result) {
+void RequestParser::ParseLine(std::string_view line, std::size_t readable, std::size_t consumed,
+                              ParseResult& result) {
   result.consumed = consumed;  // a blank line: consumed, still kNeedMore
-  LineTokens tokens;
-  std::size_t count = 0;
   char control = 0;
-  if (!SplitLine(line, tokens, count, control)) {
-    message_ = "control character in the line (byte ";
-    message_ += std::to_string(static_cast<unsigned char>(control));
-    message_ += "); send printable tokens separated by spaces";
-    Error(Wire::kLine, ErrorCode::kSyntax, false, result);
+  const std::size_t count =
+      SplitLine(line.data(), line.size(), readable, line_tokens_.data(), control);
+  if (count == kControlByte) [[unlikely]] {
+    ControlInLine(control, result);
     return;
   }
-  if (count != 0) {
-    Build(Wire::kLine, std::span<const std::string_view>(tokens.data(), count), result);
+  if (count == 0) return;
+  const std::span<const std::string_view> tokens(line_tokens_.data(), count);
+  if (RequestBuilder::BuildLineHit(tokens, result.request)) {
+    result.kind = ParseResult::Kind::kRequest;
+    return;
   }
+  Build(Wire::kLine, tokens, result);
+}
+
+void RequestParser::ControlInLine(char control, ParseResult& result) {
+  message_ = "control character in the line (byte ";
+  message_ += std::to_string(static_cast<unsigned char>(control));
+  message_ += "); send printable tokens separated by spaces";
+  Error(Wire::kLine, ErrorCode::kSyntax, false, result);
 }
 
 void RequestParser::NextResp(std::string_view frame, ParseResult& result, bool fresh) {

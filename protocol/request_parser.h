@@ -23,6 +23,7 @@
 // Nothing here allocates after construction except an error message longer than the
 // reserved buffer. Pure: no I/O.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -64,6 +65,9 @@ struct ParseResult {
 
 class RequestParser {
  public:
+  /// A verb and at most three arguments; a fifth token is kept only to report the arity.
+  static constexpr std::size_t kMaxLineTokens = 5;
+
   /// `max_line_bytes` bounds a line (its terminator excluded) and a RESP request's bulk
   /// strings (each and their sum). Longer requests are `too_long` errors that close the
   /// connection, found as soon as the buffered part exceeds the bound.
@@ -98,9 +102,14 @@ class RequestParser {
   // Each fills `result` (whose kind is kNeedMore on entry). kNeedMore with consumed > 0
   // means "skipped a blank line or an empty RESP array".
   void NextLine(std::string_view frame, ParseResult& result);
+  bool ShortLine(std::string_view frame, ParseResult& result);
+  void NextLineScanned(std::string_view frame, ParseResult& result);
   /// `fresh`: the frame starts here (RespFramer has read none of it yet).
   void NextResp(std::string_view frame, ParseResult& result, bool fresh);
-  void ParseLine(std::string_view line, std::size_t consumed, ParseResult& result);
+  /// `line` is followed by its terminator, and by `readable` bytes from its start in all.
+  void ParseLine(std::string_view line, std::size_t readable, std::size_t consumed,
+                 ParseResult& result);
+  void ControlInLine(char control, ParseResult& result);
   void Build(Wire wire, std::span<const std::string_view> tokens, ParseResult& result);
   bool PartialLineTooLong(std::string_view frame) const noexcept;
   void Error(Wire wire, ErrorCode code, bool close, ParseResult& result);
@@ -110,6 +119,8 @@ class RequestParser {
   Mode mode_ = Mode::kIdle;
   std::size_t seen_ = 0;          ///< bytes of the current frame given so far
   std::size_t line_scanned_ = 0;  ///< bytes of the current line searched for '\n'
+  /// A line's tokens, kept here rather than set up on each call.
+  std::array<std::string_view, kMaxLineTokens> line_tokens_;
   RespFramer resp_;
   std::string message_;
 };

@@ -3,9 +3,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <optional>
+#include <random>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "protocol/request_builder.h"
 #include "tests/protocol/parse_events.h"
 
 namespace limitsd::protocol {
@@ -162,6 +168,122 @@ TEST(LineProtocol, EveryKindOfByteAtEveryPositionSplitsAsTheRulesSay) {
             EXPECT_EQ(r.request.limit, limit) << where;
             EXPECT_EQ(r.request.key, key) << where;
           }
+        }
+      }
+    }
+  }
+}
+
+// The rules of docs/protocol.md for one line (without its terminator), a byte at a time:
+// tokens are runs of visible bytes between blanks (space, tab); any other byte below 0x21,
+// or 0x7f, is an error. The events the parser must produce for it, with error messages.
+std::vector<std::string> ReferenceEvents(std::string_view line) {
+  std::vector<std::string_view> tokens;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    const auto b = static_cast<unsigned char>(line[i]);
+    if (b == ' ' || b == '\t') {
+      ++i;
+      continue;
+    }
+    if (b < 0x21 || b == 0x7f) {
+      return {"line ERR syntax: control character in the line (byte " + std::to_string(b) +
+              "); send printable tokens separated by spaces"};
+    }
+    const std::size_t start = i;
+    while (i < line.size() && static_cast<unsigned char>(line[i]) > 0x20 &&
+           static_cast<unsigned char>(line[i]) != 0x7f) {
+      ++i;
+    }
+    tokens.push_back(line.substr(start, i - start));
+  }
+  if (tokens.empty()) return {};
+  if (tokens.size() > RequestParser::kMaxLineTokens) tokens.resize(RequestParser::kMaxLineTokens);
+  ParseResult result;
+  std::string message;
+  const std::optional<ErrorCode> code = RequestBuilder::Build(
+      Wire::kLine, std::span<const std::string_view>(tokens), result.request, message);
+  if (code) {
+    result.kind = ParseResult::Kind::kError;
+    result.error.code = *code;
+    return {testing::Describe(result) + ": " + message};
+  }
+  result.kind = ParseResult::Kind::kRequest;
+  return {testing::Describe(result)};
+}
+
+// Every event of `input` given at once, each error with its message.
+std::vector<std::string> EventsWithMessages(std::string_view input) {
+  RequestParser parser(4096);
+  std::vector<std::string> events;
+  for (;;) {
+    const ParseResult result = parser.Next(input);
+    input.remove_prefix(result.consumed);
+    if (result.kind == ParseResult::Kind::kNeedMore) return events;
+    events.push_back(testing::Describe(result));
+    if (result.kind == ParseResult::Kind::kError) {
+      events.back() += ": " + std::string(result.error.message);
+    }
+  }
+}
+
+// A whole line of up to 63 bytes without control bytes is found and split from masks of the
+// input's first bytes, sixteen at a time, read past the line where the input goes on; other
+// lines (longer, with a control byte, or arriving in pieces) a token at a time. Random lines
+// of 0 to 90 bytes, of visible bytes, blanks and control bytes (fewer of those, so that most
+// lines are requests), ended by "\n" or "\r\n" and followed by nothing, a request or a
+// partial one, give the events the rules give, whether read at once or in pieces.
+TEST(LineProtocol, RandomLinesSplitAsTheRulesSay) {
+  const std::string visible = "HITESabcz019/:-!~\x80\xc3\xff";
+  const std::string blanks = " \t";
+  const std::string controls("\x00\x01\x0b\x0c\r\x1b\x1f\x7f", 8);
+  const std::string verbs[] = {"", "HIT ", "hit ", "TEST ", "STATS ", "PING", "QUIT "};
+  const std::string suffixes[] = {"", "PING\n", "HIT api u 2\n", "HIT a", "\r\n\n"};
+  std::mt19937 random(2026);
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::string line = verbs[random() % std::size(verbs)];
+    const std::size_t size = random() % 91;
+    const bool with_controls = random() % 4 == 0;
+    while (line.size() < size) {
+      const unsigned pick = random() % 16;
+      if (pick < 11) {
+        line += visible[random() % visible.size()];
+      } else if (pick < 15 || !with_controls) {
+        line += blanks[random() % blanks.size()];
+      } else {
+        line += controls[random() % controls.size()];
+      }
+    }
+    const bool crlf = random() % 2 == 0;
+    const std::string& suffix = suffixes[random() % std::size(suffixes)];
+    const std::string input = line + (crlf ? "\r\n" : "\n") + suffix;
+    std::string_view rule_line = line;
+    if (!crlf && !rule_line.empty() && rule_line.back() == '\r') rule_line.remove_suffix(1);
+    std::vector<std::string> expected = ReferenceEvents(rule_line);
+    for (const std::string& event : EventsWithMessages(suffix)) expected.push_back(event);
+    ASSERT_EQ(EventsWithMessages(input), expected) << "trial " << trial << ": " << input;
+    std::vector<std::string> whole = ParseAll(input, 4096);
+    ASSERT_EQ(ParseAll(input, 4096, 1 + trial % 17), whole) << "trial " << trial;
+  }
+}
+
+// Each byte class at each position of lines of 56 to 72 bytes (around the longest line split
+// from masks), as the last bytes of the input and followed by more.
+TEST(LineProtocol, EveryKindOfByteAroundTheLongestMaskedLine) {
+  const std::string bytes("\x00\t\r\x1f \x21\x7e\x7f\x80", 9);
+  for (std::size_t size = 56; size <= 72; ++size) {
+    for (std::size_t at = 0; at < size; ++at) {
+      for (const char byte : bytes) {
+        std::string line = "HIT l " + std::string(size - 6, 'k');
+        line[at] = byte;
+        for (const std::string suffix : {"", "PING\n"}) {
+          const std::string input = line + "\n" + suffix;
+          std::string_view rule_line = line;
+          if (rule_line.back() == '\r') rule_line.remove_suffix(1);
+          std::vector<std::string> expected = ReferenceEvents(rule_line);
+          if (!suffix.empty()) expected.push_back("line PING");
+          ASSERT_EQ(EventsWithMessages(input), expected)
+              << "size " << size << ", byte " << static_cast<int>(byte) << " at " << at;
         }
       }
     }

@@ -1,5 +1,7 @@
 #include "storage/limit_keys.h"
 
+#include <atomic>
+
 #include "storage/memory/key_digest.h"
 
 namespace limitsd::storage {
@@ -12,7 +14,13 @@ const memory::KeyHasher& PartsHasher() {
   return hasher;
 }
 
+std::atomic<std::uint64_t> last_keyed_id{0};
+
 }  // namespace
+
+std::uint64_t NewKeyedId() noexcept {
+  return last_keyed_id.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 KeyHash128 HashKeyName(std::string_view name) {
   const memory::KeyHasher::Lanes lanes = PartsHasher().NamePrefix(name);
@@ -28,7 +36,8 @@ LimitKeys::LimitKeys(std::string_view name, std::span<const std::string> suffixe
                      std::span<const RateQuery> queries)
     : keyed(name.find(' ') == std::string_view::npos && suffixes.size() == queries.size()),
       name_hash(HashKeyName(name)),
-      rates(queries.begin(), queries.end()) {
+      rates(queries.begin(), queries.end()),
+      id(NewKeyedId()) {
   suffix_hashes.reserve(suffixes.size());
   for (const std::string& suffix : suffixes) {
     keyed = keyed && suffix.find('}') == std::string::npos;

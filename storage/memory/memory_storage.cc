@@ -52,78 +52,6 @@ auto Guarded(F&& f) noexcept {
   }
 }
 
-// Bumped when a store is destroyed: LocatedMemo's entries name their store by its address,
-// which a store built later may have.
-std::atomic<std::uint64_t> stores_destroyed{0};
-
-// Where this thread's last PrefetchKeyed calls of a one-rate limit located their keys, for
-// the TakeKeyed calls that follow: the daemon prefetches a window of pipelined requests, then
-// decides them in the same order (server/request_window.h), so a key is hashed once, not
-// twice. An entry is used only by a take on the same store with the same hashes of the limit
-// and the same key bytes, whatever came between: a take finds its own shard and digest, or
-// none and hashes its key.
-struct LocatedMemo {
-  static constexpr std::size_t kEntries = 16;   // a window's requests
-  static constexpr std::size_t kKeyBytes = 32;  // longer keys are not kept
-  struct Entry {
-    const MemoryStorage* store = nullptr;
-    std::uint64_t stores_destroyed = 0;
-    KeyHash128 name;
-    KeyHash128 suffix;
-    std::size_t key_size = 0;
-    char key[kKeyBytes] = {};
-    KeyDigest digest;
-    MemoryShard* shard = nullptr;
-  };
-  std::array<Entry, kEntries> entries{};
-  std::size_t count = 0;  ///< entries kept since the first prefetch after a take
-  std::size_t next = 0;   ///< the entry the next take looks at
-  bool taken = false;     ///< a take came since the last prefetch: the next one starts over
-};
-thread_local LocatedMemo located_memo;
-
-// Keeps where PrefetchKeyed located `key` of the one-rate `limit` in `store`.
-void RememberLocated(const MemoryStorage* store, const LimitKeys& limit, std::string_view key,
-                     const KeyDigest& digest, MemoryShard* shard) noexcept {
-  LocatedMemo& memo = located_memo;
-  if (memo.taken) {
-    memo.count = 0;
-    memo.next = 0;
-    memo.taken = false;
-  }
-  if (memo.count == LocatedMemo::kEntries || key.size() > LocatedMemo::kKeyBytes) return;
-  LocatedMemo::Entry& e = memo.entries[memo.count++];
-  e.store = store;
-  e.stores_destroyed = stores_destroyed.load(std::memory_order_relaxed);
-  e.name = limit.name_hash;
-  e.suffix = limit.suffix_hashes.front();
-  e.key_size = key.size();
-  std::memcpy(e.key, key.data(), key.size());
-  e.digest = digest;
-  e.shard = shard;
-}
-
-// Where the take of `key` of the one-rate `limit` in `store` is, when the prefetch the memo
-// holds next located it: true, and `digest` and `shard` set.
-bool RecallLocated(const MemoryStorage* store, const LimitKeys& limit, std::string_view key,
-                   KeyDigest& digest, MemoryShard*& shard) noexcept {
-  LocatedMemo& memo = located_memo;
-  memo.taken = true;
-  if (memo.next == memo.count) return false;
-  const LocatedMemo::Entry& e = memo.entries[memo.next];
-  const KeyHash128& suffix = limit.suffix_hashes.front();
-  if (e.store != store || e.key_size != key.size() || e.name.lo != limit.name_hash.lo ||
-      e.name.hi != limit.name_hash.hi || e.suffix.lo != suffix.lo || e.suffix.hi != suffix.hi ||
-      e.stores_destroyed != stores_destroyed.load(std::memory_order_relaxed) ||
-      std::memcmp(e.key, key.data(), key.size()) != 0) {
-    return false;
-  }
-  ++memo.next;
-  digest = e.digest;
-  shard = e.shard;
-  return true;
-}
-
 WindowState ReadState(MemoryShard& shard, const KeyDigest& d, const RateQuery& rate,
                       std::int64_t cost, std::int64_t now) {
   switch (rate.strategy) {
@@ -279,7 +207,6 @@ MemoryStorage::MemoryStorage(std::shared_ptr<const Clock> clock, const Settings&
     : MemoryStorage(std::move(clock), settings.shards, settings.bounds) {}
 
 MemoryStorage::~MemoryStorage() {
-  stores_destroyed.fetch_add(1, std::memory_order_relaxed);
   if (reclaimer_) {
     std::lock_guard lock(reclaimer_->mutex);  // waits for a tick in progress
     reclaimer_->store = nullptr;
@@ -639,15 +566,20 @@ Result<TakeOutcome> MemoryStorage::TakeAllImmediately(std::span<const RateQuery>
 }
 
 Result<TakeOutcome> MemoryStorage::TakeKeyed(const LimitKeys& limit, std::string_view key,
-                                             std::int64_t cost, TakeMode mode) noexcept {
+                                             std::int64_t cost, TakeMode mode,
+                                             const KeyLocation* at) noexcept {
   if (limit.rates.size() == 1) {
-    std::array<Located, 1> at{};
-    if (!RecallLocated(this, limit, key, at[0].digest, at[0].shard)) LocateKeyed(limit, key, at);
+    std::array<Located, 1> located;
+    if (at != nullptr && at->Holds(keyed_id(), limit, key)) {
+      std::memcpy(&located[0], at->where, sizeof(Located));
+    } else {
+      LocateKeyed(limit, key, located);
+    }
     const RateQuery& rate = limit.rates.front();
     if (mode == TakeMode::kHit && rate.strategy == StrategyKind::kFixedWindow) {
-      return Guarded([&] { return HitOneFixed(at[0], rate, cost); });
+      return Guarded([&] { return HitOneFixed(located[0], rate, cost); });
     }
-    return Guarded([&] { return TakeLocated(at, limit.rates, cost, mode); });
+    return Guarded([&] { return TakeLocated(located, limit.rates, cost, mode); });
   }
   return Guarded([&] {
     boost::container::small_vector<Located, 4> located(limit.rates.size());
@@ -664,13 +596,20 @@ void MemoryStorage::Prefetch(std::span<const RateQuery> rates) const noexcept {
   }
 }
 
-void MemoryStorage::PrefetchKeyed(const LimitKeys& limit, std::string_view key) const noexcept {
+void MemoryStorage::PrefetchKeyed(const LimitKeys& limit, std::string_view key,
+                                  KeyLocation* at) const noexcept {
   if (limit.rates.size() == 1) {
     if (limit.rates.front().strategy != StrategyKind::kFixedWindow) return;
-    std::array<Located, 1> at{};
-    LocateKeyed(limit, key, at);
-    PrefetchLocated(at, limit.rates);
-    RememberLocated(this, limit, key, at[0].digest, at[0].shard);
+    std::array<Located, 1> located;
+    LocateKeyed(limit, key, located);
+    PrefetchLocated(located, limit.rates);
+    if (at != nullptr) {
+      at->store = keyed_id();
+      at->limit = limit.id;
+      at->key = key.data();
+      at->key_size = key.size();
+      std::memcpy(at->where, &located[0], sizeof(Located));
+    }
     return;
   }
   try {

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <boost/asio/any_io_executor.hpp>
 
@@ -125,10 +126,15 @@ class MemoryStorage final : public Storage,
   /// prefetched.
   void Prefetch(std::span<const RateQuery> rates) const noexcept override;
   /// The same take and prefetch, for a limit's keys in hashed form: the user's key is hashed
-  /// once for all rates, and no key is written (storage/limit_keys.h).
+  /// once for all rates, and no key is written (storage/limit_keys.h). The prefetch of a
+  /// one-rate fixed-window limit fills `at` with the key's shard and digest, which the take
+  /// then uses instead of hashing the key again; every other prefetch leaves it empty.
   Result<TakeOutcome> TakeKeyed(const LimitKeys& limit, std::string_view key, std::int64_t cost,
-                                TakeMode mode) noexcept override;
-  void PrefetchKeyed(const LimitKeys& limit, std::string_view key) const noexcept override;
+                                TakeMode mode, const KeyLocation* at) noexcept override;
+  void PrefetchKeyed(const LimitKeys& limit, std::string_view key,
+                     KeyLocation* at) const noexcept override;
+  using KeyedTakeSupport::PrefetchKeyed;
+  using KeyedTakeSupport::TakeKeyed;
 
   // The same operations, synchronous (the coroutines above only wrap them). Those that may
   // store a new entry fail with StorageErrc::kFull when its shard is full (when_full: deny).
@@ -167,6 +173,9 @@ class MemoryStorage final : public Storage,
     KeyDigest digest;
     MemoryShard* shard;
   };
+  // What a KeyLocation this store fills holds.
+  static_assert(sizeof(Located) <= sizeof(KeyLocation::where) &&
+                alignof(Located) <= alignof(KeyLocation) && std::is_trivially_copyable_v<Located>);
 
   Located Locate(std::string_view key) const noexcept;
   /// The shard and digest of each rate of `limit` for the user's `key`, into `located`.

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <set>
 #include <string>
@@ -233,58 +234,96 @@ TEST_F(MemoryStorageTest, KeysOfOtherLimitsRatesAndSplitsAreDistinct) {
   }
 }
 
-// A take after prefetches (the daemon prefetches a window of requests, then decides them)
-// reaches the entry of its own store, limit and key, in whatever order the takes come and
-// whatever was prefetched: another store, another limit, a longer key, a store destroyed
-// since and another built, maybe at its address.
-TEST_F(MemoryStorageTest, TakesAfterPrefetchesReachTheirOwnEntries) {
+// The location a prefetch fills (the daemon keeps it beside the request, and hands it to the
+// request's take) is used only by a take on the same store, for the same limit (the same
+// LimitKeys: a limit rebuilt by a reload has another) and the same view of the key; any other
+// take finds its own entry, as without it: another store (and a store built after the one
+// that filled it was destroyed), another limit with the same hashes or with others, another
+// key, the same bytes elsewhere. A limit of several rates or of another strategy leaves it
+// empty.
+TEST_F(MemoryStorageTest, ATakeUsesTheLocationOfItsPrefetchOnlyWhereItHolds) {
   const std::vector<RateQuery> query = {{"", StrategyKind::kFixedWindow, 100, seconds(60)}};
   const std::vector<std::string> suffixes = {"/s"};
   const LimitKeys a("a", suffixes, query);
   const LimitKeys b("b", suffixes, query);
+  const LimitKeys a_rebuilt("a", suffixes, query);  // as after a reload: the same hashes
   const LimitKeys other_rate("a", std::vector<std::string>{"/t"}, query);
+  ASSERT_NE(a.id, a_rebuilt.id);
   MemoryStorage other(clock_, 4);
-  const std::string long_key(40, 'k');
-  // What each entry must hold, read back through its written key.
+  const std::string k1 = "k1";
+  const std::string k1_elsewhere = "k1";
+  const std::string k2 = "k2";
   auto count = [&](MemoryStorage& store, std::string_view name, std::string_view key,
                    std::string_view suffix) {
     std::string written(StorageKeySize(name, key, suffix), '\0');
     WriteStorageKey(name, key, suffix, written.data());
     return Run(store.Get(written)).value();
   };
-  auto hit = [](MemoryStorage& store, const LimitKeys& limit, std::string_view key, int cost) {
-    return store.TakeKeyed(limit, key, cost, TakeMode::kHit).value().states.front();
+  auto hit = [](MemoryStorage& store, const LimitKeys& limit, std::string_view key, int cost,
+                const KeyLocation& at) {
+    return store.TakeKeyed(limit, key, cost, TakeMode::kHit, &at).value().states.front();
   };
-  for (int round = 1; round <= 2; ++round) {
-    store_.PrefetchKeyed(a, "k1");
-    store_.PrefetchKeyed(b, "k1");
-    other.PrefetchKeyed(a, "k1");
-    store_.PrefetchKeyed(other_rate, "k1");
-    store_.PrefetchKeyed(a, long_key);
-    store_.PrefetchKeyed(a, "k2");
-    // Out of order, one missing, one never prefetched.
-    EXPECT_EQ(hit(store_, b, "k1", 2), WindowState(FixedWindowState{2 * round, seconds(60)}));
-    EXPECT_EQ(hit(other, a, "k1", 3), WindowState(FixedWindowState{3 * round, seconds(60)}));
-    EXPECT_EQ(hit(store_, a, "k1", 1), WindowState(FixedWindowState{round, seconds(60)}));
-    EXPECT_EQ(hit(store_, a, long_key, 4), WindowState(FixedWindowState{4 * round, seconds(60)}));
-    EXPECT_EQ(hit(store_, a, "k2", 5), WindowState(FixedWindowState{5 * round, seconds(60)}));
-    EXPECT_EQ(hit(store_, a, "k3", 6), WindowState(FixedWindowState{6 * round, seconds(60)}));
+  KeyLocation at_a_k1;
+  store_.PrefetchKeyed(a, k1, &at_a_k1);
+  ASSERT_FALSE(at_a_k1.empty());
+  EXPECT_TRUE(at_a_k1.Holds(at_a_k1.store, a, k1));
+  EXPECT_FALSE(at_a_k1.Holds(at_a_k1.store, a, k1_elsewhere));
+  EXPECT_FALSE(at_a_k1.Holds(at_a_k1.store, a_rebuilt, k1));
+
+  EXPECT_EQ(hit(store_, a, k1, 1, at_a_k1), WindowState(FixedWindowState{1, seconds(60)}));
+  EXPECT_EQ(hit(other, a, k1, 2, at_a_k1), WindowState(FixedWindowState{2, seconds(60)}));
+  EXPECT_EQ(hit(store_, b, k1, 3, at_a_k1), WindowState(FixedWindowState{3, seconds(60)}));
+  EXPECT_EQ(hit(store_, a_rebuilt, k1, 4, at_a_k1), WindowState(FixedWindowState{5, seconds(60)}));
+  EXPECT_EQ(hit(store_, other_rate, k1, 6, at_a_k1), WindowState(FixedWindowState{6, seconds(60)}));
+  EXPECT_EQ(hit(store_, a, k2, 7, at_a_k1), WindowState(FixedWindowState{7, seconds(60)}));
+  EXPECT_EQ(hit(store_, a, k1_elsewhere, 8, at_a_k1),
+            WindowState(FixedWindowState{13, seconds(60)}));
+  EXPECT_EQ(count(store_, "a", "k1", "/s"), 13);
+  EXPECT_EQ(count(other, "a", "k1", "/s"), 2);
+  EXPECT_EQ(count(store_, "b", "k1", "/s"), 3);
+  EXPECT_EQ(count(store_, "a", "k1", "/t"), 6);
+  EXPECT_EQ(count(store_, "a", "k2", "/s"), 7);
+
+  // Where it holds, the take goes where the location says, without finding the key: a
+  // location made to say k2's place takes from k2's entry.
+  KeyLocation at_a_k2;
+  store_.PrefetchKeyed(a, k2, &at_a_k2);
+  KeyLocation forged = at_a_k1;
+  std::memcpy(forged.where, at_a_k2.where, sizeof forged.where);
+  EXPECT_EQ(hit(store_, a, k1, 1, forged), WindowState(FixedWindowState{8, seconds(60)}));
+  EXPECT_EQ(count(store_, "a", "k2", "/s"), 8);
+  EXPECT_EQ(count(store_, "a", "k1", "/s"), 13);
+  // For another view of the same bytes, as the request window moves it to a repeated key.
+  EXPECT_EQ(hit(store_, a, k1_elsewhere, 1, at_a_k1.For(k1_elsewhere)),
+            WindowState(FixedWindowState{14, seconds(60)}));
+
+  // Several rates, or another strategy: nothing to fill; the takes find their keys.
+  const std::vector<RateQuery> two = {{"", StrategyKind::kFixedWindow, 100, seconds(60)},
+                                      {"", StrategyKind::kFixedWindow, 100, seconds(3600)}};
+  const LimitKeys multi("m", std::vector<std::string>{"/s", "/h"}, two);
+  const LimitKeys moving(
+      "w", suffixes, std::vector<RateQuery>{{"", StrategyKind::kMovingWindow, 100, seconds(60)}});
+  for (const LimitKeys* limit : {&multi, &moving}) {
+    KeyLocation at;
+    store_.PrefetchKeyed(*limit, k1, &at);
+    EXPECT_TRUE(at.empty());
+    ASSERT_TRUE(store_.TakeKeyed(*limit, k1, 2, TakeMode::kHit, &at).value().taken);
+    ASSERT_TRUE(store_.TakeKeyed(*limit, k1, 3, TakeMode::kHit, &at_a_k1).value().taken);
   }
-  EXPECT_EQ(count(store_, "a", "k1", "/s"), 2);
-  EXPECT_EQ(count(store_, "b", "k1", "/s"), 4);
-  EXPECT_EQ(count(other, "a", "k1", "/s"), 6);
-  EXPECT_EQ(count(store_, "a", "k1", "/t"), 0);
-  EXPECT_EQ(count(store_, "a", long_key, "/s"), 8);
-  EXPECT_EQ(count(store_, "a", "k2", "/s"), 10);
-  EXPECT_EQ(count(store_, "a", "k3", "/s"), 12);
-  EXPECT_EQ(count(other, "a", "k2", "/s"), 0);
-  // A store destroyed after a prefetch; the next one built is new, whatever its address.
+  EXPECT_EQ(count(store_, "m", "k1", "/s"), 5);
+  EXPECT_EQ(count(store_, "m", "k1", "/h"), 5);
+  EXPECT_FALSE(store_.TakeKeyed(moving, k1, 96, TakeMode::kHit).value().taken);
+  EXPECT_TRUE(store_.TakeKeyed(moving, k1, 95, TakeMode::kHit).value().taken);
+
+  // A store destroyed after its prefetch; the next one built is another, whatever its
+  // address.
   for (int i = 0; i < 4; ++i) {
     auto gone = std::make_unique<MemoryStorage>(clock_, 16);
-    gone->PrefetchKeyed(a, "k1");
+    KeyLocation at;
+    gone->PrefetchKeyed(a, k1, &at);
     gone.reset();
     auto fresh = std::make_unique<MemoryStorage>(clock_, 16);
-    EXPECT_EQ(hit(*fresh, a, "k1", 7), WindowState(FixedWindowState{7, seconds(60)}));
+    EXPECT_EQ(hit(*fresh, a, k1, 7, at), WindowState(FixedWindowState{7, seconds(60)}));
     EXPECT_EQ(count(*fresh, "a", "k1", "/s"), 7);
   }
 }

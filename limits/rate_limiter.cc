@@ -102,7 +102,8 @@ RateLimiter::RateLimiter(storage::Storage& storage)
 }
 
 storage::Pending<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::string_view key,
-                                                      std::int64_t cost, storage::TakeMode mode) {
+                                                       std::int64_t cost, storage::TakeMode mode,
+                                                       const storage::KeyLocation* at) {
   // The most common decision, a keyed take of one rate, concluded here: the decision is
   // built where the caller's answer goes (through DecideImmediately and Conclude, it was
   // built on the stack and copied, and the copy's loads stalled on the stores just made).
@@ -110,19 +111,21 @@ storage::Pending<Result<Decision>> RateLimiter::Decide(const Limit& limit, std::
       Serves(limit.strategy())) {
     // DecideImmediately's keyed take, for one rate (CostExceedsAnyRate of one rate).
     if (cost > limit.Params(0).limit) mode = storage::TakeMode::kPeek;
-    const Result<storage::TakeOutcome> outcome = keyed_->TakeKeyed(limit.keys(), key, cost, mode);
+    const Result<storage::TakeOutcome> outcome =
+        keyed_->TakeKeyed(limit.keys(), key, cost, mode, at);
     if (outcome && outcome->states.size() == 1)
       return Result<Decision>(ConcludeOne(limit, *outcome, cost, mode));
     return Conclude(limit, outcome, cost, mode);
   }
-  if (immediate_ != nullptr) return DecideImmediately(limit, key, cost, mode);
+  if (immediate_ != nullptr) return DecideImmediately(limit, key, cost, mode, at);
   return Awaited(limit, key, cost, mode);
 }
 
-void RateLimiter::Prefetch(const Limit& limit, std::string_view key) const noexcept {
+void RateLimiter::Prefetch(const Limit& limit, std::string_view key,
+                           storage::KeyLocation* at) const noexcept {
   if (immediate_ == nullptr) return;
   if (keyed_ != nullptr && limit.keys().keyed) {
-    keyed_->PrefetchKeyed(limit.keys(), key);
+    keyed_->PrefetchKeyed(limit.keys(), key, at);
     return;
   }
   try {
@@ -134,11 +137,12 @@ void RateLimiter::Prefetch(const Limit& limit, std::string_view key) const noexc
 }
 
 Result<Decision> RateLimiter::DecideImmediately(const Limit& limit, std::string_view key,
-                                                std::int64_t cost, storage::TakeMode mode) {
+                                                std::int64_t cost, storage::TakeMode mode,
+                                                const storage::KeyLocation* at) {
   if (!Serves(limit.strategy())) return storage::StorageErrc::kUnsupported;
   if (CostExceedsAnyRate(limit, cost)) mode = storage::TakeMode::kPeek;
   if (keyed_ != nullptr && limit.keys().keyed) {
-    return Conclude(limit, keyed_->TakeKeyed(limit.keys(), key, cost, mode), cost, mode);
+    return Conclude(limit, keyed_->TakeKeyed(limit.keys(), key, cost, mode, at), cost, mode);
   }
   try {
     const KeySet keys(limit, key);

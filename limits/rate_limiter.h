@@ -16,6 +16,7 @@
 
 namespace limitsd::storage {
 class KeyedTakeSupport;
+struct KeyLocation;
 }  // namespace limitsd::storage
 
 namespace limitsd::limits {
@@ -37,12 +38,20 @@ class RateLimiter {
   /// if every rate allows it. TEST is kPeek: whether a hit of `cost` would pass now, taking
   /// nothing; STATS is kPeek with cost 1. Ready at once over a storage that decides without
   /// waiting (ImmediateTakeSupport: memory://), with no coroutine; otherwise a task to await.
+  /// `at`, when not null, is what the Prefetch of the same request filled, read during the
+  /// call only: a store that takes keyed calls (KeyedTakeSupport) may then skip finding the
+  /// key; any other ignores it, and so does every store for a location that is not its own
+  /// for this limit and this view of the key (storage::KeyLocation).
   storage::Pending<Result<Decision>> Decide(const Limit& limit, std::string_view key,
-                                            std::int64_t cost, storage::TakeMode mode);
+                                            std::int64_t cost, storage::TakeMode mode,
+                                            const storage::KeyLocation* at = nullptr);
   /// Starts loading into the CPU's caches what a Decide of `limit` for `key` will read, when
   /// the storage decides without waiting (ImmediateTakeSupport::Prefetch); otherwise does
-  /// nothing. For a batch of requests: prefetch them all, then decide them in turn.
-  void Prefetch(const Limit& limit, std::string_view key) const noexcept;
+  /// nothing. For a batch of requests: prefetch them all, then decide them in turn. `at`,
+  /// when not null, is an empty location that a keyed store may fill (where it found the
+  /// key), for the Decide of the same request; otherwise it stays empty.
+  void Prefetch(const Limit& limit, std::string_view key,
+                storage::KeyLocation* at = nullptr) const noexcept;
   /// Gives back `cost` taken by an earlier Hit of `limit` for `key`, while its windows last:
   /// fixed windows only (a counter can be decremented; a moving window's entries and a
   /// sliding window's buckets cannot be told apart from others' hits), kUnsupported
@@ -56,7 +65,7 @@ class RateLimiter {
  private:
   /// Decide over ImmediateTakeSupport, on the calling thread.
   Result<Decision> DecideImmediately(const Limit& limit, std::string_view key, std::int64_t cost,
-                                     storage::TakeMode mode);
+                                     storage::TakeMode mode, const storage::KeyLocation* at);
   Task<Result<Decision>> Awaited(const Limit& limit, std::string_view key, std::int64_t cost,
                                  storage::TakeMode mode);
   static Result<Decision> Conclude(const Limit& limit,

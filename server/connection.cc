@@ -250,7 +250,9 @@ const protocol::ParseResult& Connection::NextResult(Pass& pass) {
     pass.in_batch = 0;
   }
   const protocol::ParseResult& r = pass.lease.window().Next(
-      input_.Data(), [this](const protocol::Request& ahead) { worker_.handler().Prefetch(ahead); });
+      input_.Data(), [this](const protocol::Request& ahead, storage::KeyLocation& location) {
+        worker_.handler().Prefetch(ahead, location);
+      });
   pass.start += r.consumed;
   return r;
 }
@@ -277,8 +279,8 @@ bool Connection::AnswerAtOnce(std::string& out, Pass& pass) {
     }
     ++answered_[static_cast<std::size_t>(ProtocolOf(r.request.wire))];
     // Nothing waits before this request: its reply goes straight to the output.
-    storage::Pending<bool> handled =
-        worker_.handler().Handle(r.request, out, client_, pass.arrival);
+    storage::Pending<bool> handled = worker_.handler().Handle(r.request, out, client_, pass.arrival,
+                                                              &pass.lease.window().location());
     if (!handled.ready()) {
       pass.waiting.emplace(std::move(handled));
       pass.barrier = r.request.verb == protocol::Verb::kReset;
@@ -341,7 +343,8 @@ storage::Task<Connection::Next> Connection::ProcessInput(std::string& out, Pass&
       batch.emplace();
     }
     target = &order.Target();
-    handled.emplace(worker_.handler().Handle(r.request, *target, client_, pass.arrival));
+    handled.emplace(worker_.handler().Handle(r.request, *target, client_, pass.arrival,
+                                             &pass.lease.window().location()));
   }
   batch.reset();
   // The requests' views point into the input: it is consumed once all are answered.

@@ -91,8 +91,9 @@ void Decider::Apply(std::shared_ptr<const Generation> generation) {
   info_.clear();  // names may have become configured, or stopped being
 }
 
-void Decider::Prefetch(std::string_view limit, std::string_view key) const noexcept {
-  if (const limits::Limit* resolved = table_.Find(limit)) limiter_->Prefetch(*resolved, key);
+void Decider::Prefetch(std::string_view limit, std::string_view key,
+                       storage::KeyLocation* at) const noexcept {
+  if (const limits::Limit* resolved = table_.Find(limit)) limiter_->Prefetch(*resolved, key, at);
 }
 
 storage::Pending<Answer> Decider::Decide(const Query& query) {
@@ -102,13 +103,15 @@ storage::Pending<Answer> Decider::Decide(const Query& query) {
   if (resolved.limit == nullptr) {
     return Counted(query.protocol, query.verb, Failed(resolved.error, std::move(resolved.message)));
   }
-  return Decide(query.verb, *resolved.shared, query.key, query.cost, query.protocol, query.arrival);
+  return Decide(query.verb, *resolved.shared, query.key, query.cost, query.protocol, query.arrival,
+                query.location);
 }
 
 storage::Pending<Answer> Decider::Decide(Verb verb,
                                          const std::shared_ptr<const limits::Limit>& limit,
                                          std::string_view key, std::int64_t cost, Protocol protocol,
-                                         std::chrono::steady_clock::time_point arrival) {
+                                         std::chrono::steady_clock::time_point arrival,
+                                         const storage::KeyLocation* at) {
   if (verb == Verb::kReset) {
     if (!settings_.allow_reset) {
       return Counted(
@@ -120,7 +123,7 @@ storage::Pending<Answer> Decider::Decide(Verb verb,
   const auto mode = verb == Verb::kHit ? storage::TakeMode::kHit : storage::TakeMode::kPeek;
   if (verb == Verb::kStats) cost = 1;
   storage::Pending<storage::Result<limits::Decision>> pending =
-      limiter_->Decide(*limit, key, cost, mode);
+      limiter_->Decide(*limit, key, cost, mode, at);
   if (pending.ready()) {
     const storage::Result<limits::Decision>& result = pending.value();
     if (result) {  // the common case: the answer is built once, then moved into the Pending

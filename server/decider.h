@@ -39,6 +39,9 @@ struct Query {
   /// answered by storage.on_error at once, so that every answer comes within about
   /// timeout_ms of the request's arrival.
   std::chrono::steady_clock::time_point arrival{};
+  /// Where the prefetch of this request found its key (Decider::Prefetch), or null; read
+  /// during Decide only, and used only where it still holds (RateLimiter::Decide).
+  const storage::KeyLocation* location = nullptr;
 };
 
 struct Answer {
@@ -101,17 +104,20 @@ class Decider {
   /// Starts loading into the CPU's caches what a Decide of `limit` (a token, as in Query)
   /// for `key` will read, when the limit is known already and the storage decides without
   /// waiting (RateLimiter::Prefetch); otherwise does nothing. Changes nothing: for the
-  /// requests of one read, prefetched together before they are decided in turn.
-  void Prefetch(std::string_view limit, std::string_view key) const noexcept;
+  /// requests of one read, prefetched together before they are decided in turn. `at`, when
+  /// not null, is an empty location that the storage may fill, for Query::location.
+  void Prefetch(std::string_view limit, std::string_view key,
+                storage::KeyLocation* at = nullptr) const noexcept;
   /// Decides on a limit resolved by the caller (Envoy descriptors carry their own limits).
   /// Counted under `protocol`, and under the limit's own name unless it is inline.
-  /// `arrival` as in Query. The call borrows `limit` (a task that has to wait keeps a
-  /// reference of its own); a ready answer borrows it too (Answer::limit).
+  /// `arrival` and `at` as in Query. The call borrows `limit` (a task that has to wait keeps
+  /// a reference of its own); a ready answer borrows it too (Answer::limit).
   storage::Pending<Answer> Decide(protocol::Verb verb,
                                   const std::shared_ptr<const limits::Limit>& limit,
                                   std::string_view key, std::int64_t cost,
                                   Protocol protocol = Protocol::kLine,
-                                  std::chrono::steady_clock::time_point arrival = {});
+                                  std::chrono::steady_clock::time_point arrival = {},
+                                  const storage::KeyLocation* at = nullptr);
 
   /// Gives back `cost` that a kHit of `limit` for `key` took (RateLimiter::GiveBack), for a
   /// front door whose request spans several keys and lost a race on a later one. False

@@ -20,7 +20,8 @@ RequestHandler::RequestHandler(Decider& decider, Authenticator& authenticator,
 
 storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request, std::string& out,
                                               ClientState& client,
-                                              std::chrono::steady_clock::time_point arrival) {
+                                              std::chrono::steady_clock::time_point arrival,
+                                              const storage::KeyLocation* at) {
   protocol::ReplyWriter writer(out);
   const Protocol door = ProtocolOf(request.wire);
   if (!Admitted(request, client, out)) return true;
@@ -55,18 +56,21 @@ storage::Pending<bool> RequestHandler::Handle(const protocol::Request& request, 
     case Verb::kThrottle: return Throttle(request, out, arrival);
     default: break;
   }
-  storage::Pending<Answer> pending =
-      decider_.Decide(Query{request.verb, request.limit, request.key, request.cost, door, arrival});
+  storage::Pending<Answer> pending = decider_.Decide(
+      Query{request.verb, request.limit, request.key, request.cost, door, arrival, at});
   if (!pending.ready()) return WriteWhenReady(std::move(pending), request, out);
   Write(request, pending.value(), out);
   return true;
 }
 
-void RequestHandler::Prefetch(const protocol::Request& request) const noexcept {
+void RequestHandler::Prefetch(const protocol::Request& request,
+                              storage::KeyLocation& at) const noexcept {
   switch (request.verb) {
     case Verb::kHit:
     case Verb::kTest:
-    case Verb::kStats: decider_.Prefetch(request.limit, request.key); return;
+    case Verb::kStats:
+      decider_.Prefetch(request.limit, request.key, &at);
+      return;
     default: return;
   }
 }

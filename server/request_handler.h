@@ -40,13 +40,16 @@ class RequestHandler {
   /// Appends the reply to `out`; false when the connection is to close after it (QUIT).
   /// Ready at once unless the storage has to be waited for; AUTH always is, so that the
   /// requests pipelined after it see its effect on `client`. The request's views must stay
-  /// valid until then. `arrival`: when the request was read, as in Query.
+  /// valid until then. `arrival`: when the request was read, and `at`: what Prefetch(request)
+  /// filled, or null; both as in Query.
   storage::Pending<bool> Handle(const protocol::Request& request, std::string& out,
                                 ClientState& client,
-                                std::chrono::steady_clock::time_point arrival = {});
+                                std::chrono::steady_clock::time_point arrival = {},
+                                const storage::KeyLocation* at = nullptr);
   /// Starts loading into the CPU's caches what Handle(request) will read (a HIT, TEST or
-  /// STATS: Decider::Prefetch). Changes nothing, answers nothing; no effect otherwise.
-  void Prefetch(const protocol::Request& request) const noexcept;
+  /// STATS: Decider::Prefetch), and may fill `at`, an empty location, for Handle(request).
+  /// Changes nothing, answers nothing; no effect otherwise.
+  void Prefetch(const protocol::Request& request, storage::KeyLocation& at) const noexcept;
 
  private:
   /// AUTH [user] password, or HELLO's AUTH user password: whether they are right. On a

@@ -48,8 +48,17 @@ class RateLimiterTest : public ::testing::TestWithParam<Path> {
   Result<Decision> Decide(const Limit& limit, const std::string& verb, std::int64_t cost,
                           std::string_view key) {
     const auto mode = verb == "HIT" ? storage::TakeMode::kHit : storage::TakeMode::kPeek;
+    // As the daemon decides a pipelined request: prefetched first, with its location.
+    storage::KeyLocation at;
+    if (prefetch_) {
+      limiter_.Prefetch(limit, key, &at);
+      // Filled by memory:// only, for a limit of one fixed-window rate.
+      EXPECT_EQ(at.empty(), GetParam() != Path::kImmediate || limit.rates().size() != 1 ||
+                                limit.strategy() != StrategyKind::kFixedWindow ||
+                                !limit.keys().keyed);
+    }
     storage::Pending<Result<Decision>> pending =
-        limiter_.Decide(limit, key, verb == "STATS" ? 1 : cost, mode);
+        limiter_.Decide(limit, key, verb == "STATS" ? 1 : cost, mode, prefetch_ ? &at : nullptr);
     EXPECT_EQ(pending.ready(), GetParam() == Path::kImmediate);
     if (pending.ready()) return std::move(pending).value();
     return RunTask(io_, std::move(pending).Wait());
@@ -80,6 +89,7 @@ class RateLimiterTest : public ::testing::TestWithParam<Path> {
     }
   }
 
+  bool prefetch_ = false;  ///< each decision prefetched first, and given its location
   boost::asio::io_context io_;
   std::shared_ptr<ManualClock> clock_;
   storage::memory::MemoryStorage memory_;
@@ -217,6 +227,29 @@ TEST_P(RateLimiterTest, ResetReachesWhatHitsTookWhateverTheKeyHolds) {
   }
   // The two limits, and the users, kept their own counters.
   EXPECT_EQ(Run(keyed, "HIT", 1, "k"), "OK 2 0 60000 0");
+  EXPECT_EQ(Run(spaced, "HIT", 1, "k"), "OK 2 0 60000 0");
+}
+
+// A decision given the location its prefetch filled answers as one without it, on every
+// path: a store that does not take keyed calls ignores it, and memory:// fills it only for a
+// limit of one fixed-window rate.
+TEST_P(RateLimiterTest, ALocationFromAPrefetchChangesNoAnswer) {
+  prefetch_ = true;
+  Play("10/2seconds", {{0, "STATS", 1, "OK 10 10 0 0"},
+                       {0, "HIT", 1, "OK 10 9 2000 0"},
+                       {0, "HIT", 11, "DENY 10 9 2000 -1"},
+                       {0, "TEST", 9, "OK 10 9 2000 0"},
+                       {500, "HIT", 9, "OK 10 0 1500 0"},
+                       {0, "HIT", 1, "DENY 10 0 1500 1500"},
+                       {1500, "HIT", 1, "OK 10 9 2000 0"}});
+  Play("1/second;3/minute", {{0, "HIT", 1, "OK 1 0 1000 0"},
+                             {0, "HIT", 1, "DENY 1 0 1000 1000"},
+                             {1000, "HIT", 1, "OK 1 0 1000 0"},
+                             {1000, "HIT", 1, "OK 3 0 58000 0"},
+                             {1000, "HIT", 1, "DENY 3 0 57000 57000"}});
+  Play("gcra:5/10seconds", {{0, "HIT", 3, "OK 5 2 6000 0"}, {0, "TEST", 3, "DENY 5 2 6000 2000"}});
+  const Limit spaced("my api", StrategyKind::kFixedWindow, ParseRates("2/minute").items);
+  EXPECT_EQ(Run(spaced, "HIT", 1, "k"), "OK 2 1 60000 0");
   EXPECT_EQ(Run(spaced, "HIT", 1, "k"), "OK 2 0 60000 0");
 }
 

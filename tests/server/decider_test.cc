@@ -254,6 +254,52 @@ TEST_F(DeciderTest, AnAwaitedAnswerKeepsItsLimitAcrossAReload) {
   EXPECT_EQ(ready.limit, table_->Find("api"));
 }
 
+// Where a prefetch found the key (Query::location) is used only where it still holds: not
+// after a reload that changed the limit's rate on the same storage, nor after one that opened
+// another storage, nor for another limit; a limit of several rates gets none. The answers are
+// those of decisions without it.
+TEST_F(DeciderTest, ALocationFromAPrefetchIsUsedOnlyWhereItStillHolds) {
+  const std::string limits = "limits: { api: \"3/minute\", both: \"3/minute;10/hour\" }\n";
+  Use(limits);
+  const std::string key = "k";
+  auto hit = [&](std::string_view limit, const storage::KeyLocation& at) {
+    return testing::Get(
+        io_, decider_->Decide(Query{Verb::kHit, limit, key, 1, Protocol::kLine, {}, &at}));
+  };
+  storage::KeyLocation at;
+  decider_->Prefetch("api", key, &at);
+  ASSERT_FALSE(at.empty());
+  EXPECT_EQ(hit("api", at).decision.remaining, 2);
+  EXPECT_EQ(hit("api", at).decision.remaining, 1);
+  EXPECT_EQ(hit("both", at).decision.remaining, 2);
+  storage::KeyLocation none;
+  decider_->Prefetch("both", key, &none);
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(hit("both", none).decision.remaining, 1);
+
+  // The rate changed on the same storage: the old rate's entry is not touched.
+  auto changed = testing::MakeGeneration(
+      "limits: { api: \"5/minute\", both: \"3/minute;10/hour\" }\n", generation_, 2);
+  ASSERT_TRUE(changed->backend->SharesStorageWith(*generation_->backend));
+  decider_->Apply(changed);
+  Answer a = hit("api", at);
+  EXPECT_EQ(a.decision.limit, 5);
+  EXPECT_EQ(a.decision.remaining, 4);  // a changed rate starts afresh
+  decider_->Apply(testing::MakeGeneration(limits, generation_, 3));
+  EXPECT_EQ(hit("api", at).decision.remaining, 0);  // the first rate's entry, as it was
+
+  // Another storage: its own windows.
+  storage::KeyLocation old_store;
+  decider_->Prefetch("api", key, &old_store);
+  ASSERT_FALSE(old_store.empty());
+  auto other = testing::MakeGeneration(
+      "storage: { uri: \"memory://\", options: { shards: \"4\" } }\n" + limits, generation_, 4);
+  ASSERT_FALSE(other->backend->SharesStorageWith(*generation_->backend));
+  decider_->Apply(other);
+  EXPECT_EQ(hit("api", old_store).decision.remaining, 2);
+  EXPECT_EQ(hit("both", old_store).decision.remaining, 2);
+}
+
 TEST_F(DeciderTest, ApplyChangesOnError) {
   Use("storage: { uri: \"down://\" }\nlimits: { api: \"5/minute\" }\n");
   EXPECT_EQ(Ask(Verb::kHit, "api").kind, Answer::Kind::kError);

@@ -45,7 +45,7 @@ Windowed ThroughAWindow(std::string_view input) {
   protocol::RequestParser parser(4096);
   RequestWindow window(parser);
   Windowed out;
-  const auto prefetch = [&](const protocol::Request& r) {
+  const auto prefetch = [&](const protocol::Request& r, storage::KeyLocation&) {
     out.prefetched.emplace_back(r.key);
   };
   for (;;) {
@@ -94,10 +94,48 @@ TEST(RequestWindow, ALoneRequestIsNotPrefetched) {
   EXPECT_TRUE(ThroughAWindow(Hits(0, 16) + "HIT 10/second solo\n").prefetched.size() == 16);
 }
 
+// Each result's location is what its prefetch filled; a repeated limit and key gets the one
+// before it, moved to its own key; a lone request and what is not a request get an empty
+// one, and a new window starts empty.
+TEST(RequestWindow, EachRequestGetsTheLocationItsPrefetchFilled) {
+  protocol::RequestParser parser(4096);
+  RequestWindow window(parser);
+  std::uint64_t filled = 0;
+  const auto fill = [&](const protocol::Request& r, storage::KeyLocation& at) {
+    EXPECT_TRUE(at.empty());
+    at.store = ++filled;
+    at.key = r.key.data();
+    at.key_size = r.key.size();
+  };
+  const std::string input = "HIT 10/second a\nHIT 10/second a\nBOGUS\nHIT 10/second b\n";
+  // (limit, key) of each request, and the store id its location must name (0: empty).
+  const std::vector<std::pair<std::string, std::uint64_t>> expected = {
+      {"a", 1}, {"a", 1}, {"", 0}, {"b", 0}};
+  for (const auto& [key, store] : expected) {
+    const ParseResult& r = window.Next(input, fill);
+    const storage::KeyLocation& at = window.location();
+    EXPECT_EQ(at.store, store) << key;
+    if (r.kind != ParseResult::Kind::kRequest) continue;
+    EXPECT_EQ(r.request.key, key);
+    if (store != 0) {
+      EXPECT_EQ(at.key, r.request.key.data()) << key;
+      EXPECT_EQ(at.key_size, r.request.key.size()) << key;
+    }
+  }
+  EXPECT_EQ(window.Next(input, fill).kind, ParseResult::Kind::kNeedMore);
+  EXPECT_TRUE(window.location().empty());
+  protocol::RequestParser other(4096);
+  window.Reset(other);
+  const std::string again = "HIT 10/second c\n";
+  EXPECT_EQ(window.Next(again, fill).kind, ParseResult::Kind::kRequest);
+  EXPECT_TRUE(window.location().empty());
+  EXPECT_EQ(filled, 1u);
+}
+
 TEST(RequestWindow, AtEndAfterTheLastCompleteResultOnly) {
   protocol::RequestParser parser(4096);
   RequestWindow window(parser);
-  const auto none = [](const protocol::Request&) {};
+  const auto none = [](const protocol::Request&, storage::KeyLocation&) {};
   const std::string two = "HIT 10/second a\nHIT 10/second b\nHIT 10/sec";
   EXPECT_EQ(Describe(window.Next(two, none)), "request 16 10/second a");
   EXPECT_FALSE(window.AtEnd());
@@ -119,7 +157,7 @@ TEST(RequestWindow, AtEndAfterTheLastCompleteResultOnly) {
 TEST(RequestWindow, ResetStartsOverOnANewInput) {
   protocol::RequestParser parser(4096);
   RequestWindow window(parser);
-  const auto none = [](const protocol::Request&) {};
+  const auto none = [](const protocol::Request&, storage::KeyLocation&) {};
   EXPECT_EQ(Describe(window.Next(Hits(0, 3), none)), "request 17 10/second k0");
   protocol::RequestParser other(4096);  // another connection's
   window.Reset(other);

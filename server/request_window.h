@@ -60,9 +60,9 @@ class RequestWindow {
     return results_[next_++];
   }
 
-  /// Where the prefetch of the result Next() handed out last found its key: what `prefetch`
-  /// filled, empty when it filled nothing or the result was not prefetched. Valid until the
-  /// next call of Next() or Reset().
+  /// Where the prefetch of the request Next() handed out last found its key: what `prefetch`
+  /// filled, empty when it filled nothing or the request was not prefetched. Only for a
+  /// request (kRequest); valid until the next call of Next() or Reset().
   const storage::KeyLocation& location() const noexcept { return locations_[next_ - 1]; }
 
  private:
@@ -72,20 +72,25 @@ class RequestWindow {
     count_ = 0;
     std::size_t requests = 0;
     while (count_ < kSize) {
-      locations_[count_].Clear();
       protocol::ParseResult& r = results_[count_++];
       parser_->Next(input.substr(parsed_), r);
       parsed_ += r.consumed;
       if (r.kind != protocol::ParseResult::Kind::kRequest) break;
       ++requests;
     }
-    if (requests < 2) return;
+    // Every request's location is set anew (a location left from another input could name
+    // the same limit and the same bytes' address, holding another key).
+    if (requests < 2) {
+      locations_[0].Clear();
+      return;
+    }
     for (std::size_t i = 0; i < requests; ++i) {
       const protocol::Request& r = results_[i].request;
       if (i > 0 && SameKey(r, results_[i - 1].request)) {
         locations_[i] = locations_[i - 1].For(r.key);
         continue;
       }
+      locations_[i].Clear();
       prefetch(r, locations_[i]);
     }
   }

@@ -94,9 +94,9 @@ TEST(RequestWindow, ALoneRequestIsNotPrefetched) {
   EXPECT_TRUE(ThroughAWindow(Hits(0, 16) + "HIT 10/second solo\n").prefetched.size() == 16);
 }
 
-// Each result's location is what its prefetch filled; a repeated limit and key gets the one
-// before it, moved to its own key; a lone request and what is not a request get an empty
-// one, and a new window starts empty.
+// Each request's location is what its prefetch filled; a repeated limit and key gets the one
+// before it, moved to its own key; a lone request gets an empty one, also after a window
+// whose first slot was filled.
 TEST(RequestWindow, EachRequestGetsTheLocationItsPrefetchFilled) {
   protocol::RequestParser parser(4096);
   RequestWindow window(parser);
@@ -113,9 +113,9 @@ TEST(RequestWindow, EachRequestGetsTheLocationItsPrefetchFilled) {
       {"a", 1}, {"a", 1}, {"", 0}, {"b", 0}};
   for (const auto& [key, store] : expected) {
     const ParseResult& r = window.Next(input, fill);
+    if (r.kind != ParseResult::Kind::kRequest) continue;
     const storage::KeyLocation& at = window.location();
     EXPECT_EQ(at.store, store) << key;
-    if (r.kind != ParseResult::Kind::kRequest) continue;
     EXPECT_EQ(r.request.key, key);
     if (store != 0) {
       EXPECT_EQ(at.key, r.request.key.data()) << key;
@@ -123,13 +123,17 @@ TEST(RequestWindow, EachRequestGetsTheLocationItsPrefetchFilled) {
     }
   }
   EXPECT_EQ(window.Next(input, fill).kind, ParseResult::Kind::kNeedMore);
+  protocol::RequestParser second(4096);
+  window.Reset(second);
+  const std::string two = "HIT 10/second x\nHIT 10/second y\n";
+  EXPECT_EQ(window.Next(two, fill).kind, ParseResult::Kind::kRequest);
+  EXPECT_EQ(window.location().store, 2u);
+  protocol::RequestParser third(4096);
+  window.Reset(third);
+  const std::string lone = "HIT 10/second x\n";
+  EXPECT_EQ(window.Next(lone, fill).kind, ParseResult::Kind::kRequest);
   EXPECT_TRUE(window.location().empty());
-  protocol::RequestParser other(4096);
-  window.Reset(other);
-  const std::string again = "HIT 10/second c\n";
-  EXPECT_EQ(window.Next(again, fill).kind, ParseResult::Kind::kRequest);
-  EXPECT_TRUE(window.location().empty());
-  EXPECT_EQ(filled, 1u);
+  EXPECT_EQ(filled, 3u);
 }
 
 TEST(RequestWindow, AtEndAfterTheLastCompleteResultOnly) {

@@ -126,11 +126,8 @@ storage::Pending<Answer> Decider::Decide(Verb verb,
       limiter_->Decide(*limit, key, cost, mode, at);
   if (pending.ready()) {
     const storage::Result<limits::Decision>& result = pending.value();
-    if (result) {  // the common case: the answer is built once, then moved into the Pending
-      Answer answer = Decided(limit, *result, Answer::Source::kStorage);
-      Count(protocol, verb, answer);
-      return answer;
-    }
+    // The common case: the answer is built once, where it is returned.
+    if (result) return DecidedNow(limit, *result, protocol, verb);
     if (std::optional<Answer> answer = Settle(limit, result, fallback_)) {
       return Counted(protocol, verb, std::move(*answer));
     }
@@ -357,12 +354,27 @@ storage::Task<bool> Decider::GiveBack(std::shared_ptr<const limits::Limit> limit
   co_return static_cast<bool>(done);
 }
 
+storage::Pending<Answer> Decider::DecidedNow(const std::shared_ptr<const limits::Limit>& limit,
+                                             const limits::Decision& d, Protocol protocol,
+                                             Verb verb) {
+  storage::Pending<Answer> ready(std::in_place);  // returned as it is: one object, no move
+  Decided(ready.value(), limit, d, Answer::Source::kStorage);
+  Count(protocol, verb, ready.value());
+  return ready;
+}
+
 // One answer object for every outcome, so that the caller's copy is this one (NRVO).
 Answer Decider::Decided(const std::shared_ptr<const limits::Limit>& limit,
                         const limits::Decision& d, Answer::Source source) {
+  Answer answer;
+  Decided(answer, limit, d, source);
+  return answer;
+}
+
+void Decider::Decided(Answer& answer, const std::shared_ptr<const limits::Limit>& limit,
+                      const limits::Decision& d, Answer::Source source) {
   const LimitInfo& info = InfoOf(limit);
   LimitCounters& counters = *info.counters;
-  Answer answer;
   answer.kind = Answer::Kind::kDecision;
   answer.decision = d;
   answer.source = source;
@@ -379,7 +391,6 @@ Answer Decider::Decided(const std::shared_ptr<const limits::Limit>& limit,
     // 80% or more of the binding rate used (exact in integers).
     if (d.limit > 0 && (d.limit - d.remaining) * 5 >= d.limit * 4) counters.near_limit.Add();
   }
-  return answer;
 }
 
 Answer Decider::Failed(ErrorCode code, std::string message, const limits::Limit* limit) {

@@ -171,6 +171,14 @@ class Decider {
   const LimitInfo& InfoOf(const std::shared_ptr<const limits::Limit>& limit);
   Answer Decided(const std::shared_ptr<const limits::Limit>& limit, const limits::Decision& d,
                  Answer::Source source);
+  /// The same into `answer`, a default-built one.
+  void Decided(Answer& answer, const std::shared_ptr<const limits::Limit>& limit,
+               const limits::Decision& d, Answer::Source source);
+  /// A decision of the storage, counted as a request of `verb` through `protocol`: the answer
+  /// built in the Pending returned, not moved into it.
+  storage::Pending<Answer> DecidedNow(const std::shared_ptr<const limits::Limit>& limit,
+                                      const limits::Decision& d, Protocol protocol,
+                                      protocol::Verb verb);
   Answer Failed(protocol::ErrorCode code, std::string message,
                 const limits::Limit* limit = nullptr);
   void LogStorageError(std::error_code error);

@@ -24,12 +24,18 @@ class Pending {
   // by-value parameter cost a second move of every ready answer on the hot path).
   Pending(T&& value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Pending(const T& value) : value_(value) {}        // NOLINT(google-explicit-constructor)
+  /// Ready now, built in place from `args`: for a value filled where it is returned
+  /// (Pending<T> p(std::in_place); Fill(p.value()); return p;), with no move into place.
+  template <class... Args>
+  explicit Pending(std::in_place_t, Args&&... args)
+      : value_(std::in_place, std::forward<Args>(args)...) {}
   /// To be awaited.
   Pending(Task<T> task) : task_(std::move(task)) {}  // NOLINT(google-explicit-constructor)
 
   bool ready() const noexcept { return value_.has_value(); }
   /// The value; only when ready().
   T&& value() && { return std::move(*value_); }
+  T& value() & { return *value_; }
   const T& value() const& { return *value_; }
   /// The value, awaited when it is not ready: the task itself, with no frame of its own
   /// around it (a ready value costs a coroutine frame here: test ready() first on hot

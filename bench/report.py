@@ -188,12 +188,12 @@ IN_CODE = [False]
 
 
 def wrapped_print(text=""):
-    """Prints prose wrapped at 100 columns; tables, lists and code blocks pass as they are."""
+    """Prints prose wrapped at 100 columns; headings, tables, lists and code blocks pass as they are."""
     out = []
     for line in str(text).split("\n"):
         if line.startswith("```"):
             IN_CODE[0] = not IN_CODE[0]
-        prose = not IN_CODE[0] and not line.startswith(("|", "-", "`", " "))
+        prose = not IN_CODE[0] and not line.startswith(("|", "-", "`", " ", "#"))
         out.append(textwrap.fill(line, width=100, break_on_hyphens=False)
                    if prose and len(line) > 100 else line)
     print("\n".join(out))

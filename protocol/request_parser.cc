@@ -53,7 +53,8 @@ std::size_t SplitLine(const char* data, std::size_t line_size, std::size_t reada
 constexpr std::size_t kShortLineBytes = 63;
 
 // The masks of the sixteen bytes at data + k, of which `readable` - k may be read (at least
-// one): bytes past the readable ones are not visible and not blanks.
+// one). Bytes past the readable ones are never read; their bits are zero in both masks (as
+// if visible), which callers mask off with the readable bytes' bits.
 ByteMasks MasksAt(const char* data, std::size_t k, std::size_t readable) noexcept {
   if (k + 16 <= readable) return ByteMasks16(data + k);
   if (readable >= 16) {  // the last sixteen readable bytes, byte k first

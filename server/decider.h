@@ -40,7 +40,9 @@ struct Query {
   /// timeout_ms of the request's arrival.
   std::chrono::steady_clock::time_point arrival{};
   /// Where the prefetch of this request found its key (Decider::Prefetch), or null; read
-  /// during Decide only, and used only where it still holds (RateLimiter::Decide).
+  /// during Decide only, and used only where it still holds (RateLimiter::Decide). A location
+  /// is matched by the key view's address and size, not its bytes: pass one only while the
+  /// bytes `key` points at are those the prefetch saw (the connection's unconsumed input).
   const storage::KeyLocation* location = nullptr;
 };
 

@@ -61,8 +61,9 @@ class RequestWindow {
   }
 
   /// Where the prefetch of the request Next() handed out last found its key: what `prefetch`
-  /// filled, empty when it filled nothing or the request was not prefetched. Only for a
-  /// request (kRequest); valid until the next call of Next() or Reset().
+  /// filled, empty when it filled nothing or the request was not prefetched; a request with
+  /// the limit and key of the one before it has that one's location. Only for a request
+  /// (kRequest); valid until the next call of Next() or Reset().
   const storage::KeyLocation& location() const noexcept { return locations_[next_ - 1]; }
 
  private:
